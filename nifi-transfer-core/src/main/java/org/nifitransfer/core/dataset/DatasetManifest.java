@@ -1,0 +1,128 @@
+package org.nifitransfer.core.dataset;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The header of every dataset: {@code dataset.json}, the first entry of the tar. It holds what is known
+ * before the data is written (classes, split, run, tensor geometry, normalisation, augmentation); what is
+ * known only after (counts, skipped files) is in the trailing {@link DatasetSummary}.
+ *
+ * @param format always {@value #FORMAT}
+ * @param formatVersion {@value #FORMAT_VERSION}
+ * @param kind images or tensors
+ * @param runId the run this dataset belongs to, set by LoadImageFolder; joins correlate on it
+ * @param split train, validation or test
+ * @param classes the class names; a sample's label is its index here
+ * @param source where the images came from
+ * @param tensor the geometry and normalisation of a tensor dataset, absent for images
+ * @param augmentation the augmentation recipe and mode, absent when none
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DatasetManifest(String format, int formatVersion, DatasetKind kind, String runId, String split,
+                              List<String> classes, Source source, TensorSpec tensor, Augmentation augmentation) {
+
+    public static final String FORMAT = "nifi-transfer-dataset";
+    public static final int FORMAT_VERSION = 1;
+
+    public DatasetManifest {
+        Objects.requireNonNull(kind, "kind");
+        classes = classes == null ? List.of() : List.copyOf(classes);
+    }
+
+    /** A new manifest of the current format. */
+    public static DatasetManifest of(final DatasetKind kind, final String runId, final String split, final List<String> classes,
+                                     final Source source) {
+        return new DatasetManifest(FORMAT, FORMAT_VERSION, kind, runId, split, classes, source, null, null);
+    }
+
+    /** This manifest for a tensor dataset with {@code spec}. */
+    public DatasetManifest withTensor(final TensorSpec spec) {
+        return new DatasetManifest(format, formatVersion, DatasetKind.TENSORS, runId, split, classes, source, spec, augmentation);
+    }
+
+    /** This manifest with {@code value} as its augmentation (null for none). */
+    public DatasetManifest withAugmentation(final Augmentation value) {
+        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, value);
+    }
+
+    /** Checks the fields a reader relies on. */
+    public void validate() {
+        if (!FORMAT.equals(format)) {
+            throw new DatasetFormatException("dataset.json is not a " + FORMAT + " manifest (format: " + format + ")");
+        }
+        if (formatVersion > FORMAT_VERSION) {
+            throw new DatasetFormatException("dataset format version " + formatVersion + " is newer than this reader ("
+                    + FORMAT_VERSION + ")");
+        }
+        if (classes.isEmpty()) {
+            throw new DatasetFormatException("dataset.json lists no classes");
+        }
+        if (kind == DatasetKind.TENSORS && tensor == null) {
+            throw new DatasetFormatException("a tensor dataset's dataset.json has no 'tensor' section");
+        }
+    }
+
+    /**
+     * Where a dataset's images came from.
+     *
+     * @param directory the directory LoadImageFolder read
+     * @param layout {@code split-folders} or {@code class-folders}
+     * @param seed the seed of the split and sampling
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Source(String directory, String layout, Long seed) {
+    }
+
+    /**
+     * The geometry of a tensor dataset's stored pixels, and how to normalise them.
+     *
+     * @param height in pixels
+     * @param width in pixels
+     * @param channels always 3
+     * @param layout of the stored arrays, {@code NHWC}
+     * @param dtype of the stored arrays, {@code uint8}
+     * @param colorOrder of the stored arrays, {@code RGB}
+     * @param resizeMode how images were brought to this size
+     * @param interpolation the resampling filter used
+     * @param normalization applied when the pixels are read as floats (NCHW float32)
+     */
+    public record TensorSpec(int height, int width, int channels, String layout, String dtype, String colorOrder,
+                             String resizeMode, String interpolation, NormalizationPreset normalization) {
+
+        /** A spec for stored NHWC uint8 RGB pixels. */
+        public static TensorSpec of(final int height, final int width, final String resizeMode, final String interpolation,
+                                    final NormalizationPreset normalization) {
+            return new TensorSpec(height, width, 3, "NHWC", "uint8", "RGB", resizeMode, interpolation, normalization);
+        }
+
+        /** {@code WIDTHxHEIGHT}, as the {@code transfer.image.size} attribute. */
+        public String sizeText() {
+            return width + "x" + height;
+        }
+    }
+
+    /**
+     * Augmentation that applies, or was applied, to this dataset.
+     *
+     * @param mode {@value #ON_THE_FLY} (the training processors draw new variants every epoch) or
+     *             {@value #MATERIALIZED} (the variants are stored; nothing more to apply)
+     * @param recipe the recipe, as {@code org.nifitransfer.core.augment.AugmentationRecipe} writes it
+     * @param seed the random seed
+     * @param variantsPerImage for materialised datasets, variants stored per source image
+     * @param includesOriginals for materialised datasets, whether the unaugmented images are kept too
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Augmentation(String mode, com.fasterxml.jackson.databind.JsonNode recipe, long seed, Integer variantsPerImage,
+                               Boolean includesOriginals) {
+
+        public static final String ON_THE_FLY = "on-the-fly";
+        public static final String MATERIALIZED = "materialized";
+
+        /** True when training must still draw augmented variants. */
+        public boolean isOnTheFly() {
+            return ON_THE_FLY.equals(mode);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.nifitransfer.core.dataset;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.nifitransfer.core.image.RgbImage;
+
+/** A solid (R 200, G 100, B 50) image under each preset: exact numbers in the expected channel order. */
+class NormalizationPresetTest {
+
+    private static final RgbImage SOLID = RgbImage.solid(2, 3, 200, 100, 50);
+
+    private static float[] channelValues(final NormalizationPreset preset) {
+        final float[] out = new float[2 * 3 * 3];
+        preset.normalize(SOLID.getData(), 0, 1, 3, 2, out, 0);
+        final int plane = 6;
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < plane; i++) {
+                assertEquals(out[c * plane], out[c * plane + i], "channel " + c + " is not constant");
+            }
+        }
+        return new float[] {out[0], out[plane], out[2 * plane]};
+    }
+
+    @Test
+    void zeroOne() {
+        assertArrayEquals(new float[] {200 / 255f, 100 / 255f, 50 / 255f}, channelValues(NormalizationPreset.ZERO_ONE), 1e-6f);
+    }
+
+    @Test
+    void minusOneOne() {
+        assertArrayEquals(new float[] {200 / 127.5f - 1, 100 / 127.5f - 1, 50 / 127.5f - 1},
+                channelValues(NormalizationPreset.MINUS_ONE_ONE), 1e-6f);
+    }
+
+    @Test
+    void imagenetIsRgbWithTorchvisionNumbers() {
+        assertArrayEquals(new float[] {(200 / 255f - 0.485f) / 0.229f, (100 / 255f - 0.456f) / 0.224f, (50 / 255f - 0.406f) / 0.225f},
+                channelValues(NormalizationPreset.IMAGENET), 1e-5f);
+    }
+
+    @Test
+    void caffeIsBgrMinusMean() {
+        assertArrayEquals(new float[] {50 - 104, 100 - 117, 200 - 123}, channelValues(NormalizationPreset.CAFFE), 0f);
+    }
+
+    @Test
+    void customTakesTorchvisionUnitsAndChannelOrder() {
+        final NormalizationPreset custom = NormalizationPreset.custom("custom", ChannelOrder.BGR,
+                new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.5, 1.0});
+        assertArrayEquals(new float[] {(50 - 127.5f) / 63.75f, (100 - 127.5f) / 127.5f, (200 - 127.5f) / 255f},
+                channelValues(custom), 1e-5f);
+    }
+
+    @Test
+    void rejectsZeroStandardDeviation() {
+        assertThrows(IllegalArgumentException.class, () -> new NormalizationPreset("bad", ChannelOrder.RGB,
+                new double[] {0, 0, 0}, new double[] {1, 0, 1}));
+        assertEquals(NormalizationPreset.CAFFE, NormalizationPreset.named("CAFFE"));
+    }
+}
