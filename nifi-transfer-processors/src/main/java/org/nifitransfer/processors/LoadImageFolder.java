@@ -1,0 +1,391 @@
+package org.nifitransfer.processors;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.Stateful;
+import org.apache.nifi.annotation.behavior.TriggerSerially;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.configuration.DefaultSchedule;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.components.state.StateMap;
+import org.apache.nifi.expression.ExpressionLanguageScope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.DataUnit;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.apache.nifi.scheduling.SchedulingStrategy;
+import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.DatasetSummary;
+import org.nifitransfer.core.dataset.ImageDatasetWriter;
+import org.nifitransfer.core.folder.DirectoryFingerprint;
+import org.nifitransfer.core.folder.FolderLayout;
+import org.nifitransfer.core.folder.FolderScan;
+import org.nifitransfer.core.folder.FolderScanException;
+import org.nifitransfer.core.folder.ImageFolderScanner;
+import org.nifitransfer.core.folder.ImageValidator;
+import org.nifitransfer.core.folder.ImageValidators;
+import org.nifitransfer.core.image.ImageDecoder;
+
+@TriggerSerially
+@InputRequirement(Requirement.INPUT_FORBIDDEN)
+@DefaultSchedule(strategy = SchedulingStrategy.TIMER_DRIVEN, period = "1 min")
+@Tags({"image", "dataset", "folder", "deep learning", "transfer learning", "source"})
+@CapabilityDescription("Loads a directory of images organised by folder into image datasets, one flowfile per split. "
+        + "The directory holds split folders (train/, validation/ or val/, test/), each with one folder per class, as in "
+        + "the cats-vs-dogs tutorials; or class folders only, which are split with seeded, stratified fractions. JPEG, "
+        + "PNG, BMP and GIF files are read; every file is checked, and unusable ones (corrupt, empty, not an image, "
+        + "symbolic links leading outside the directory, ...) are skipped and listed with the reason. Each flowfile is "
+        + "a tar of the original image files with a JSON manifest and summary, and carries a new run id that later "
+        + "processors use to join the datasets of one run. The directory is loaded again only when its content or "
+        + "this processor's properties change (clear the processor's state to force a reload).")
+@Stateful(scopes = Scope.LOCAL, description = "The fingerprint (file names, sizes and modification times, and the "
+        + "properties) of the directory last loaded, the run id it was given, and the outcome. A directory whose "
+        + "fingerprint has not changed is not loaded again; clear the state to load it once more.")
+@WritesAttributes({
+    @WritesAttribute(attribute = TransferAttributes.KIND, description = "image-dataset"),
+    @WritesAttribute(attribute = TransferAttributes.RUN_ID, description = "A new id for each load; every split of one load shares it"),
+    @WritesAttribute(attribute = TransferAttributes.SPLIT, description = "train, validation or test"),
+    @WritesAttribute(attribute = TransferAttributes.CLASSES, description = "The class names as a JSON array; a label is an index here"),
+    @WritesAttribute(attribute = TransferAttributes.CLASS_COUNT, description = "The number of classes"),
+    @WritesAttribute(attribute = TransferAttributes.COUNT, description = "The number of images in this split"),
+    @WritesAttribute(attribute = "transfer.count.<class>", description = "The number of images of each class in this split"),
+    @WritesAttribute(attribute = TransferAttributes.SKIPPED_COUNT, description = "The number of files left out"),
+    @WritesAttribute(attribute = TransferAttributes.SKIPPED, description = "The files left out and why, as a JSON array "
+            + "(the first 50; summary.json in the content lists them all)"),
+    @WritesAttribute(attribute = TransferAttributes.SOURCE_DIRECTORY, description = "The directory loaded"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why the directory could not be loaded")
+})
+@SeeAlso({ResizeAndNormalize.class, Augment.class})
+@UseCase(description = "Load a cats-vs-dogs style folder of images for transfer learning",
+        configuration = """
+                Set "Input Directory" to the folder holding train/, validation/ and test/, each with one folder per class.
+                Leave "Directory Layout" on "Auto". Connect "success" to ResizeAndNormalize.
+                """)
+@UseCase(description = "Split a folder of class folders into train, validation and test sets",
+        configuration = """
+                Set "Input Directory" to the folder holding one folder per class, "Directory Layout" to "Class Folders",
+                and "Split Fractions" to the train, validation and test fractions, e.g. "0.8, 0.1, 0.1". Set "Random Seed"
+                to make the split reproducible.
+                """)
+public class LoadImageFolder extends AbstractProcessor {
+
+    static final AllowableValue LAYOUT_AUTO = new AllowableValue(FolderLayout.AUTO.getValue(), "Auto",
+            "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders");
+    static final AllowableValue LAYOUT_SPLIT_FOLDERS = new AllowableValue(FolderLayout.SPLIT_FOLDERS.getValue(), "Split Folders",
+            "train/<class>/..., validation/<class>/... (or val/), test/<class>/...");
+    static final AllowableValue LAYOUT_CLASS_FOLDERS = new AllowableValue(FolderLayout.CLASS_FOLDERS.getValue(), "Class Folders",
+            "<class>/... only; splits are drawn with the split fractions");
+
+    static final AllowableValue VALIDATE_FULL = new AllowableValue("full-decode", "Full Decode",
+            "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more");
+    static final AllowableValue VALIDATE_HEADER = new AllowableValue("header-only", "Header Only",
+            "Read only each image's header (format and size): faster, but damage after the header is found later, "
+                    + "by ResizeAndNormalize");
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("One image dataset per split of the directory")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("When the directory cannot be loaded at all (missing, unreadable, fewer than two classes with "
+                    + "usable images): one flowfile whose content and transfer.error attribute say what was found")
+            .build();
+
+    public static final PropertyDescriptor INPUT_DIRECTORY = new PropertyDescriptor.Builder()
+            .name("Input Directory")
+            .description("The directory of images: split folders holding class folders, or class folders")
+            .required(true)
+            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor LAYOUT = new PropertyDescriptor.Builder()
+            .name("Directory Layout")
+            .description("How the directory is organised")
+            .required(true)
+            .allowableValues(LAYOUT_AUTO, LAYOUT_SPLIT_FOLDERS, LAYOUT_CLASS_FOLDERS)
+            .defaultValue(LAYOUT_AUTO.getValue())
+            .build();
+    public static final PropertyDescriptor SPLIT_FRACTIONS = new PropertyDescriptor.Builder()
+            .name("Split Fractions")
+            .description("For class folders: the train, validation and test fractions, comma-separated, adding up to 1. "
+                    + "Each class is split in these proportions (stratified), at random with the seed.")
+            .required(true)
+            .defaultValue("0.8, 0.1, 0.1")
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .dependsOn(LAYOUT, LAYOUT_AUTO, LAYOUT_CLASS_FOLDERS)
+            .build();
+    public static final PropertyDescriptor FILE_FILTER = new PropertyDescriptor.Builder()
+            .name("File Filter")
+            .description("A regular expression file names must match; other files are ignored without being listed. "
+                    + "Hidden files (names starting with a dot) are always ignored.")
+            .required(true)
+            .defaultValue(".*")
+            .addValidator(StandardValidators.REGULAR_EXPRESSION_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor MAX_PER_CLASS = new PropertyDescriptor.Builder()
+            .name("Maximum Images Per Class")
+            .description("At most this many images of each class (per split folder, or before splitting class folders), "
+                    + "drawn at random with the seed. Empty: all images.")
+            .required(false)
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor RANDOM_SEED = new PropertyDescriptor.Builder()
+            .name("Random Seed")
+            .description("The seed of the split and of sampling; the same seed and files give the same datasets")
+            .required(true)
+            .defaultValue("42")
+            .addValidator(StandardValidators.LONG_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor VALIDATION = new PropertyDescriptor.Builder()
+            .name("Image Validation")
+            .description("How each file is checked before it is accepted")
+            .required(true)
+            .allowableValues(VALIDATE_FULL, VALIDATE_HEADER)
+            .defaultValue(VALIDATE_FULL.getValue())
+            .build();
+    public static final PropertyDescriptor MAX_FILE_SIZE = new PropertyDescriptor.Builder()
+            .name("Maximum File Size")
+            .description("Files larger than this are skipped and listed")
+            .required(true)
+            .defaultValue("100 MB")
+            .addValidator(StandardValidators.DATA_SIZE_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor MAX_MEGAPIXELS = new PropertyDescriptor.Builder()
+            .name("Maximum Image Megapixels")
+            .description("Images with more pixels than this (read from the header, before decoding) are skipped and listed, "
+                    + "so one huge image cannot exhaust the heap")
+            .required(true)
+            .defaultValue("64")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+
+    static final String STATE_FINGERPRINT = "fingerprint";
+    static final String STATE_RUN_ID = "run.id";
+    static final String STATE_OUTCOME = "outcome";
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, FILE_FILTER,
+            MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final String directoryName = context.getProperty(INPUT_DIRECTORY).evaluateAttributeExpressions().getValue();
+        final Path directory = Path.of(directoryName);
+        final String fingerprint = DirectoryFingerprint.of(directory, settings(context));
+        final StateMap state;
+        try {
+            state = session.getState(Scope.LOCAL);
+        } catch (final IOException e) {
+            throw new ProcessException("Cannot read the processor's state", e);
+        }
+        if (fingerprint.equals(state.get(STATE_FINGERPRINT))) {
+            context.yield();
+            return;
+        }
+
+        final FolderScan scan;
+        try {
+            scan = scanner(context, directory).scan();
+        } catch (final FolderScanException e) {
+            reportFailure(session, directoryName, e.getMessage());
+            setState(session, fingerprint, "", "failed: " + e.getMessage());
+            return;
+        }
+
+        final String runId = UUID.randomUUID().toString();
+        final List<String> lines = new ArrayList<>();
+        final List<DatasetSummary.SkippedFile> allSkipped = new ArrayList<>();
+        for (final Map.Entry<String, List<FolderScan.ImageFile>> split : scan.splits().entrySet()) {
+            final DatasetManifest manifest = DatasetManifest.of(DatasetKind.IMAGES, runId, split.getKey(), scan.classes(),
+                    new DatasetManifest.Source(directoryName, scan.layout().getValue(), context.getProperty(RANDOM_SEED).asLong()));
+            final DatasetSummary[] summary = new DatasetSummary[1];
+            FlowFile flowFile = session.create();
+            flowFile = session.write(flowFile, out -> {
+                try (ImageDatasetWriter writer = new ImageDatasetWriter(out, manifest)) {
+                    writeImages(writer, split.getValue(), scan.skippedFor(split.getKey()), scan.classes());
+                    writer.close();
+                    summary[0] = writer.getSummary();
+                }
+            });
+            flowFile = session.putAllAttributes(flowFile, TransferAttributes.forDataset(manifest, summary[0]));
+            session.getProvenanceReporter().create(flowFile, "Loaded " + summary[0].count() + " " + split.getKey()
+                    + " images of " + scan.classes().size() + " classes from " + directoryName);
+            session.transfer(flowFile, REL_SUCCESS);
+            lines.add(split.getKey() + " " + summary[0].classCounts());
+            allSkipped.addAll(summary[0].skipped());
+        }
+        setState(session, fingerprint, runId, "loaded: " + String.join("; ", lines));
+        getLogger().info("Loaded run {} from {} ({}): {}", runId, directoryName, scan.layout().getValue(), String.join("; ", lines));
+        for (final String warning : scan.warnings()) {
+            getLogger().warn("{}: {}", directoryName, warning);
+        }
+        if (!allSkipped.isEmpty()) {
+            getLogger().warn("Skipped {} file(s) in {}: {}", allSkipped.size(), directoryName, allSkipped.stream().limit(10)
+                    .map(file -> file.file() + " (" + file.reason() + ")").collect(Collectors.joining(", "))
+                    + (allSkipped.size() > 10 ? ", ..." : ""));
+        }
+    }
+
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>();
+        if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
+            try {
+                fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
+            } catch (final IllegalArgumentException e) {
+                results.add(new ValidationResult.Builder().subject(SPLIT_FRACTIONS.getName()).valid(false)
+                        .input(context.getProperty(SPLIT_FRACTIONS).getValue()).explanation(e.getMessage()).build());
+            }
+        }
+        return results;
+    }
+
+    private ImageFolderScanner scanner(final ProcessContext context, final Path directory) {
+        final ImageDecoder decoder = ImageDecoder.builder()
+                .optMaxPixels(context.getProperty(MAX_MEGAPIXELS).asLong() * 1_000_000L)
+                .build();
+        final ImageValidator validator = VALIDATE_HEADER.getValue().equals(context.getProperty(VALIDATION).getValue())
+                ? ImageValidators.headerOnly(decoder) : ImageValidators.fullDecode(decoder);
+        final ImageFolderScanner.Builder builder = ImageFolderScanner.builder()
+                .setDirectory(directory)
+                .optLayout(layout(context.getProperty(LAYOUT).getValue()))
+                .optFileFilter(Pattern.compile(context.getProperty(FILE_FILTER).getValue()))
+                .optSeed(context.getProperty(RANDOM_SEED).asLong())
+                .optMaxPerClass(context.getProperty(MAX_PER_CLASS).asInteger())
+                .optMaxFileSize(context.getProperty(MAX_FILE_SIZE).asDataSize(DataUnit.B).longValue())
+                .optValidator(validator);
+        if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
+            final double[] fractions = fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
+            builder.optSplitFractions(fractions[0], fractions[1], fractions[2]);
+        }
+        return builder.build();
+    }
+
+    private static void writeImages(final ImageDatasetWriter writer, final List<FolderScan.ImageFile> files,
+                                    final List<DatasetSummary.SkippedFile> skipped, final List<String> classes) throws IOException {
+        for (final DatasetSummary.SkippedFile file : skipped) {
+            writer.skip(file.file(), file.reason());
+        }
+        for (final FolderScan.ImageFile file : files) {
+            final byte[] content;
+            try {
+                content = Files.readAllBytes(file.path());
+            } catch (final IOException e) {
+                writer.skip(classes.get(file.label()) + "/" + file.relativePath(), "file could not be read: " + e.getMessage());
+                continue;
+            }
+            writer.add(file.label(), file.relativePath(), content);
+        }
+    }
+
+    private void reportFailure(final ProcessSession session, final String directory, final String message) {
+        FlowFile flowFile = session.create();
+        final Map<String, String> report = new HashMap<>();
+        report.put("directory", directory);
+        report.put("error", message);
+        flowFile = session.write(flowFile, out -> out.write(TransferAttributes.json(report).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        final Map<String, String> attributes = new HashMap<>();
+        attributes.put(TransferAttributes.ERROR, message);
+        attributes.put(TransferAttributes.SOURCE_DIRECTORY, directory);
+        attributes.put(CoreAttributes.MIME_TYPE.key(), "application/json");
+        attributes.put(CoreAttributes.FILENAME.key(), "load-image-folder-error.json");
+        flowFile = session.putAllAttributes(flowFile, attributes);
+        session.getProvenanceReporter().create(flowFile, "Could not load " + directory + ": " + message);
+        session.transfer(flowFile, REL_FAILURE);
+        getLogger().error("Could not load {}: {}", directory, message);
+    }
+
+    private static void setState(final ProcessSession session, final String fingerprint, final String runId, final String outcome) {
+        final Map<String, String> state = new HashMap<>();
+        state.put(STATE_FINGERPRINT, fingerprint);
+        state.put(STATE_RUN_ID, runId);
+        state.put(STATE_OUTCOME, outcome.length() > 1000 ? outcome.substring(0, 1000) + "..." : outcome);
+        try {
+            session.setState(state, Scope.LOCAL);
+        } catch (final IOException e) {
+            throw new ProcessException("Cannot store the processor's state", e);
+        }
+    }
+
+    private static String settings(final ProcessContext context) {
+        final StringBuilder settings = new StringBuilder();
+        for (final PropertyDescriptor descriptor : PROPERTIES) {
+            settings.append(descriptor.getName()).append('=').append(context.getProperty(descriptor).getValue()).append('\n');
+        }
+        return settings.toString();
+    }
+
+    private static FolderLayout layout(final String value) {
+        for (final FolderLayout layout : FolderLayout.values()) {
+            if (layout.getValue().equals(value)) {
+                return layout;
+            }
+        }
+        return FolderLayout.AUTO;
+    }
+
+    static double[] fractions(final String text) {
+        final String[] parts = text.split(",");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("Expected three comma-separated fractions (train, validation, test), got '" + text + "'");
+        }
+        final double[] fractions = new double[3];
+        double sum = 0;
+        for (int i = 0; i < 3; i++) {
+            try {
+                fractions[i] = Double.parseDouble(parts[i].strip());
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("'" + parts[i].strip() + "' is not a number");
+            }
+            if (fractions[i] < 0 || fractions[i] > 1) {
+                throw new IllegalArgumentException("Fractions must be between 0 and 1, got " + fractions[i]);
+            }
+            sum += fractions[i];
+        }
+        if (Math.abs(sum - 1) > 1e-6) {
+            throw new IllegalArgumentException("Fractions must add up to 1, got " + sum);
+        }
+        if (fractions[0] == 0) {
+            throw new IllegalArgumentException("The train fraction must be above 0");
+        }
+        return fractions;
+    }
+}

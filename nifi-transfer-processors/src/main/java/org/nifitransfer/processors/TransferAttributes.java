@@ -1,0 +1,95 @@
+package org.nifitransfer.processors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.DatasetSummary;
+
+/** The {@code transfer.*} attributes every processor reads and writes. */
+public final class TransferAttributes {
+
+    public static final String KIND = "transfer.kind";
+    public static final String RUN_ID = "transfer.run.id";
+    public static final String SPLIT = "transfer.split";
+    public static final String CLASSES = "transfer.classes";
+    public static final String CLASS_COUNT = "transfer.class.count";
+    public static final String COUNT = "transfer.count";
+    public static final String COUNT_PREFIX = "transfer.count.";
+    public static final String SKIPPED_COUNT = "transfer.skipped.count";
+    public static final String SKIPPED = "transfer.skipped";
+    public static final String SOURCE_DIRECTORY = "transfer.source.directory";
+    public static final String IMAGE_SIZE = "transfer.image.size";
+    public static final String PRESET = "transfer.preset";
+    public static final String AUGMENTATION = "transfer.augmentation";
+    public static final String ERROR = "transfer.error";
+
+    /** The MIME type of every dataset flowfile. */
+    public static final String TAR_MIME_TYPE = "application/x-tar";
+
+    /** At most this many skipped files are named in the {@link #SKIPPED} attribute; summary.json has them all. */
+    static final int MAX_SKIPPED_IN_ATTRIBUTE = 50;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private TransferAttributes() {
+    }
+
+    /** The attributes describing a dataset: kind, run, split, classes, counts, skipped files, tensor geometry, augmentation. */
+    public static Map<String, String> forDataset(final DatasetManifest manifest, final DatasetSummary summary) {
+        final Map<String, String> attributes = new HashMap<>();
+        attributes.put(KIND, manifest.kind().getValue());
+        attributes.put(RUN_ID, manifest.runId());
+        attributes.put(SPLIT, manifest.split());
+        attributes.put(CLASSES, json(manifest.classes()));
+        attributes.put(CLASS_COUNT, String.valueOf(manifest.classes().size()));
+        attributes.put(COUNT, String.valueOf(summary.count()));
+        summary.classCounts().forEach((className, count) -> attributes.put(COUNT_PREFIX + className, String.valueOf(count)));
+        attributes.put(SKIPPED_COUNT, String.valueOf(summary.skipped().size()));
+        attributes.put(SKIPPED, skippedText(summary.skipped()));
+        if (manifest.source() != null && manifest.source().directory() != null) {
+            attributes.put(SOURCE_DIRECTORY, manifest.source().directory());
+        }
+        if (manifest.tensor() != null) {
+            attributes.put(IMAGE_SIZE, manifest.tensor().sizeText());
+            attributes.put(PRESET, manifest.tensor().normalization().name());
+        }
+        attributes.put(AUGMENTATION, manifest.augmentation() == null ? "none" : manifest.augmentation().mode());
+        attributes.put(CoreAttributes.MIME_TYPE.key(), TAR_MIME_TYPE);
+        attributes.put(CoreAttributes.FILENAME.key(), fileName(manifest));
+        return attributes;
+    }
+
+    /** {@code <run>-<split>-<kind>.tar}. */
+    public static String fileName(final DatasetManifest manifest) {
+        return shortRun(manifest.runId()) + "-" + manifest.split() + "-" + manifest.kind().getValue() + ".tar";
+    }
+
+    /** Skipped files as a JSON array of {@code "file: reason"} strings, at most {@value #MAX_SKIPPED_IN_ATTRIBUTE}. */
+    public static String skippedText(final List<DatasetSummary.SkippedFile> skipped) {
+        final List<String> lines = skipped.stream().limit(MAX_SKIPPED_IN_ATTRIBUTE)
+                .map(file -> file.file() + ": " + file.reason()).collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+        if (skipped.size() > MAX_SKIPPED_IN_ATTRIBUTE) {
+            lines.add("... and " + (skipped.size() - MAX_SKIPPED_IN_ATTRIBUTE) + " more (see summary.json in the content)");
+        }
+        return json(lines);
+    }
+
+    static String json(final Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (final JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String shortRun(final String runId) {
+        if (runId == null) {
+            return "run";
+        }
+        return runId.length() > 8 ? runId.substring(0, 8) : runId;
+    }
+}
