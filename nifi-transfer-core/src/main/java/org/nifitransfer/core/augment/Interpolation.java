@@ -1,0 +1,40 @@
+package org.nifitransfer.core.augment;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
+/**
+ * How an {@link AffineWarp} reads a source point that falls between pixels: Keras' {@code interpolation_order}
+ * 0 ({@link #NEAREST}) or 1 ({@link #BILINEAR}). In JSON it is written in lower case.
+ */
+public enum Interpolation {
+    /** The nearest pixel, rounding half up. */
+    NEAREST,
+    /** The weighted mean of the four surrounding pixels, rounded half up to 0..255. */
+    BILINEAR;
+
+    /** The lower-case name used in JSON. */
+    @JsonValue
+    public String getJsonName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses an interpolation name, ignoring case.
+     *
+     * @param name a name such as {@code "bilinear"}
+     * @return the interpolation
+     * @throws IllegalArgumentException if the name is not an interpolation
+     */
+    @JsonCreator
+    public static Interpolation fromName(final String name) {
+        for (final Interpolation interpolation : values()) {
+            if (interpolation.name().equalsIgnoreCase(name)) {
+                return interpolation;
+            }
+        }
+        throw new IllegalArgumentException("Unknown interpolation '" + name + "', expected nearest or bilinear");
+    }
+}
