@@ -197,8 +197,9 @@ public final class ImageDecoder {
             }
             for (final String warning : warnings) {
                 if (isTruncation(warning)) {
+                    final String detail = warning.replaceFirst("(?i)^corrupt JPEG data: ", "");
                     throw new ImageDecodeException(fileName, "corrupt or truncated " + format.getDisplayName()
-                            + ": " + lowerFirst(warning));
+                            + ": " + lowerFirst(detail));
                 }
             }
             return ExifOrientation.apply(image, orientationOf(jpegHeader));
@@ -245,9 +246,13 @@ public final class ImageDecoder {
         return pixels + " pixels";
     }
 
+    /**
+     * Whether a reader warning means pixel data is missing. libjpeg's "Premature end of JPEG file" and "Corrupt JPEG
+     * data: premature end of data segment" do (ImageIO fills the rest with grey); a missing EOI marker alone does
+     * not: every pixel was decoded, and PIL accepts such files too.
+     */
     private static boolean isTruncation(final String warning) {
-        final String lower = warning.toLowerCase(Locale.ROOT);
-        return lower.contains("premature end") || lower.contains("truncated");
+        return warning.toLowerCase(Locale.ROOT).contains("premature end");
     }
 
     private static ImageDecodeException corrupt(final ImageFormat format, final String fileName,
@@ -269,7 +274,7 @@ public final class ImageDecoder {
     }
 
     private static String lowerFirst(final String text) {
-        if (text.length() > 1 && Character.isUpperCase(text.charAt(0)) && !Character.isUpperCase(text.charAt(1))) {
+        if (text.length() > 1 && Character.isUpperCase(text.charAt(0)) && Character.isLowerCase(text.charAt(1))) {
             return Character.toLowerCase(text.charAt(0)) + text.substring(1);
         }
         return text;

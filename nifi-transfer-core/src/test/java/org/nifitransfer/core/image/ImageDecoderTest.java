@@ -270,19 +270,26 @@ class ImageDecoderTest {
     }
 
     @Test
-    void refusesTruncatedJpeg() {
-        final BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_3BYTE_BGR);
-        for (int y = 0; y < 64; y++) {
-            for (int x = 0; x < 64; x++) {
-                image.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | (x ^ y) * 4);
+    void refusesTruncatedJpeg() throws ImageDecodeException {
+        final BufferedImage image = new BufferedImage(256, 256, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < 256; y++) {
+            for (int x = 0; x < 256; x++) {
+                image.setRGB(x, y, x << 16 | y << 8 | (x ^ y));
             }
         }
         final byte[] jpeg = TestImages.encode(image, "jpeg");
         final byte[] half = Arrays.copyOf(jpeg, jpeg.length / 2);
         final ImageDecodeException exception = assertThrows(ImageDecodeException.class,
                 () -> decoder.decode(half, "half.jpg"));
-        assertTrue(exception.getReason().startsWith("corrupt or truncated JPEG: "), exception.getReason());
+        assertEquals("corrupt or truncated JPEG: premature end of data segment", exception.getReason());
         assertEquals("half.jpg: " + exception.getReason(), exception.getMessage());
+        final byte[] headerOnly = Arrays.copyOf(jpeg, 30);
+        final ImageDecodeException early = assertThrows(ImageDecodeException.class,
+                () -> decoder.decode(headerOnly, "header.jpg"));
+        assertTrue(early.getReason().startsWith("corrupt or truncated JPEG: "), early.getReason());
+        // Only the end-of-image marker missing: every pixel is there, so the image is accepted, as PIL does.
+        final byte[] noEndMarker = Arrays.copyOf(jpeg, jpeg.length - 2);
+        assertEquals(decoder.decode(jpeg, "whole.jpg"), decoder.decode(noEndMarker, "no-eoi.jpg"));
     }
 
     @Test
