@@ -16,6 +16,7 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -191,6 +192,22 @@ class ImageDecoderTest {
             final RgbImage decoded = decoder.decode(jpeg, "cmyk.jpg");
             assertSolid(decoded, 16, 16, expected[i][0], expected[i][1], expected[i][2], 4);
         }
+    }
+
+    @Test
+    void decodesCmykJpegWrittenByPillowAsPillowDoes() throws IOException, ImageDecodeException {
+        // images/cmyk-pillow.jpg: Pillow 12.3.0 saved a 16x16 CMYK image (Adobe APP14, inverted samples) with
+        // quadrants C0 M255 Y255 K0, C255 M0 Y255 K0, K128 only, C60 M20 Y0 K30. Expected values are Pillow's
+        // Image.open(...).convert("RGB").
+        final byte[] jpeg;
+        try (InputStream input = getClass().getResourceAsStream("/images/cmyk-pillow.jpg")) {
+            jpeg = input.readAllBytes();
+        }
+        final RgbImage decoded = decoder.decode(jpeg, "cmyk-pillow.jpg");
+        assertPixel(decoded, 3, 3, 255, 0, 0, 2);
+        assertPixel(decoded, 12, 3, 0, 255, 0, 2);
+        assertPixel(decoded, 3, 12, 127, 127, 127, 2);
+        assertPixel(decoded, 12, 12, 172, 207, 225, 2);
     }
 
     @Test
