@@ -137,8 +137,10 @@ public final class ImageDecoder {
         final Optional<ImageFormat> sniffed = ImageFormat.sniff(bytes, length);
         if (sniffed.isEmpty()) {
             final String content = ImageFormat.describeContent(bytes, Math.min(length, ImageFormat.HEADER_LENGTH));
-            if (content.endsWith("not supported")) {
-                return throwUnsupported(fileName, content);
+            final String unsupportedSuffix = ", which is not supported";
+            if (content.endsWith(unsupportedSuffix)) {
+                throw new ImageDecodeException(fileName, "unsupported format (content is "
+                        + content.substring(0, content.length() - unsupportedSuffix.length()) + ")");
             }
             throw new ImageDecodeException(fileName, "not an image (content is " + content + ")");
         }
@@ -151,12 +153,6 @@ public final class ImageDecoder {
             }
         }
         return format;
-    }
-
-    private static ImageFormat throwUnsupported(final String fileName, final String content)
-            throws ImageDecodeException {
-        throw new ImageDecodeException(fileName, "unsupported format (content is " + content.replace(
-                ", which is not supported", "") + ")");
     }
 
     private ImageInfo readInfo(final ImageInputStream input, final ImageFormat format, final String fileName)
