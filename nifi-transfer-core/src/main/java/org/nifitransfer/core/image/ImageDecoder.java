@@ -1,0 +1,335 @@
+package org.nifitransfer.core.image;
+
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.spi.ImageReaderSpi;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes JPEG, PNG, BMP and GIF (first frame) into {@link RgbImage}s with the JDK's ImageIO readers.
+ *
+ * <p>The format is sniffed from the content's magic bytes, never taken from the file name. Every colour model
+ * ends up as 8-bit RGB the way PIL's {@code Image.convert("RGB")} would make it: grey replicated, palettes
+ * looked up, alpha dropped (the stored colour is kept, not composited onto a background), 16-bit samples
+ * reduced to their high byte, CMYK and YCCK JPEGs read as Adobe-inverted CMYK (as Photoshop writes them) and
+ * converted by the decoder itself. The EXIF orientation of a JPEG is applied unless turned off.
+ *
+ * <p>Image dimensions are read from the header and checked against {@link Builder#optMaxPixels(long)} before any
+ * pixel is decoded, so a huge or malicious image is refused without allocating it. Every failure is an
+ * {@link ImageDecodeException} with a short reason.
+ *
+ * <p>A decoder holds no mutable state: one instance may decode on many threads at once.
+ *
+ * <pre>{@code
+ * ImageDecoder decoder = ImageDecoder.builder().optMaxPixels(50_000_000L).build();
+ * RgbImage image = decoder.decode(bytes, "cat.001.jpg");
+ * }</pre>
+ */
+public final class ImageDecoder {
+
+    /** The default limit: 64 megapixels. */
+    public static final long DEFAULT_MAX_PIXELS = 64_000_000L;
+
+    private static final long MEGAPIXEL = 1_000_000L;
+    private static final long MAX_ARRAY_PIXELS = (Integer.MAX_VALUE - 8) / RgbImage.CHANNELS;
+    private static final Map<ImageFormat, ImageReaderSpi> READERS = findReaders();
+
+    private final long maxPixels;
+    private final boolean applyExifOrientation;
+    private final boolean requireMatchingExtension;
+
+    private ImageDecoder(final Builder builder) {
+        this.maxPixels = builder.maxPixels;
+        this.applyExifOrientation = builder.applyExifOrientation;
+        this.requireMatchingExtension = builder.requireMatchingExtension;
+    }
+
+    /** A builder with the defaults: 64 megapixels, EXIF orientation applied, extensions not checked. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The largest image, in pixels, this decoder accepts. */
+    public long getMaxPixels() {
+        return maxPixels;
+    }
+
+    /**
+     * Decodes an image.
+     *
+     * @param bytes the whole file
+     * @param fileName the file name, used in messages and, when required, to check the extension; may be null
+     * @return the image, 8-bit RGB, EXIF orientation applied when configured
+     * @throws ImageDecodeException when the content is empty, not a supported image, corrupt, or too large
+     */
+    public RgbImage decode(final byte[] bytes, final String fileName) throws ImageDecodeException {
+        final ImageFormat format = sniff(bytes, bytes.length, fileName);
+        try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
+            return decodePixels(input, format, fileName);
+        } catch (final IOException exception) {
+            throw corrupt(format, fileName, exception);
+        }
+    }
+
+    /**
+     * Decodes an image from a stream, which is read to its end but not closed.
+     *
+     * @throws IOException when the stream cannot be read
+     * @throws ImageDecodeException when the content is empty, not a supported image, corrupt, or too large
+     */
+    public RgbImage decode(final InputStream input, final String fileName) throws IOException, ImageDecodeException {
+        return decode(input.readAllBytes(), fileName);
+    }
+
+    /**
+     * Reads the format and dimensions of an image from its header, without decoding pixels, and applies the
+     * same checks as {@link #decode(byte[], String)} up to that point (empty, not an image, too large).
+     *
+     * @return the format and the dimensions the decoded image would have
+     * @throws ImageDecodeException when {@link #decode(byte[], String)} would fail on the header
+     */
+    public ImageInfo probe(final byte[] bytes, final String fileName) throws ImageDecodeException {
+        final ImageFormat format = sniff(bytes, bytes.length, fileName);
+        try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
+            return readInfo(input, format, fileName);
+        } catch (final IOException exception) {
+            throw corrupt(format, fileName, exception);
+        }
+    }
+
+    /**
+     * Like {@link #probe(byte[], String)} but reads only as much of the stream as the header needs. The stream is
+     * not closed.
+     *
+     * @throws IOException when the stream cannot be read
+     */
+    public ImageInfo probe(final InputStream input, final String fileName) throws IOException, ImageDecodeException {
+        final byte[] header = input.readNBytes(ImageFormat.HEADER_LENGTH);
+        final ImageFormat format = sniff(header, header.length, fileName);
+        final InputStream whole = new SequenceInputStream(new ByteArrayInputStream(header), input);
+        try (ImageInputStream imageInput = new MemoryCacheImageInputStream(whole)) {
+            return readInfo(imageInput, format, fileName);
+        } catch (final IOException exception) {
+            throw corrupt(format, fileName, exception);
+        }
+    }
+
+    private ImageFormat sniff(final byte[] bytes, final int length, final String fileName)
+            throws ImageDecodeException {
+        if (length == 0) {
+            throw new ImageDecodeException(fileName, "empty file (0 bytes)");
+        }
+        final Optional<ImageFormat> sniffed = ImageFormat.sniff(bytes, length);
+        if (sniffed.isEmpty()) {
+            final String content = ImageFormat.describeContent(bytes, Math.min(length, ImageFormat.HEADER_LENGTH));
+            final String unsupportedSuffix = ", which is not supported";
+            if (content.endsWith(unsupportedSuffix)) {
+                throw new ImageDecodeException(fileName, "unsupported format (content is "
+                        + content.substring(0, content.length() - unsupportedSuffix.length()) + ")");
+            }
+            throw new ImageDecodeException(fileName, "not an image (content is " + content + ")");
+        }
+        final ImageFormat format = sniffed.get();
+        if (requireMatchingExtension) {
+            final Optional<ImageFormat> named = ImageFormat.fromFileName(fileName);
+            if (named.isPresent() && named.get() != format) {
+                throw new ImageDecodeException(fileName, "content is " + format.getDisplayName()
+                        + " but the file name says " + named.get().getDisplayName());
+            }
+        }
+        return format;
+    }
+
+    private ImageInfo readInfo(final ImageInputStream input, final ImageFormat format, final String fileName)
+            throws IOException, ImageDecodeException {
+        final JpegHeader jpegHeader = readJpegHeader(input, format);
+        final ImageReader reader = READERS.get(format).createReaderInstance();
+        try {
+            reader.setInput(input, true, true);
+            final int width = reader.getWidth(0);
+            final int height = reader.getHeight(0);
+            checkSize(width, height, fileName);
+            return ExifOrientation.swapsAxes(orientationOf(jpegHeader))
+                    ? new ImageInfo(format, height, width) : new ImageInfo(format, width, height);
+        } catch (final RuntimeException exception) {
+            throw corrupt(format, fileName, exception);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private RgbImage decodePixels(final ImageInputStream input, final ImageFormat format, final String fileName)
+            throws IOException, ImageDecodeException {
+        final JpegHeader jpegHeader = readJpegHeader(input, format);
+        final ImageReader reader = READERS.get(format).createReaderInstance();
+        try {
+            reader.setInput(input, true, true);
+            checkSize(reader.getWidth(0), reader.getHeight(0), fileName);
+            final List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            final RgbImage image;
+            if (jpegHeader != null && jpegHeader.getComponents() == 4) {
+                // ImageIO's read() of CMYK/YCCK is missing or differs between JDKs; the raster is raw on all.
+                final Raster raster = reader.readRaster(0, null);
+                final boolean ycck = jpegHeader.getAdobeTransform() == JpegHeader.ADOBE_TRANSFORM_YCCK;
+                image = PixelConverter.convertAdobeCmyk(raster, ycck);
+            } else {
+                image = PixelConverter.convert(reader.read(0));
+            }
+            for (final String warning : warnings) {
+                if (isTruncation(warning)) {
+                    final String detail = warning.replaceFirst("(?i)^corrupt JPEG data: ", "");
+                    throw new ImageDecodeException(fileName, "corrupt or truncated " + format.getDisplayName()
+                            + ": " + lowerFirst(detail));
+                }
+            }
+            return ExifOrientation.apply(image, orientationOf(jpegHeader));
+        } catch (final RuntimeException exception) {
+            throw corrupt(format, fileName, exception);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static JpegHeader readJpegHeader(final ImageInputStream input, final ImageFormat format)
+            throws IOException {
+        if (format != ImageFormat.JPEG) {
+            return null;
+        }
+        final JpegHeader header = JpegHeader.read(input);
+        input.seek(0);
+        return header;
+    }
+
+    private int orientationOf(final JpegHeader jpegHeader) {
+        return applyExifOrientation && jpegHeader != null ? jpegHeader.getOrientation() : 1;
+    }
+
+    private void checkSize(final int width, final int height, final String fileName) throws ImageDecodeException {
+        if (width < 1 || height < 1) {
+            throw new ImageDecodeException(fileName, "invalid image size " + width + "x" + height);
+        }
+        final long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageDecodeException(fileName, "image too large: " + width + "x" + height + " exceeds "
+                    + describePixels(maxPixels));
+        }
+        if (pixels > MAX_ARRAY_PIXELS) {
+            throw new ImageDecodeException(fileName, "image too large: " + width + "x" + height
+                    + " exceeds the largest Java array");
+        }
+    }
+
+    private static String describePixels(final long pixels) {
+        if (pixels % MEGAPIXEL == 0) {
+            return pixels / MEGAPIXEL + " megapixels";
+        }
+        return pixels + " pixels";
+    }
+
+    /**
+     * Whether a reader warning means pixel data is missing. libjpeg's "Premature end of JPEG file" and "Corrupt JPEG
+     * data: premature end of data segment" do (ImageIO fills the rest with grey); a missing EOI marker alone does
+     * not: every pixel was decoded, and PIL accepts such files too.
+     */
+    private static boolean isTruncation(final String warning) {
+        return warning.toLowerCase(Locale.ROOT).contains("premature end");
+    }
+
+    private static ImageDecodeException corrupt(final ImageFormat format, final String fileName,
+            final Exception exception) {
+        Throwable cause = exception;
+        while (cause.getCause() != null && (cause.getMessage() == null || cause.getMessage().isBlank())) {
+            cause = cause.getCause();
+        }
+        final String detail;
+        if (cause instanceof EOFException) {
+            detail = "unexpected end of file";
+        } else if (cause.getMessage() == null || cause.getMessage().isBlank()) {
+            detail = cause.getClass().getSimpleName();
+        } else {
+            detail = lowerFirst(cause.getMessage());
+        }
+        return new ImageDecodeException(fileName, "corrupt or truncated " + format.getDisplayName() + ": " + detail,
+                exception);
+    }
+
+    private static String lowerFirst(final String text) {
+        if (text.length() > 1 && Character.isUpperCase(text.charAt(0)) && Character.isLowerCase(text.charAt(1))) {
+            return Character.toLowerCase(text.charAt(0)) + text.substring(1);
+        }
+        return text;
+    }
+
+    private static Map<ImageFormat, ImageReaderSpi> findReaders() {
+        final Map<ImageFormat, ImageReaderSpi> readers = new EnumMap<>(ImageFormat.class);
+        for (final ImageFormat format : ImageFormat.values()) {
+            final Iterator<ImageReader> candidates = ImageIO.getImageReadersByFormatName(format.getImageIoName());
+            if (!candidates.hasNext()) {
+                throw new IllegalStateException("No ImageIO reader for " + format.getDisplayName());
+            }
+            final ImageReader reader = candidates.next();
+            readers.put(format, reader.getOriginatingProvider());
+            reader.dispose();
+        }
+        return Collections.unmodifiableMap(readers);
+    }
+
+    /** Configures an {@link ImageDecoder}. */
+    public static final class Builder {
+
+        private long maxPixels = DEFAULT_MAX_PIXELS;
+        private boolean applyExifOrientation = true;
+        private boolean requireMatchingExtension;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the largest image accepted, in pixels (width times height), checked from the header before decoding.
+         *
+         * @param maxPixels at least 1; default {@value ImageDecoder#DEFAULT_MAX_PIXELS}
+         */
+        public Builder optMaxPixels(final long maxPixels) {
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+            }
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** Sets whether a JPEG's EXIF orientation is applied (default true), as PIL's {@code exif_transpose}. */
+        public Builder optApplyExifOrientation(final boolean applyExifOrientation) {
+            this.applyExifOrientation = applyExifOrientation;
+            return this;
+        }
+
+        /**
+         * Sets whether a file whose name claims another supported format than its content is refused (default
+         * false: the content decides, as with PIL). Names without a known image extension are always accepted.
+         */
+        public Builder optRequireMatchingExtension(final boolean requireMatchingExtension) {
+            this.requireMatchingExtension = requireMatchingExtension;
+            return this;
+        }
+
+        public ImageDecoder build() {
+            return new ImageDecoder(this);
+        }
+    }
+}
