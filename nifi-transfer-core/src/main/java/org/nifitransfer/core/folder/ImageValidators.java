@@ -21,7 +21,7 @@ public final class ImageValidators {
                 decoder.decode(Files.readAllBytes(file), file.getFileName().toString());
                 return Optional.empty();
             } catch (final ImageDecodeException e) {
-                return Optional.of(e.getMessage());
+                return Optional.of(e.getReason());
             } catch (final IOException e) {
                 return Optional.of("file could not be read: " + e.getMessage());
             }
@@ -35,7 +35,7 @@ public final class ImageValidators {
                 decoder.probe(in, file.getFileName().toString());
                 return Optional.empty();
             } catch (final ImageDecodeException e) {
-                return Optional.of(e.getMessage());
+                return Optional.of(e.getReason());
             } catch (final IOException e) {
                 return Optional.of("file could not be read: " + e.getMessage());
             }

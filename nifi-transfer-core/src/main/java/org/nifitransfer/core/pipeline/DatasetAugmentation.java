@@ -112,7 +112,7 @@ public final class DatasetAugmentation {
                 try {
                     image = decoder.decode(entry.content(), entry.relativePath());
                 } catch (final ImageDecodeException e) {
-                    writer.skip(entry.displayName(), e.getMessage());
+                    writer.skip(entry.displayName(), e.getReason());
                     index++;
                     continue;
                 }

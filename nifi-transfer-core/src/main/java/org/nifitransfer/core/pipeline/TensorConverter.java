@@ -110,7 +110,7 @@ public final class TensorConverter {
             throw new IOException("Interrupted while decoding " + pending.entry().displayName(), e);
         } catch (final ExecutionException e) {
             if (e.getCause() instanceof ImageDecodeException decodeError) {
-                writer.skip(pending.entry().displayName(), decodeError.getMessage());
+                writer.skip(pending.entry().displayName(), decodeError.getReason());
                 return;
             }
             throw new IOException("Decoding " + pending.entry().displayName() + " failed: " + e.getCause(), e.getCause());
