@@ -250,6 +250,24 @@ class LoadImageFolderTest {
     }
 
     @Test
+    void oversizedImagesAndFilesAreSkippedBeforeDecoding() throws IOException {
+        TestImages.write(root.resolve("train/a/small.png"), TestImages.stripes(0, 1, 32, 32, "png"));
+        TestImages.write(root.resolve("train/a/huge.png"), TestImages.solid("png", 1500, 800, Color.GRAY));
+        TestImages.write(root.resolve("train/b/small.png"), TestImages.stripes(1, 1, 32, 32, "png"));
+        TestImages.write(root.resolve("train/b/big-file.bmp"), TestImages.solid("bmp", 200, 200, Color.GREEN));
+        runner.setProperty(LoadImageFolder.MAX_MEGAPIXELS, "1");
+        runner.setProperty(LoadImageFolder.MAX_FILE_SIZE, "100 KB");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 1);
+        final MockFlowFile train = runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS).getFirst();
+        train.assertAttributeEquals(TransferAttributes.COUNT, "2");
+        final Map<String, String> reasons = summary(train).skipped().stream()
+                .collect(Collectors.toMap(DatasetSummary.SkippedFile::file, DatasetSummary.SkippedFile::reason));
+        assertEquals("image too large: 1500x800 exceeds 1 megapixels", reasons.get("train/a/huge.png"));
+        assertTrue(reasons.get("train/b/big-file.bmp").startsWith("file too large: 120054 bytes"), reasons.toString());
+    }
+
+    @Test
     void invalidConfiguration() {
         runner.setProperty(LoadImageFolder.SPLIT_FRACTIONS, "0.5, 0.1, 0.1");
         runner.assertNotValid();
