@@ -32,7 +32,6 @@ import org.nifitransfer.core.augment.AugmentationRecipe;
 import org.nifitransfer.core.augment.FillMode;
 import org.nifitransfer.core.augment.Interpolation;
 import org.nifitransfer.core.dataset.DatasetCopier;
-import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.image.ImageDecoder;
@@ -165,13 +164,8 @@ public class Augment extends AbstractProcessor {
                     value -> value == Interpolation.NEAREST ? "The nearest source pixel" : "Bilinear blend of the four nearest pixels"))
             .defaultValue(Interpolation.BILINEAR.getJsonName())
             .build();
-    public static final PropertyDescriptor RANDOM_SEED = new PropertyDescriptor.Builder()
-            .name("Random Seed")
-            .description("The seed of the random draws: the same seed and input give the same variants")
-            .required(true)
-            .defaultValue("42")
-            .addValidator(StandardValidators.LONG_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
+            "The seed of the random draws: the same seed and input give the same variants");
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(MODE, VARIANTS, INCLUDE_ORIGINALS, SPLITS, ROTATION,
             WIDTH_SHIFT, HEIGHT_SHIFT, SHEAR, ZOOM, HORIZONTAL_FLIP, VERTICAL_FLIP, BRIGHTNESS, FILL_MODE, FILL_VALUE, INTERPOLATION,
@@ -198,7 +192,8 @@ public class Augment extends AbstractProcessor {
         try {
             session.read(flowFile, in -> input[0] = DatasetCopier.readManifest(in));
         } catch (final RuntimeException e) {
-            fail(session, flowFile, ResizeAndNormalize.rootCause(e));
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("augmentation", cause), cause);
             return;
         }
         final Set<String> splits = Arrays.stream(context.getProperty(SPLITS).getValue().split(","))
@@ -227,13 +222,13 @@ public class Augment extends AbstractProcessor {
                         : augmentation.materializeImages(in, out, decoder, variants, originals, () -> !isScheduled()));
             }
         } catch (final RuntimeException e) {
-            final Throwable cause = ResizeAndNormalize.rootCause(e);
+            final Throwable cause = ProcessorSupport.rootCause(e);
             if (cause instanceof CancellationException) {
                 getLogger().info("Stopped while augmenting {}; it returns to the queue", flowFile);
                 session.rollback();
                 return;
             }
-            fail(session, flowFile, cause);
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("augmentation", cause), cause);
             return;
         }
         if (result[0].summary() != null) {
@@ -257,12 +252,6 @@ public class Augment extends AbstractProcessor {
             results.add(new ValidationResult.Builder().subject("Augmentation").valid(false).explanation(e.getMessage()).build());
         }
         return results;
-    }
-
-    private void fail(final ProcessSession session, final FlowFile flowFile, final Throwable cause) {
-        final String reason = cause instanceof DatasetFormatException ? cause.getMessage() : "augmentation failed: " + cause;
-        getLogger().error("Cannot augment {}: {}", flowFile, reason, cause);
-        session.transfer(session.putAttribute(flowFile, TransferAttributes.ERROR, reason), REL_FAILURE);
     }
 
     private static AugmentationRecipe recipe(final ProcessContext context) {

@@ -157,13 +157,8 @@ public class LoadImageFolder extends AbstractProcessor {
             .required(false)
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
             .build();
-    public static final PropertyDescriptor RANDOM_SEED = new PropertyDescriptor.Builder()
-            .name("Random Seed")
-            .description("The seed of the split and of sampling; the same seed and files give the same datasets")
-            .required(true)
-            .defaultValue("42")
-            .addValidator(StandardValidators.LONG_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
+            "The seed of the split and of sampling; the same seed and files give the same datasets");
     public static final PropertyDescriptor VALIDATION = new PropertyDescriptor.Builder()
             .name("Image Validation")
             .description("How each file is checked before it is accepted")
@@ -178,14 +173,7 @@ public class LoadImageFolder extends AbstractProcessor {
             .defaultValue("100 MB")
             .addValidator(StandardValidators.DATA_SIZE_VALIDATOR)
             .build();
-    public static final PropertyDescriptor MAX_MEGAPIXELS = new PropertyDescriptor.Builder()
-            .name("Maximum Image Megapixels")
-            .description("Images with more pixels than this (read from the header, before decoding) are skipped and listed, "
-                    + "so one huge image cannot exhaust the heap")
-            .required(true)
-            .defaultValue("64")
-            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor MAX_MEGAPIXELS = ProcessorSupport.MAX_MEGAPIXELS;
 
     static final String STATE_FINGERPRINT = "fingerprint";
     static final String STATE_RUN_ID = "run.id";

@@ -1,6 +1,5 @@
 package org.nifitransfer.processors;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -28,7 +27,6 @@ import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.dataset.ChannelOrder;
-import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.NormalizationPreset;
 import org.nifitransfer.core.image.ImageDecoder;
 import org.nifitransfer.core.image.Interpolation;
@@ -152,13 +150,7 @@ public class ResizeAndNormalize extends AbstractProcessor {
             .defaultValue("0")
             .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
             .build();
-    public static final PropertyDescriptor MAX_MEGAPIXELS = new PropertyDescriptor.Builder()
-            .name("Maximum Image Megapixels")
-            .description("Images with more pixels than this are skipped (checked from the header, before decoding)")
-            .required(true)
-            .defaultValue("64")
-            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor MAX_MEGAPIXELS = ProcessorSupport.MAX_MEGAPIXELS;
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(TARGET_WIDTH, TARGET_HEIGHT, RESIZE_MODE, INTERPOLATION,
             PRESET, CUSTOM_MEAN, CUSTOM_STD, CUSTOM_CHANNEL_ORDER, THREADS, MAX_MEGAPIXELS);
@@ -190,21 +182,19 @@ public class ResizeAndNormalize extends AbstractProcessor {
                 }
             });
         } catch (final RuntimeException e) {
-            final Throwable cause = rootCause(e);
+            final Throwable cause = ProcessorSupport.rootCause(e);
             if (cause instanceof CancellationException) {
                 getLogger().info("Stopped while converting {}; it returns to the queue", flowFile);
                 session.rollback();
                 return;
             }
-            final String reason = cause instanceof DatasetFormatException || cause instanceof NoUsableImagesException
-                    ? cause.getMessage() : "conversion failed: " + cause;
-            getLogger().error("Cannot convert {}: {}", flowFile, reason, e);
-            flowFile = session.putAttribute(flowFile, TransferAttributes.ERROR, reason);
+            final String reason = cause instanceof NoUsableImagesException ? cause.getMessage()
+                    : ProcessorSupport.reason("conversion", cause);
             if (result[0] != null) {
                 flowFile = session.putAttribute(flowFile, TransferAttributes.SKIPPED_COUNT, String.valueOf(result[0].summary().skipped().size()));
                 flowFile = session.putAttribute(flowFile, TransferAttributes.SKIPPED, TransferAttributes.skippedText(result[0].summary().skipped()));
             }
-            session.transfer(flowFile, REL_FAILURE);
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, reason, cause);
             return;
         }
         flowFile = session.putAllAttributes(flowFile, TransferAttributes.forDataset(result[0].manifest(), result[0].summary()));
@@ -277,15 +267,6 @@ public class ResizeAndNormalize extends AbstractProcessor {
             }
         }
         return values;
-    }
-
-    static Throwable rootCause(final Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause
-                && (cause instanceof ProcessException || cause instanceof IOException && cause.getCause() instanceof RuntimeException)) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     /** A dataset in which no image could be used. */

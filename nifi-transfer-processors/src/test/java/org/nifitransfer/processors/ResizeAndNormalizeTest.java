@@ -142,7 +142,7 @@ class ResizeAndNormalizeTest {
         runner.run();
         runner.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_FAILURE, 1);
         runner.getFlowFilesForRelationship(ResizeAndNormalize.REL_FAILURE).getFirst()
-                .assertAttributeEquals(TransferAttributes.ERROR, "expected a image-dataset, got a tensor-dataset");
+                .assertAttributeEquals(TransferAttributes.ERROR, "expected a dataset of kind image-dataset, got tensor-dataset");
     }
 
     @Test

@@ -81,7 +81,7 @@ final class DatasetTar {
         }
         manifest.validate();
         if (expected != null && manifest.kind() != expected) {
-            throw new DatasetFormatException("expected a " + expected.getValue() + ", got a " + manifest.kind().getValue());
+            throw new DatasetFormatException("expected a dataset of kind " + expected.getValue() + ", got " + manifest.kind().getValue());
         }
         return manifest;
     }

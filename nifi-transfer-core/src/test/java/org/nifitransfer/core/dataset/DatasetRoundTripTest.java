@@ -120,7 +120,7 @@ class DatasetRoundTripTest {
         }
         final DatasetFormatException wrongKind = assertThrows(DatasetFormatException.class,
                 () -> TensorDatasetReader.open(new ByteArrayInputStream(out.toByteArray())));
-        assertTrue(wrongKind.getMessage().contains("expected a tensor-dataset, got a image-dataset"), wrongKind.getMessage());
+        assertTrue(wrongKind.getMessage().contains("expected a dataset of kind tensor-dataset, got image-dataset"), wrongKind.getMessage());
 
         final DatasetFormatException text = assertThrows(DatasetFormatException.class,
                 () -> ImageDatasetReader.open(new ByteArrayInputStream("just some text".getBytes(StandardCharsets.UTF_8))));

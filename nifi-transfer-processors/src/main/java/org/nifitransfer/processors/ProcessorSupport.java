@@ -1,0 +1,66 @@
+package org.nifitransfer.processors;
+
+import java.io.IOException;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.logging.ComponentLog;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.dataset.DatasetFormatException;
+
+/** What every processor of the bundle shares: common properties and the way failures are reported. */
+final class ProcessorSupport {
+
+    static final PropertyDescriptor MAX_MEGAPIXELS = new PropertyDescriptor.Builder()
+            .name("Maximum Image Megapixels")
+            .description("Images with more pixels than this are skipped and listed; the size is read from the image's "
+                    + "header before any pixel is decoded, so one huge image cannot exhaust the heap")
+            .required(true)
+            .defaultValue("64")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+
+    private ProcessorSupport() {
+    }
+
+    /** A required seed property with a default of 42. */
+    static PropertyDescriptor randomSeed(final String description) {
+        return new PropertyDescriptor.Builder()
+                .name("Random Seed")
+                .description(description)
+                .required(true)
+                .defaultValue("42")
+                .addValidator(StandardValidators.LONG_VALIDATOR)
+                .build();
+    }
+
+    /** The exception that says what went wrong, beneath the session's and I/O wrappers. */
+    static Throwable rootCause(final Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause
+                && (cause instanceof ProcessException || cause instanceof IOException && cause.getCause() instanceof RuntimeException)) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /**
+     * A reason for {@code transfer.error}: the message of errors that describe bad input (format errors and
+     * {@link IllegalArgumentException}s), else {@code "<what> failed: <error>"}.
+     */
+    static String reason(final String what, final Throwable cause) {
+        if (cause instanceof DatasetFormatException || cause instanceof IllegalArgumentException) {
+            return cause.getMessage();
+        }
+        return what + " failed: " + cause;
+    }
+
+    /** Logs the reason with the flowfile, sets {@code transfer.error} and routes the flowfile to {@code failure}. */
+    static void fail(final ProcessSession session, final ComponentLog logger, final FlowFile flowFile, final Relationship failure,
+                     final String reason, final Throwable cause) {
+        logger.error("{} routed to failure: {}", flowFile, reason, cause);
+        session.transfer(session.putAttribute(flowFile, TransferAttributes.ERROR, reason), failure);
+    }
+}
