@@ -8,7 +8,9 @@ public enum DatasetKind {
     /** Encoded image files, as found on disk (a tar of {@code images/<class>/<file>}). */
     IMAGES("image-dataset"),
     /** Decoded, resized uint8 pixel tensors in {@code .npy} shards, with the normalisation to apply on read. */
-    TENSORS("tensor-dataset");
+    TENSORS("tensor-dataset"),
+    /** Pooled features of a frozen base, float32 {@code [n, D]} in {@code .npy} shards, with the base's identity. */
+    FEATURES("feature-dataset");
 
     private final String value;
 

@@ -18,10 +18,12 @@ import java.util.Objects;
  * @param source where the images came from
  * @param tensor the geometry and normalisation of a tensor dataset, absent for images
  * @param augmentation the augmentation recipe and mode, absent when none
+ * @param features for feature datasets, what the features are and which base made them
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetManifest(String format, int formatVersion, DatasetKind kind, String runId, String split,
-                              List<String> classes, Source source, TensorSpec tensor, Augmentation augmentation) {
+                              List<String> classes, Source source, TensorSpec tensor, Augmentation augmentation,
+                              FeatureSpec features) {
 
     public static final String FORMAT = "nifi-transfer-dataset";
     public static final int FORMAT_VERSION = 1;
@@ -34,17 +36,22 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
     /** A new manifest of the current format. */
     public static DatasetManifest of(final DatasetKind kind, final String runId, final String split, final List<String> classes,
                                      final Source source) {
-        return new DatasetManifest(FORMAT, FORMAT_VERSION, kind, runId, split, classes, source, null, null);
+        return new DatasetManifest(FORMAT, FORMAT_VERSION, kind, runId, split, classes, source, null, null, null);
     }
 
     /** This manifest for a tensor dataset with {@code spec}. */
     public DatasetManifest withTensor(final TensorSpec spec) {
-        return new DatasetManifest(format, formatVersion, DatasetKind.TENSORS, runId, split, classes, source, spec, augmentation);
+        return new DatasetManifest(format, formatVersion, DatasetKind.TENSORS, runId, split, classes, source, spec, augmentation, null);
     }
 
     /** This manifest with {@code value} as its augmentation (null for none). */
     public DatasetManifest withAugmentation(final Augmentation value) {
-        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, value);
+        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, value, features);
+    }
+
+    /** This manifest for a feature dataset with {@code spec}; the tensor section is kept (it says what the base saw). */
+    public DatasetManifest withFeatures(final FeatureSpec spec) {
+        return new DatasetManifest(format, formatVersion, DatasetKind.FEATURES, runId, split, classes, source, tensor, augmentation, spec);
     }
 
     /** Checks the fields a reader relies on. */
@@ -61,6 +68,9 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
         }
         if (kind == DatasetKind.TENSORS && tensor == null) {
             throw new DatasetFormatException("a tensor dataset's dataset.json has no 'tensor' section");
+        }
+        if (kind == DatasetKind.FEATURES && (features == null || features.dimension() < 1)) {
+            throw new DatasetFormatException("a feature dataset's dataset.json has no valid 'features' section");
         }
     }
 
@@ -101,6 +111,29 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
         public String sizeText() {
             return width + "x" + height;
         }
+    }
+
+    /**
+     * What a feature dataset's features are.
+     *
+     * @param dimension D, the length of each feature vector
+     * @param pooling how the base's feature map was reduced: {@code avg}, {@code max} or {@code flatten}
+     * @param base the base that computed them
+     */
+    public record FeatureSpec(int dimension, String pooling, BaseInfo base) {
+    }
+
+    /**
+     * The identity of a pretrained base.
+     *
+     * @param name the file name or URL it was loaded from
+     * @param engine {@code PyTorch} or {@code OnnxRuntime}
+     * @param sha256 the SHA-256 of the base file
+     * @param entry for a dataset or model that embeds the base file, its tar entry name
+     * @param outputShape the shape of the base's output for one image, e.g. {@code [512, 13, 13]}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BaseInfo(String name, String engine, String sha256, String entry, long[] outputShape) {
     }
 
     /**

@@ -1,0 +1,367 @@
+package org.nifitransfer.core.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.EngineException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A headless pretrained base (the {@code include_top=False} analogue), loaded with DJL from a TorchScript
+ * {@code .pt} file (PyTorch engine; trainable), an ONNX {@code .onnx} file (ONNX Runtime; inference only) or a
+ * DJL model-zoo URL. Files and URLs go through the same {@link Criteria} path.
+ *
+ * <pre>{@code
+ * try (BaseModel base = BaseModel.builder().setLocation("squeezenet1_1_features.pt").build().load()) {
+ *     long[] shape = base.probeOutputShape(3, 224, 224);   // [512, 13, 13]
+ * }
+ * }</pre>
+ */
+public final class BaseModel implements AutoCloseable {
+
+    /** The PyTorch engine's name in DJL. */
+    public static final String PYTORCH = "PyTorch";
+    /** The ONNX Runtime engine's name in DJL. */
+    public static final String ONNX_RUNTIME = "OnnxRuntime";
+
+    private static final Set<String> URL_SCHEMES = Set.of("djl", "http", "https", "s3", "hdfs", "jar");
+
+    private final ZooModel<NDList, NDList> model;
+    private final String name;
+    private final String engine;
+    private final Path file;
+    private final String sha256;
+    private final Device device;
+
+    private BaseModel(final ZooModel<NDList, NDList> model, final String name, final String engine, final Path file,
+                      final String sha256, final Device device) {
+        this.model = model;
+        this.name = name;
+        this.engine = engine;
+        this.file = file;
+        this.sha256 = sha256;
+        this.device = device;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The file name or URL the base was loaded from. */
+    public String getName() {
+        return name;
+    }
+
+    /** {@value #PYTORCH} or {@value #ONNX_RUNTIME}. */
+    public String getEngine() {
+        return engine;
+    }
+
+    /** The model file on disk (for a zoo URL, the file in DJL's cache). */
+    public Path getFile() {
+        return file;
+    }
+
+    /** The SHA-256 of the model file. */
+    public String getSha256() {
+        return sha256;
+    }
+
+    public Device getDevice() {
+        return device;
+    }
+
+    /** The DJL block: a {@code PtSymbolBlock} for TorchScript, an ONNX Runtime block for ONNX. */
+    public Block getBlock() {
+        return model.getBlock();
+    }
+
+    /** The loaded DJL model. */
+    public ZooModel<NDList, NDList> getModel() {
+        return model;
+    }
+
+    /** True when the base can be fine-tuned (TorchScript loaded with trainable parameters). */
+    public boolean isTrainable() {
+        return PYTORCH.equals(engine);
+    }
+
+    /** A predictor that runs the frozen base; close it after use. */
+    public Predictor<NDList, NDList> newPredictor() {
+        return model.newPredictor();
+    }
+
+    /** The base's parameters in the module's order (empty for ONNX, whose weights are not exposed). */
+    public List<ParameterInfo> parameters() {
+        final List<ParameterInfo> parameters = new ArrayList<>();
+        if (!isTrainable()) {
+            return parameters;
+        }
+        for (final Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+            final Parameter parameter = pair.getValue();
+            final Shape shape = parameter.getArray().getShape();
+            parameters.add(new ParameterInfo(parameter.getName(), shape.getShape(), parameter.getType().name().toLowerCase(Locale.ROOT),
+                    parameter.requiresGradient()));
+        }
+        return parameters;
+    }
+
+    /**
+     * The input shape the base declares, with -1 for dynamic dimensions, when the engine reports one (ONNX does;
+     * TorchScript modules do not).
+     */
+    public Optional<long[]> declaredInputShape() {
+        try {
+            final PairList<String, Shape> inputs = model.describeInput();
+            if (inputs == null || inputs.isEmpty() || inputs.get(0).getValue() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(inputs.get(0).getValue().getShape());
+        } catch (final RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Checks that the base accepts images of {@code channels x height x width} and returns its output shape for
+     * one image (e.g. {@code [512, 13, 13]}).
+     *
+     * @throws BaseModelException naming the expected and given shapes when the base refuses the input
+     */
+    public long[] probeOutputShape(final int channels, final int height, final int width) throws BaseModelException {
+        final Optional<long[]> declared = declaredInputShape();
+        if (declared.isPresent() && declared.get().length == 4) {
+            final long[] expected = declared.get();
+            final long[] given = {1, channels, height, width};
+            for (int axis = 1; axis < 4; axis++) {
+                if (expected[axis] > 0 && expected[axis] != given[axis]) {
+                    throw new BaseModelException("Base model " + name + " expects input " + shapeText(expected) + " (N, C, H, W), but the "
+                            + "dataset holds " + channels + "x" + height + "x" + width + " images: "
+                            + (axis == 1 ? "wrong channel count" : "resize the images to " + expected[3] + "x" + expected[2]
+                            + " in ResizeAndNormalize"));
+                }
+            }
+        }
+        try (NDManager manager = NDManager.newBaseManager(device, engine);
+             Predictor<NDList, NDList> predictor = newPredictor()) {
+            final NDArray input = manager.zeros(new Shape(1, channels, height, width));
+            final NDList output = predictor.predict(new NDList(input));
+            final long[] shape = output.head().getShape().getShape();
+            final long[] perImage = new long[shape.length - 1];
+            System.arraycopy(shape, 1, perImage, 0, perImage.length);
+            output.close();
+            return perImage;
+        } catch (final TranslateException | EngineException e) {
+            throw new BaseModelException("Base model " + name + " does not accept " + channels + "x" + height + "x" + width
+                    + " images (input [1, " + channels + ", " + height + ", " + width + "]): " + firstLine(e), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    private static String shapeText(final long[] shape) {
+        final StringBuilder text = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            text.append(i == 0 ? "" : ", ").append(shape[i] < 0 ? "?" : String.valueOf(shape[i]));
+        }
+        return text.append(']').toString();
+    }
+
+    static String firstLine(final Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && (cause.getMessage() == null || cause.getMessage().isBlank())) {
+            cause = cause.getCause();
+        }
+        final String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        // drop the exception class names engines prefix their messages with
+        final String line = message.strip().lines().findFirst().orElse(message)
+                .replaceAll("^(([a-z_]+\\.)+[A-Za-z]+(Exception|Error): )+", "");
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+    }
+
+    /** The engine a file name implies: {@code .onnx} is ONNX Runtime, anything else (.pt, .pth, .torchscript) PyTorch. */
+    public static String engineForFile(final String fileName) {
+        return fileName.toLowerCase(Locale.ROOT).endsWith(".onnx") ? ONNX_RUNTIME : PYTORCH;
+    }
+
+    /** True when {@code location} is a URL DJL resolves (djl://, http(s)://, s3://, ...), not a local file. */
+    public static boolean isUrl(final String location) {
+        final int colon = location.indexOf("://");
+        return colon > 0 && URL_SCHEMES.contains(location.substring(0, colon).toLowerCase(Locale.ROOT));
+    }
+
+    /** The SHA-256 of a file, hex. */
+    public static String sha256(final Path file) throws IOException {
+        final MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Configures and loads a {@link BaseModel}. */
+    public static final class Builder {
+        private String location;
+        private String engine;
+        private boolean trainable;
+        private Device device = Device.cpu();
+
+        private Builder() {
+        }
+
+        /** A file path ({@code .pt}, {@code .onnx}, or a folder holding one) or a DJL model URL (required). */
+        public Builder setLocation(final String value) {
+            this.location = value;
+            return this;
+        }
+
+        /** The engine, {@value #PYTORCH} or {@value #ONNX_RUNTIME}; default: from the file extension. */
+        public Builder optEngine(final String value) {
+            this.engine = value;
+            return this;
+        }
+
+        /** Loads TorchScript weights as trainable tensors (needed to fine-tune). Default false. */
+        public Builder optTrainable(final boolean value) {
+            this.trainable = value;
+            return this;
+        }
+
+        /** The device. Default CPU. */
+        public Builder optDevice(final Device value) {
+            this.device = value;
+            return this;
+        }
+
+        /**
+         * Loads the base.
+         *
+         * @throws BaseModelException naming the file or URL and the reason: missing, empty, not a model, truncated,
+         *                            of the wrong engine, or a URL while DJL is offline
+         */
+        public BaseModel load() throws BaseModelException {
+            if (location == null || location.isBlank()) {
+                throw new BaseModelException("No base model given");
+            }
+            final boolean url = isUrl(location);
+            Path file = null;
+            String sha256 = null;
+            String engineName = engine;
+            if (!url) {
+                final Path path = location.startsWith("file://") ? Path.of(URI.create(location)) : Path.of(location);
+                file = modelFile(path);
+                engineName = engineName != null ? engineName : engineForFile(file.getFileName().toString());
+                try {
+                    sha256 = sha256(file);
+                } catch (final IOException e) {
+                    throw new BaseModelException("Cannot read base model " + file + ": " + e.getMessage(), e);
+                }
+            } else if (Boolean.getBoolean("ai.djl.offline") || "true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) {
+                throw new BaseModelException("Base model " + location + " is a URL, but DJL runs offline (ai.djl.offline=true or "
+                        + "DJL_OFFLINE=true): download the model and give its file, or run NiFi online");
+            }
+            final Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
+                    .setTypes(NDList.class, NDList.class)
+                    .optTranslator(new NoopTranslator())
+                    .optDevice(device);
+            if (url) {
+                criteria.optModelUrls(location);
+            } else {
+                criteria.optModelPath(file);
+            }
+            if (engineName != null) {
+                criteria.optEngine(engineName);
+            }
+            if (trainable && PYTORCH.equals(engineName)) {
+                criteria.optOption("trainParam", "true");
+            }
+            if (PYTORCH.equals(engineName)) {
+                criteria.optOption("mapLocation", "true");
+            }
+            final ZooModel<NDList, NDList> model;
+            try {
+                model = criteria.build().loadModel();
+            } catch (final ModelNotFoundException | MalformedModelException | IOException | EngineException | IllegalArgumentException e) {
+                throw new BaseModelException("Cannot load base model " + (url ? location : file) + " with "
+                        + (engineName == null ? "DJL" : engineName) + ": " + firstLine(e), e);
+            }
+            final String actualEngine = model.getNDManager().getEngine().getEngineName();
+            if (url) {
+                try {
+                    file = modelFile(model.getModelPath());
+                    sha256 = sha256(file);
+                } catch (final IOException | BaseModelException e) {
+                    model.close();
+                    throw new BaseModelException("Loaded " + location + " but cannot find its model file: " + e.getMessage(), e);
+                }
+            }
+            return new BaseModel(model, url ? location : file.getFileName().toString(), actualEngine, file, sha256, device);
+        }
+
+        private static Path modelFile(final Path path) throws BaseModelException {
+            if (!Files.exists(path)) {
+                throw new BaseModelException("Base model file " + path + " does not exist");
+            }
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> files = Files.list(path)) {
+                    final List<Path> models = files.filter(candidate -> {
+                        final String fileName = candidate.getFileName().toString().toLowerCase(Locale.ROOT);
+                        return fileName.endsWith(".pt") || fileName.endsWith(".onnx") || fileName.endsWith(".torchscript");
+                    }).sorted().toList();
+                    if (models.isEmpty()) {
+                        throw new BaseModelException("Folder " + path + " holds no .pt or .onnx model file");
+                    }
+                    return models.getFirst();
+                } catch (final IOException e) {
+                    throw new BaseModelException("Cannot list " + path + ": " + e.getMessage(), e);
+                }
+            }
+            if (!Files.isReadable(path)) {
+                throw new BaseModelException("Base model file " + path + " is not readable");
+            }
+            try {
+                if (Files.size(path) == 0) {
+                    throw new BaseModelException("Base model file " + path + " is empty (0 bytes)");
+                }
+            } catch (final IOException e) {
+                throw new BaseModelException("Cannot read base model " + path + ": " + e.getMessage(), e);
+            }
+            return path;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package org.nifitransfer.core.model;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+import org.nifitransfer.core.dataset.DatasetFormatException;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.DatasetSummary;
+import org.nifitransfer.core.dataset.FeatureDatasetWriter;
+import org.nifitransfer.core.dataset.NormalizationPreset;
+import org.nifitransfer.core.dataset.TensorDatasetReader;
+import org.nifitransfer.core.dataset.TensorShard;
+import org.nifitransfer.core.pipeline.Cancellation;
+
+/**
+ * Runs a frozen base over a tensor dataset in batches and writes a feature dataset (one pooled vector per image,
+ * with labels, source names and the base's identity). Memory holds one shard and one batch.
+ *
+ * <pre>{@code
+ * FeatureExtractor extractor = FeatureExtractor.builder().setBase(base).optPooling(Pooling.AVG).optBatchSize(32).build();
+ * FeatureExtractor.Result result = extractor.extract(tensorsIn, featuresOut, true, Cancellation.NONE, count -> { });
+ * }</pre>
+ */
+public final class FeatureExtractor {
+
+    /** The name under which a base file is embedded in a feature dataset or model: {@code base/base.pt} or {@code base/base.onnx}. */
+    public static String baseEntry(final BaseModel base) {
+        return "base/base." + (BaseModel.ONNX_RUNTIME.equals(base.getEngine()) ? "onnx" : "pt");
+    }
+
+    private final BaseModel base;
+    private final Pooling pooling;
+    private final int batchSize;
+    private final String expectedPreset;
+
+    private FeatureExtractor(final Builder builder) {
+        this.base = builder.base;
+        this.pooling = builder.pooling;
+        this.batchSize = builder.batchSize;
+        this.expectedPreset = builder.expectedPreset;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What an extraction wrote. */
+    public record Result(DatasetManifest manifest, DatasetSummary summary) {
+    }
+
+    /**
+     * Extracts features.
+     *
+     * @param in a tensor dataset
+     * @param out receives the feature dataset
+     * @param embedBase whether to embed the base file (done for the train split, so the head's trainer can package
+     *                  the complete model)
+     * @param cancellation asked between batches
+     * @param progress receives the number of images done after every batch
+     * @throws DatasetFormatException when {@code in} is not a tensor dataset
+     * @throws BaseModelException when the dataset's images or preset do not fit the base
+     */
+    public Result extract(final InputStream in, final OutputStream out, final boolean embedBase, final Cancellation cancellation,
+                          final LongConsumer progress) throws IOException, BaseModelException {
+        try (TensorDatasetReader reader = TensorDatasetReader.open(in)) {
+            final DatasetManifest input = reader.getManifest();
+            final DatasetManifest.TensorSpec spec = input.tensor();
+            final NormalizationPreset preset = spec.normalization();
+            if (expectedPreset != null && !expectedPreset.equals(preset.name())) {
+                throw new BaseModelException("Base model " + base.getName() + " expects the '" + expectedPreset + "' normalisation "
+                        + "preset, but the dataset was prepared with '" + preset.name() + "': set the same preset in ResizeAndNormalize");
+            }
+            final long[] outputShape = base.probeOutputShape(spec.channels(), spec.height(), spec.width());
+            final long dimension = pooling.dimension(outputShape);
+            if (dimension > 1_000_000) {
+                throw new BaseModelException("Pooling '" + pooling.getValue() + "' gives " + dimension + " features per image for the "
+                        + "base's output " + java.util.Arrays.toString(outputShape) + ": use global average or max pooling");
+            }
+            final DatasetManifest manifest = input.withFeatures(new DatasetManifest.FeatureSpec((int) dimension, pooling.getValue(),
+                    new DatasetManifest.BaseInfo(base.getName(), base.getEngine(), base.getSha256(), embedBase ? baseEntry(base) : null,
+                            outputShape)));
+            try (FeatureDatasetWriter writer = new FeatureDatasetWriter(out, manifest);
+                 NDManager manager = NDManager.newBaseManager(base.getDevice(), base.getEngine());
+                 Predictor<NDList, NDList> predictor = base.newPredictor()) {
+                if (embedBase) {
+                    writer.embedBase(baseEntry(base), base.getFile());
+                }
+                final int imageFloats = spec.channels() * spec.height() * spec.width();
+                final float[] batch = new float[batchSize * imageFloats];
+                long done = 0;
+                TensorShard shard;
+                while ((shard = reader.nextShard()) != null) {
+                    for (int start = 0; start < shard.count(); start += batchSize) {
+                        cancellation.check();
+                        final int count = Math.min(batchSize, shard.count() - start);
+                        preset.normalize(shard.pixels(), start * shard.imageBytes(), count, spec.height(), spec.width(), batch, 0);
+                        final float[] features = run(manager, predictor, batch, count, spec);
+                        for (int i = 0; i < count; i++) {
+                            writer.add(features, (int) (i * dimension), shard.labels()[start + i], shard.files().get(start + i));
+                        }
+                        done += count;
+                        progress.accept(done);
+                    }
+                }
+                writer.skipAll(reader.getSummary().skipped());
+                writer.close();
+                return new Result(manifest, writer.getSummary());
+            }
+        }
+    }
+
+    private float[] run(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch, final int count,
+                        final DatasetManifest.TensorSpec spec) throws BaseModelException {
+        try (NDManager scope = manager.newSubManager()) {
+            final NDArray input = scope.create(java.nio.FloatBuffer.wrap(batch, 0, count * spec.channels() * spec.height() * spec.width()),
+                    new Shape(count, spec.channels(), spec.height(), spec.width()));
+            final NDList output = predictor.predict(new NDList(input));
+            try {
+                final NDArray pooled = pooling.apply(output.head());
+                final float[] values = pooled.toFloatArray();
+                pooled.close();
+                return values;
+            } finally {
+                output.close();
+            }
+        } catch (final TranslateException e) {
+            throw new BaseModelException("Base model " + base.getName() + " failed on a batch: " + BaseModel.firstLine(e), e);
+        }
+    }
+
+    /** Builds a {@link FeatureExtractor}; the base is required. */
+    public static final class Builder {
+        private BaseModel base;
+        private Pooling pooling = Pooling.AVG;
+        private int batchSize = 32;
+        private String expectedPreset;
+
+        private Builder() {
+        }
+
+        public Builder setBase(final BaseModel value) {
+            this.base = value;
+            return this;
+        }
+
+        /** Default {@link Pooling#AVG}. */
+        public Builder optPooling(final Pooling value) {
+            this.pooling = value;
+            return this;
+        }
+
+        /** Images per forward pass. Default 32. */
+        public Builder optBatchSize(final int value) {
+            this.batchSize = value;
+            return this;
+        }
+
+        /** The normalisation preset name the base was trained with; a dataset with another fails. Default: not checked. */
+        public Builder optExpectedPreset(final String value) {
+            this.expectedPreset = value;
+            return this;
+        }
+
+        public FeatureExtractor build() {
+            Objects.requireNonNull(base, "A base model is required");
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("Batch size must be at least 1, got " + batchSize);
+            }
+            return new FeatureExtractor(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.nifitransfer.core.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Locale;
+
+/** How a base's feature map {@code [N, C, H, W]} becomes one vector per image. */
+public enum Pooling {
+    /** Mean over H and W: {@code [N, C]} (Keras' GlobalAveragePooling2D; the usual choice). */
+    AVG("avg", "Global Average", "Mean of each channel over the feature map: C features (GlobalAveragePooling2D)"),
+    /** Maximum over H and W: {@code [N, C]}. */
+    MAX("max", "Global Max", "Maximum of each channel over the feature map: C features (GlobalMaxPooling2D)"),
+    /** Every value: {@code [N, C * H * W]} (Keras' Flatten, as in Chollet's VGG16 example; large). */
+    FLATTEN("flatten", "Flatten", "Every value of the feature map: C x H x W features (Flatten); large");
+
+    private final String value;
+    private final String displayName;
+    private final String description;
+
+    Pooling(final String value, final String displayName, final String description) {
+        this.value = value;
+        this.displayName = displayName;
+        this.description = description;
+    }
+
+    public String getValue() {
+        return value;
+    }
+
+    public String getDisplayName() {
+        return displayName;
+    }
+
+    public String getDescription() {
+        return description;
+    }
+
+    /** The pooling named {@code value}. */
+    public static Pooling fromValue(final String value) {
+        for (final Pooling pooling : values()) {
+            if (pooling.value.equals(value.toLowerCase(Locale.ROOT))) {
+                return pooling;
+            }
+        }
+        throw new IllegalArgumentException("Unknown pooling '" + value + "': expected avg, max or flatten");
+    }
+
+    /** Applies the pooling to a batch; a 2-D output {@code [N, D]} is returned as it is. */
+    public NDArray apply(final NDArray output) {
+        if (output.getShape().dimension() <= 2) {
+            return output;
+        }
+        final long batch = output.getShape().get(0);
+        if (this == FLATTEN) {
+            return output.reshape(batch, -1);
+        }
+        // engines reduce one axis at a time: [N, C, H, W] -> [N, C, H * W] -> [N, C]
+        final NDArray spatial = output.reshape(batch, output.getShape().get(1), -1);
+        return this == AVG ? spatial.mean(new int[] {2}) : spatial.max(new int[] {2});
+    }
+
+    /** The feature dimension for one image's base output shape (without the batch axis). */
+    public long dimension(final long[] outputShape) {
+        if (outputShape.length <= 1) {
+            return outputShape.length == 0 ? 1 : outputShape[0];
+        }
+        if (this == FLATTEN) {
+            long product = 1;
+            for (final long dimension : outputShape) {
+                product *= dimension;
+            }
+            return product;
+        }
+        return outputShape[0];
+    }
+}
