@@ -1,0 +1,208 @@
+package org.nifitransfer.core.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.tracker.Tracker;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.nifitransfer.core.model.EpochRecord;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.pipeline.Cancellation;
+
+/**
+ * Drives a DJL {@link Trainer} epoch by epoch and batch by batch: forward, loss, backward and step for every
+ * training batch, then a validation pass; records the history as Keras does, stops early when the validation
+ * loss has not improved for {@code patience} epochs, and asks for cancellation between batches.
+ */
+public final class EpochTrainer {
+
+    private final String phase;
+    private final int epochs;
+    private final int initialEpoch;
+    private final int patience;
+    private final Tracker learningRate;
+    private final Consumer<TrainingProgress> progress;
+    private final Cancellation cancellation;
+
+    private EpochTrainer(final Builder builder) {
+        this.phase = builder.phase;
+        this.epochs = builder.epochs;
+        this.initialEpoch = builder.initialEpoch;
+        this.patience = builder.patience;
+        this.learningRate = builder.learningRate;
+        this.progress = builder.progress;
+        this.cancellation = builder.cancellation;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * What a phase did.
+     *
+     * @param history one record per epoch run
+     * @param bestEpoch the epoch with the lowest validation loss
+     * @param stoppedEarly whether early stopping ended the phase
+     * @param seconds wall time
+     */
+    public record Result(List<EpochRecord> history, int bestEpoch, boolean stoppedEarly, double seconds) {
+
+        /** The summary stored in the model manifest. */
+        public ModelManifest.TrainingMetrics metrics(final String device) {
+            final EpochRecord best = history.stream().filter(epoch -> epoch.epoch() == bestEpoch).findFirst().orElse(history.getLast());
+            final EpochRecord last = history.getLast();
+            return new ModelManifest.TrainingMetrics(last.phase(), history.size(), bestEpoch, best.validationAccuracy(),
+                    best.validationLoss(), last.validationAccuracy(), last.validationLoss(), stoppedEarly, device, seconds);
+        }
+    }
+
+    /**
+     * Trains.
+     *
+     * @throws java.util.concurrent.CancellationException when cancelled between batches
+     */
+    public Result fit(final Trainer trainer, final BatchSource train, final BatchSource validation) throws IOException {
+        final long start = System.nanoTime();
+        final List<EpochRecord> history = new ArrayList<>();
+        final NDManager manager = trainer.getManager();
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int bestEpoch = initialEpoch + 1;
+        int sinceBest = 0;
+        long updates = 0;
+        long batchesPerEpoch = -1;
+        boolean stoppedEarly = false;
+        for (int epoch = initialEpoch + 1; epoch <= initialEpoch + epochs; epoch++) {
+            final double rate = learningRate.getNewValue((int) Math.min(Integer.MAX_VALUE, updates));
+            final Totals totals = new Totals();
+            final int current = epoch;
+            final long known = batchesPerEpoch;
+            train.forEachBatch(epoch, manager, (data, labels) -> {
+                cancellation.check();
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    final NDList predictions = trainer.forward(new NDList(data), new NDList(labels));
+                    final NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
+                    collector.backward(loss);
+                    totals.add(loss, predictions.head(), labels);
+                }
+                trainer.step();
+                progress.accept(new TrainingProgress(phase, current, initialEpoch + epochs, totals.batches, known,
+                        totals.meanLoss(), totals.accuracy()));
+            });
+            updates += totals.batches;
+            batchesPerEpoch = totals.batches;
+            if (totals.count == 0) {
+                throw new IllegalArgumentException("The training data holds no samples");
+            }
+            final Totals validated = new Totals();
+            validation.forEachBatch(epoch, manager, (data, labels) -> {
+                cancellation.check();
+                final NDList predictions = trainer.evaluate(new NDList(data));
+                validated.add(trainer.getLoss().evaluate(new NDList(labels), predictions), predictions.head(), labels);
+            });
+            if (validated.count == 0) {
+                throw new IllegalArgumentException("The validation data holds no samples");
+            }
+            history.add(new EpochRecord(epoch, phase, totals.meanLoss(), totals.accuracy(), validated.meanLoss(), validated.accuracy(), rate));
+            if (validated.meanLoss() < bestLoss - 1e-6) {
+                bestLoss = validated.meanLoss();
+                bestEpoch = epoch;
+                sinceBest = 0;
+            } else if (patience > 0 && ++sinceBest >= patience && epoch < initialEpoch + epochs) {
+                stoppedEarly = true;
+                break;
+            }
+        }
+        return new Result(history, bestEpoch, stoppedEarly, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Sums over the batches of an epoch. */
+    private static final class Totals {
+        private double lossSum;
+        private long correct;
+        private long count;
+        private long batches;
+
+        void add(final NDArray loss, final NDArray logits, final NDArray labels) {
+            final long size = labels.size();
+            lossSum += loss.getFloat() * size;
+            correct += logits.argMax(1).toType(DataType.INT64, false).eq(labels.toType(DataType.INT64, false)).countNonzero().getLong();
+            count += size;
+            batches++;
+        }
+
+        double meanLoss() {
+            return count == 0 ? Double.NaN : lossSum / count;
+        }
+
+        double accuracy() {
+            return count == 0 ? Double.NaN : (double) correct / count;
+        }
+    }
+
+    /** Builds an {@link EpochTrainer}. */
+    public static final class Builder {
+        private String phase = EpochRecord.HEAD;
+        private int epochs = 10;
+        private int initialEpoch;
+        private int patience;
+        private Tracker learningRate = Tracker.fixed(1e-3f);
+        private Consumer<TrainingProgress> progress = update -> { };
+        private Cancellation cancellation = Cancellation.NONE;
+
+        private Builder() {
+        }
+
+        /** {@code head} or {@code fine-tune}. */
+        public Builder setPhase(final String value) {
+            this.phase = value;
+            return this;
+        }
+
+        public Builder setEpochs(final int value) {
+            this.epochs = value;
+            return this;
+        }
+
+        /** Epochs already trained; numbering continues after it (Keras' {@code initial_epoch}). */
+        public Builder optInitialEpoch(final int value) {
+            this.initialEpoch = value;
+            return this;
+        }
+
+        /** Stop after this many epochs without a lower validation loss; 0 never stops early. */
+        public Builder optPatience(final int value) {
+            this.patience = value;
+            return this;
+        }
+
+        /** The learning-rate schedule the optimizer uses, to record the rate of each epoch. */
+        public Builder optLearningRate(final Tracker value) {
+            this.learningRate = value;
+            return this;
+        }
+
+        public Builder optProgress(final Consumer<TrainingProgress> value) {
+            this.progress = value;
+            return this;
+        }
+
+        public Builder optCancellation(final Cancellation value) {
+            this.cancellation = value;
+            return this;
+        }
+
+        public EpochTrainer build() {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("Epochs must be at least 1, got " + epochs);
+            }
+            return new EpochTrainer(this);
+        }
+    }
+}
