@@ -44,7 +44,8 @@ public enum OptimizerChoice {
     /** A DJL optimizer following {@code learningRate}. */
     public Optimizer create(final Tracker learningRate) {
         return switch (this) {
-            case RMSPROP -> Optimizer.rmsprop().optLearningRateTracker(learningRate).optRho(0.9f).optEpsilon(1e-7f).build();
+            // DJL's PyTorch engine lacks the fused RMSprop update: use ours
+            case RMSPROP -> RmsPropOptimizer.builder().optLearningRateTracker(learningRate).build();
             case ADAM -> Optimizer.adam().optLearningRateTracker(learningRate).build();
             case SGD -> Optimizer.sgd().setLearningRateTracker(learningRate).optMomentum(0.9f).build();
         };

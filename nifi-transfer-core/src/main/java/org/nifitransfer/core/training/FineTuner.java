@@ -1,0 +1,237 @@
+package org.nifitransfer.core.training;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.tracker.Tracker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.nifitransfer.core.augment.Augmenter;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.EpochRecord;
+import org.nifitransfer.core.model.HeadWeights;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.model.Pooling;
+import org.nifitransfer.core.pipeline.Cancellation;
+
+/**
+ * Fine-tunes a model end to end: the base's unfrozen parameters (as {@code model.json} marks them) and the head,
+ * with a low learning rate, on a tensor dataset, with the on-the-fly augmentation it carries. The base must be
+ * TorchScript. BatchNorm running statistics stay fixed unless the model says to let them update. History
+ * continues the model's epoch numbers.
+ */
+public final class FineTuner {
+
+    private final OptimizerChoice optimizer;
+    private final float learningRate;
+    private final LearningRateSchedule schedule;
+    private final int epochs;
+    private final int batchSize;
+    private final int patience;
+    private final long seed;
+    private final Device device;
+    private final Consumer<TrainingProgress> progress;
+    private final Cancellation cancellation;
+
+    private FineTuner(final Builder builder) {
+        this.optimizer = builder.optimizer;
+        this.learningRate = builder.learningRate;
+        this.schedule = builder.schedule;
+        this.epochs = builder.epochs;
+        this.batchSize = builder.batchSize;
+        this.patience = builder.patience;
+        this.seed = builder.seed;
+        this.device = builder.device;
+        this.progress = builder.progress;
+        this.cancellation = builder.cancellation;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The fine-tuned model and what training did. */
+    public record Result(ModelPackage model, EpochTrainer.Result training) {
+    }
+
+    /** Opens a dataset's content. */
+    @FunctionalInterface
+    public interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /** Refuses models fine-tuning cannot train, naming the reason. */
+    public static void checkTrainable(final ModelManifest manifest) throws BaseModelException {
+        if (!BaseModel.PYTORCH.equals(manifest.base().engine())) {
+            throw new BaseModelException("Fine-tuning needs a TorchScript (.pt) base; this model's base " + manifest.base().name()
+                    + " runs on " + manifest.base().engine() + ", which is inference only. Extract features with the TorchScript "
+                    + "version of the base to fine-tune it.");
+        }
+    }
+
+    /**
+     * Fine-tunes {@code model}.
+     *
+     * @param model the model (its base file on local disk)
+     * @param train the train tensor dataset
+     * @param validation the validation tensor dataset
+     * @param augmentation the train dataset's on-the-fly augmentation, or null
+     * @param workDirectory where the tensor caches and the new base file go
+     * @throws java.util.concurrent.CancellationException when cancelled between batches
+     */
+    public Result fineTune(final ModelPackage model, final Opener train, final Opener validation, final Augmenter augmentation,
+                           final Path workDirectory) throws IOException, BaseModelException {
+        final ModelManifest manifest = model.manifest();
+        checkTrainable(manifest);
+        final ModelManifest.InputSpec input = manifest.input();
+        final DatasetManifest.TensorSpec spec = DatasetManifest.TensorSpec.of(input.height(), input.width(), null, null, input.normalization());
+        final Set<String> trainable = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::name)
+                .collect(Collectors.toSet());
+        Engine.getEngine(BaseModel.PYTORCH).setRandomSeed((int) seed);
+        try (TensorCache trainCache = TensorCache.create(train.open(), workDirectory, spec, "train dataset");
+             TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, "validation dataset");
+             BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(BaseModel.PYTORCH)
+                     .optTrainable(true).optDevice(device).load()) {
+            final PtSymbolBlock baseBlock = (PtSymbolBlock) base.getBlock();
+            baseBlock.freezeParameters(true);
+            if (!trainable.isEmpty()) {
+                baseBlock.freezeParameters(false, parameter -> trainable.contains(parameter.getName()));
+            }
+            final Pooling pooling = Pooling.fromValue(manifest.pooling());
+            final Block head = manifest.head().newBlock();
+            final SequentialBlock layers = new SequentialBlock()
+                    .add(manifest.trainBatchNormStatistics() ? baseBlock : new FrozenStatisticsBlock(baseBlock))
+                    .add(new LambdaBlock(list -> new NDList(pooling.apply(list.singletonOrThrow())), "pooling"))
+                    .add(head);
+            final long updates = (long) epochs * ((trainCache.count() + batchSize - 1) / batchSize);
+            final Tracker rate = schedule.tracker(learningRate, updates);
+            try (Model network = Model.newInstance("fine-tune", device, BaseModel.PYTORCH)) {
+                network.setBlock(layers);
+                final DefaultTrainingConfig config = new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(null))
+                        .optOptimizer(optimizer.create(rate))
+                        .optDevices(new Device[] {device});
+                try (Trainer trainer = network.newTrainer(config)) {
+                    trainer.initialize(new Shape(1, 3, input.height(), input.width()));
+                    new HeadWeights(manifest.headParameters(), model.headWeights()).copyInto(head);
+                    final EpochTrainer.Result result = EpochTrainer.builder()
+                            .setPhase(EpochRecord.FINE_TUNE)
+                            .setEpochs(epochs)
+                            .optInitialEpoch(manifest.lastEpoch())
+                            .optPatience(patience)
+                            .optLearningRate(rate)
+                            .optProgress(progress)
+                            .optCancellation(cancellation)
+                            .build()
+                            .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed),
+                                    new TensorBatchSource(validationCache, spec, batchSize, false, null, seed));
+                    final Path baseFile = Files.createTempFile(workDirectory, "base-", ".pt");
+                    try (OutputStream out = Files.newOutputStream(baseFile)) {
+                        JniUtils.writeModule(baseBlock, out, false);
+                    }
+                    final HeadWeights weights = HeadWeights.of(head);
+                    final DatasetManifest.BaseInfo baseInfo = new DatasetManifest.BaseInfo(manifest.base().name(), BaseModel.PYTORCH,
+                            BaseModel.sha256(baseFile), manifest.base().entry(), manifest.base().outputShape());
+                    final ModelManifest tuned = manifest.afterTraining(baseInfo, weights.parameters(), result.history(),
+                            result.metrics(device.toString()));
+                    return new Result(new ModelPackage(tuned, baseFile, weights.values()), result);
+                }
+            }
+        }
+    }
+
+    /** Builds a {@link FineTuner}. */
+    public static final class Builder {
+        private OptimizerChoice optimizer = OptimizerChoice.RMSPROP;
+        private float learningRate = 1e-5f;
+        private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
+        private int epochs = 10;
+        private int batchSize = 32;
+        private int patience;
+        private long seed = 42;
+        private Device device = Device.cpu();
+        private Consumer<TrainingProgress> progress = update -> { };
+        private Cancellation cancellation = Cancellation.NONE;
+
+        private Builder() {
+        }
+
+        /** Default RMSprop. */
+        public Builder optOptimizer(final OptimizerChoice value) {
+            this.optimizer = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Default 1e-5, as in the tutorials. */
+        public Builder optLearningRate(final float value) {
+            this.learningRate = value;
+            return this;
+        }
+
+        public Builder optSchedule(final LearningRateSchedule value) {
+            this.schedule = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder optEpochs(final int value) {
+            this.epochs = value;
+            return this;
+        }
+
+        public Builder optBatchSize(final int value) {
+            this.batchSize = value;
+            return this;
+        }
+
+        public Builder optPatience(final int value) {
+            this.patience = value;
+            return this;
+        }
+
+        public Builder optSeed(final long value) {
+            this.seed = value;
+            return this;
+        }
+
+        public Builder optDevice(final Device value) {
+            this.device = value;
+            return this;
+        }
+
+        public Builder optProgress(final Consumer<TrainingProgress> value) {
+            this.progress = value;
+            return this;
+        }
+
+        public Builder optCancellation(final Cancellation value) {
+            this.cancellation = value;
+            return this;
+        }
+
+        public FineTuner build() {
+            if (learningRate <= 0 || epochs < 1 || batchSize < 1 || patience < 0) {
+                throw new IllegalArgumentException("Learning rate, epochs and batch size must be positive and patience not negative");
+            }
+            return new FineTuner(this);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.nifitransfer.core.training;
+
+import ai.djl.training.tracker.Tracker;
+import java.util.Locale;
+
+/** How the fine-tuning learning rate changes over the updates of a phase. */
+public enum LearningRateSchedule {
+    CONSTANT("constant", "Constant", "The same learning rate for every update (the tutorials' choice)"),
+    COSINE("cosine", "Cosine Decay", "Cosine decay from the learning rate to a hundredth of it over the phase");
+
+    private final String value;
+    private final String displayName;
+    private final String description;
+
+    LearningRateSchedule(final String value, final String displayName, final String description) {
+        this.value = value;
+        this.displayName = displayName;
+        this.description = description;
+    }
+
+    public String getValue() {
+        return value;
+    }
+
+    public String getDisplayName() {
+        return displayName;
+    }
+
+    public String getDescription() {
+        return description;
+    }
+
+    public static LearningRateSchedule fromValue(final String value) {
+        for (final LearningRateSchedule schedule : values()) {
+            if (schedule.value.equals(value.toLowerCase(Locale.ROOT))) {
+                return schedule;
+            }
+        }
+        throw new IllegalArgumentException("Unknown learning-rate schedule '" + value + "': expected constant or cosine");
+    }
+
+    /** The tracker for {@code updates} optimizer steps starting at {@code rate}. */
+    public Tracker tracker(final float rate, final long updates) {
+        if (this == COSINE && updates > 1) {
+            return Tracker.cosine().setBaseValue(rate).optFinalValue(rate / 100f).setMaxUpdates((int) Math.min(Integer.MAX_VALUE, updates)).build();
+        }
+        return Tracker.fixed(rate);
+    }
+}

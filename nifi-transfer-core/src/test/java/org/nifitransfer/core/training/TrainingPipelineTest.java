@@ -1,0 +1,271 @@
+package org.nifitransfer.core.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.core.augment.AugmentationRecipe;
+import org.nifitransfer.core.augment.Augmenter;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.FeatureDatasetReader;
+import org.nifitransfer.core.dataset.FeatureShard;
+import org.nifitransfer.core.evaluate.ClassificationMetrics;
+import org.nifitransfer.core.evaluate.Prediction;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.EngineResources;
+import org.nifitransfer.core.model.EpochRecord;
+import org.nifitransfer.core.model.FeatureExtractor;
+import org.nifitransfer.core.model.HeadSpec;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ModelRunner;
+import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.model.Pooling;
+import org.nifitransfer.core.model.UnfreezeSelector;
+import org.nifitransfer.core.model.UnfreezeStrategy;
+import org.nifitransfer.core.pipeline.Cancellation;
+
+/** Extract, train a head, package, predict and fine-tune with the fixture bases, on learnable striped images. */
+class TrainingPipelineTest {
+
+    private static final int SIZE = 32;
+    private static byte[] train;
+    private static byte[] validation;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void makeData() {
+        train = StripeDatasets.tensors("train", 80, SIZE, 1);
+        validation = StripeDatasets.tensors("validation", 40, SIZE, 2);
+    }
+
+    /** Features of {@code dataset} through {@code base}, with the base embedded. */
+    private static byte[] features(final BaseModel base, final byte[] dataset) throws IOException, BaseModelException {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FeatureExtractor.builder().setBase(base).optBatchSize(16).build()
+                .extract(new ByteArrayInputStream(dataset), out, true, Cancellation.NONE, done -> { });
+        return out.toByteArray();
+    }
+
+    private record Loaded(DatasetManifest manifest, float[] features, int[] labels) {
+    }
+
+    private static Loaded load(final byte[] featureDataset) throws IOException {
+        final List<float[]> parts = new ArrayList<>();
+        final List<int[]> labelParts = new ArrayList<>();
+        try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(featureDataset))) {
+            FeatureShard shard;
+            while ((shard = reader.nextShard()) != null) {
+                parts.add(shard.features());
+                labelParts.add(shard.labels());
+            }
+            final int total = labelParts.stream().mapToInt(labels -> labels.length).sum();
+            final int dimension = reader.getManifest().features().dimension();
+            final float[] features = new float[total * dimension];
+            final int[] labels = new int[total];
+            int at = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                System.arraycopy(parts.get(i), 0, features, at * dimension, parts.get(i).length);
+                System.arraycopy(labelParts.get(i), 0, labels, at, labelParts.get(i).length);
+                at += labelParts.get(i).length;
+            }
+            return new Loaded(reader.getManifest(), features, labels);
+        }
+    }
+
+    private static HeadTrainer.Result trainHead(final Loaded trainSet, final Loaded validationSet, final long seed) throws IOException {
+        return HeadTrainer.builder()
+                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), List.of(), 0, "relu", 2))
+                .optOptimizer(OptimizerChoice.ADAM).optLearningRate(0.05f).optEpochs(12).optBatchSize(16).optSeed(seed)
+                .build()
+                .train(trainSet.features(), trainSet.labels(), validationSet.features(), validationSet.labels());
+    }
+
+    private ModelPackage headModel(final String baseFile) throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture(baseFile).toString()).load()) {
+            final Loaded trainSet = load(features(base, train));
+            final Loaded validationSet = load(features(base, validation));
+            assertEquals(16, trainSet.manifest().features().dimension());
+            assertArrayEquals(new long[] {16, 8, 8}, trainSet.manifest().features().base().outputShape());
+            final HeadTrainer.Result result = trainHead(trainSet, validationSet, 7);
+            final ModelPackage model = HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(),
+                    new HeadSpec(16, List.of(), 0, "relu", 2), result, "cpu()");
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            model.write(bytes);
+            return ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
+        }
+    }
+
+    private static double accuracy(final ModelPackage model, final byte[] dataset) throws Exception {
+        final ClassificationMetrics.Accumulator metrics = new ClassificationMetrics.Accumulator(StripeDatasets.CLASSES);
+        try (ModelRunner runner = ModelRunner.open(model, ai.djl.Device.cpu())) {
+            runner.predictAll(new ByteArrayInputStream(dataset), 16, metrics::add, Cancellation.NONE, done -> { });
+        }
+        return metrics.result().accuracy();
+    }
+
+    private static Map<String, float[]> baseWeights(final Path baseFile) throws BaseModelException {
+        final Map<String, float[]> weights = new HashMap<>();
+        try (BaseModel base = BaseModel.builder().setLocation(baseFile.toString()).optTrainable(true).load()) {
+            for (final Pair<String, Parameter> pair : base.getBlock().getParameters()) {
+                weights.put(pair.getValue().getName(), pair.getValue().getArray().toFloatArray());
+            }
+        }
+        return weights;
+    }
+
+    @Test
+    void headOnTorchScriptFeaturesLearnsAndThePackagedModelPredictsTheSame() throws Exception {
+        final ModelPackage model = headModel("tiny_base.pt");
+        final ModelManifest manifest = model.manifest();
+        final EpochRecord last = manifest.history().getLast();
+        assertEquals(12, manifest.history().size());
+        assertTrue(last.validationAccuracy() >= 0.9, "head validation accuracy " + last.validationAccuracy());
+        assertEquals(last.validationAccuracy(), accuracy(model, validation), 1e-9, "packaged model predicts as trained");
+        assertEquals(6, manifest.baseParameters().size());
+        assertTrue(manifest.baseParameters().stream().noneMatch(ParameterInfo::trainable));
+        assertTrue(model.summaryText().contains("Total params"), model.summaryText());
+    }
+
+    @Test
+    void headOnOnnxFeaturesLearnsAndCannotBeFineTuned() throws Exception {
+        final ModelPackage model = headModel("tiny_base.onnx");
+        assertEquals("OnnxRuntime", model.manifest().base().engine());
+        assertTrue(accuracy(model, validation) >= 0.9);
+        final BaseModelException refused = assertThrows(BaseModelException.class, () -> FineTuner.checkTrainable(model.manifest()));
+        assertTrue(refused.getMessage().startsWith("Fine-tuning needs a TorchScript (.pt) base"), refused.getMessage());
+    }
+
+    @Test
+    void sameSeedSameHistoryAndOtherSeedDiffers() throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
+            final Loaded trainSet = load(features(base, train));
+            final Loaded validationSet = load(features(base, validation));
+            final List<EpochRecord> first = trainHead(trainSet, validationSet, 3).training().history();
+            final List<EpochRecord> second = trainHead(trainSet, validationSet, 3).training().history();
+            assertEquals(first, second);
+            assertFalse(first.equals(trainHead(trainSet, validationSet, 4).training().history()));
+        }
+    }
+
+    @Test
+    void fineTuningChangesExactlyTheUnfrozenParametersAndContinuesTheHistory() throws Exception {
+        final ModelPackage headOnly = headModel("tiny_base.pt");
+        final List<ParameterInfo> selected = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(1).build()
+                .apply(headOnly.manifest().baseParameters());
+        final ModelPackage unfrozen = new ModelPackage(headOnly.manifest().withBaseParameters(selected, false, "top 1 blocks"),
+                headOnly.baseFile(), headOnly.headWeights());
+        final Map<String, float[]> before = baseWeights(unfrozen.baseFile());
+
+        final FineTuner.Result result = FineTuner.builder().optOptimizer(OptimizerChoice.ADAM).optLearningRate(1e-3f).optEpochs(2)
+                .optBatchSize(16).build()
+                .fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation),
+                        new Augmenter(AugmentationRecipe.builder().optHorizontalFlip(true).build()), work);
+        final ModelManifest tuned = result.model().manifest();
+        assertEquals(List.of(13, 14), tuned.history().subList(12, 14).stream().map(EpochRecord::epoch).toList());
+        assertEquals(EpochRecord.FINE_TUNE, tuned.history().getLast().phase());
+
+        final Map<String, float[]> after = baseWeights(result.model().baseFile());
+        for (final String name : before.keySet()) {
+            final boolean changed = !java.util.Arrays.equals(before.get(name), after.get(name));
+            assertEquals(name.startsWith("4."), changed, name + (changed ? " changed" : " unchanged"));
+        }
+        assertFalse(java.util.Arrays.equals(unfrozen.headWeights().values().iterator().next(),
+                result.model().headWeights().values().iterator().next()), "the head trains too");
+        assertTrue(accuracy(result.model(), validation) >= 0.85);
+    }
+
+    @Test
+    void batchNormStatisticsStayFrozenUnlessAskedToUpdate() throws Exception {
+        final ModelPackage model = headModel("tiny_base_bn.pt");
+        final List<ParameterInfo> none = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.NONE).build()
+                .apply(model.manifest().baseParameters());
+        final double[] outputs = new double[3];
+        outputs[0] = baseOutput(model.baseFile());
+        for (int i = 1; i <= 2; i++) {
+            final ModelPackage configured = new ModelPackage(model.manifest().withBaseParameters(none, i == 2, "none"),
+                    model.baseFile(), model.headWeights());
+            final FineTuner.Result result = FineTuner.builder().optLearningRate(1e-3f).optEpochs(1).optBatchSize(16).build()
+                    .fineTune(configured, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+            outputs[i] = baseOutput(result.model().baseFile());
+        }
+        assertEquals(outputs[0], outputs[1], 0.0, "frozen statistics: the base computes exactly as before");
+        assertTrue(Math.abs(outputs[0] - outputs[2]) > 1e-6, "updating statistics changes the base's inference output");
+    }
+
+    /** The sum of the base's inference output on a fixed input: changes when any weight or running statistic does. */
+    private static double baseOutput(final Path baseFile) throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(baseFile.toString()).load();
+             ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
+             ai.djl.inference.Predictor<ai.djl.ndarray.NDList, ai.djl.ndarray.NDList> predictor = base.newPredictor()) {
+            final ai.djl.ndarray.NDArray input = manager.arange(3f * SIZE * SIZE).div(3f * SIZE * SIZE).reshape(1, 3, SIZE, SIZE);
+            final ai.djl.ndarray.NDList output = predictor.predict(new ai.djl.ndarray.NDList(input));
+            final double sum = output.head().sum().getFloat();
+            output.close();
+            return sum;
+        }
+    }
+
+    @Test
+    void repeatedRunsLeaveNoNativeResourcesBehind() throws Exception {
+        headModel("tiny_base.pt");
+        final int baseline = EngineResources.live("PyTorch");
+        for (int run = 0; run < 3; run++) {
+            final ModelPackage model = headModel("tiny_base.pt");
+            accuracy(model, validation);
+        }
+        assertEquals(baseline, EngineResources.live("PyTorch"), "PyTorch managers still open after the runs");
+    }
+
+    @Test
+    void wrongAndDamagedBaseFilesFailNamingTheFile() {
+        for (final String name : List.of("not_a_model.pt", "truncated_base.pt")) {
+            final BaseModelException error = assertThrows(BaseModelException.class,
+                    () -> BaseModel.builder().setLocation(StripeDatasets.fixture(name).toString()).load());
+            assertTrue(error.getMessage().contains(name) && error.getMessage().contains("zip archive"), error.getMessage());
+        }
+        final BaseModelException missing = assertThrows(BaseModelException.class,
+                () -> BaseModel.builder().setLocation(StripeDatasets.fixture("nope.pt").toString()).load());
+        assertTrue(missing.getMessage().endsWith("does not exist"), missing.getMessage());
+    }
+
+    @Test
+    void fixedSizeOnnxBaseRefusesOtherImageSizes() throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).load()) {
+            final byte[] big = StripeDatasets.tensors("train", 2, 64, 5);
+            final BaseModelException error = assertThrows(BaseModelException.class, () -> features(base, big));
+            assertTrue(error.getMessage().startsWith("Base model tiny_base.onnx does not accept 3x64x64 images"), error.getMessage());
+        }
+    }
+
+    @Test
+    void predictionsKeepFileNamesAndLabels() throws Exception {
+        final ModelPackage model = headModel("tiny_base.pt");
+        final List<Prediction> predictions = new ArrayList<>();
+        try (ModelRunner runner = ModelRunner.open(model, ai.djl.Device.cpu())) {
+            runner.predictAll(new ByteArrayInputStream(validation), 16, predictions::add, Cancellation.NONE, done -> { });
+        }
+        assertEquals(80, predictions.size());
+        assertEquals("horizontal/img0.png", predictions.getFirst().file());
+        assertEquals(1, predictions.getLast().trueLabel());
+        assertEquals(1.0, predictions.getFirst().probabilities()[0] + predictions.getFirst().probabilities()[1], 1e-5);
+    }
+}
