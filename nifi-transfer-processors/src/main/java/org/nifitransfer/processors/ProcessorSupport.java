@@ -51,7 +51,8 @@ final class ProcessorSupport {
      * {@link IllegalArgumentException}s), else {@code "<what> failed: <error>"}.
      */
     static String reason(final String what, final Throwable cause) {
-        if (cause instanceof DatasetFormatException || cause instanceof IllegalArgumentException) {
+        if (cause instanceof DatasetFormatException || cause instanceof IllegalArgumentException
+                || cause instanceof org.nifitransfer.core.model.BaseModelException) {
             return cause.getMessage();
         }
         return what + " failed: " + cause;

@@ -26,6 +26,9 @@ public final class TransferAttributes {
     public static final String PRESET = "transfer.preset";
     public static final String AUGMENTATION = "transfer.augmentation";
     public static final String ERROR = "transfer.error";
+    public static final String PHASE = "transfer.phase";
+    /** The {@link #KIND} of model flowfiles. */
+    public static final String MODEL_KIND = "model";
 
     /** The MIME type of every dataset flowfile. */
     public static final String TAR_MIME_TYPE = "application/x-tar";
@@ -61,6 +64,45 @@ public final class TransferAttributes {
         attributes.put(CoreAttributes.MIME_TYPE.key(), TAR_MIME_TYPE);
         attributes.put(CoreAttributes.FILENAME.key(), fileName(manifest));
         return attributes;
+    }
+
+    /** The attributes describing a model: run, classes, input, phase and the last phase's metrics. */
+    public static Map<String, String> forModel(final org.nifitransfer.core.model.ModelManifest manifest) {
+        final Map<String, String> attributes = new HashMap<>();
+        attributes.put(KIND, MODEL_KIND);
+        attributes.put(RUN_ID, manifest.runId());
+        attributes.put(CLASSES, json(manifest.classes()));
+        attributes.put(CLASS_COUNT, String.valueOf(manifest.classes().size()));
+        attributes.put(IMAGE_SIZE, manifest.input().width() + "x" + manifest.input().height());
+        attributes.put(PRESET, manifest.input().normalization().name());
+        attributes.put("transfer.base", manifest.base().name());
+        attributes.put("transfer.base.engine", manifest.base().engine());
+        attributes.put("transfer.head", manifest.head().describe());
+        attributes.put("transfer.trainable.parameters", String.valueOf(manifest.trainableBaseParameterCount()));
+        attributes.put("transfer.epochs", String.valueOf(manifest.lastEpoch()));
+        if (!manifest.history().isEmpty()) {
+            final org.nifitransfer.core.model.EpochRecord last = manifest.history().getLast();
+            attributes.put(PHASE, last.phase());
+            attributes.put("transfer.accuracy", format(last.accuracy()));
+            attributes.put("transfer.loss", format(last.loss()));
+            attributes.put("transfer.val.accuracy", format(last.validationAccuracy()));
+            attributes.put("transfer.val.loss", format(last.validationLoss()));
+        }
+        if (manifest.metrics() != null) {
+            attributes.put("transfer.best.epoch", String.valueOf(manifest.metrics().bestEpoch()));
+            attributes.put("transfer.best.val.accuracy", format(manifest.metrics().bestValidationAccuracy()));
+            attributes.put("transfer.best.val.loss", format(manifest.metrics().bestValidationLoss()));
+            attributes.put("transfer.stopped.early", String.valueOf(manifest.metrics().stoppedEarly()));
+            attributes.put("transfer.training.seconds", format(manifest.metrics().seconds()));
+        }
+        attributes.put(CoreAttributes.MIME_TYPE.key(), TAR_MIME_TYPE);
+        attributes.put(CoreAttributes.FILENAME.key(), shortRun(manifest.runId()) + "-model-"
+                + (manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase()) + ".tar");
+        return attributes;
+    }
+
+    static String format(final double value) {
+        return String.format(java.util.Locale.ROOT, "%.4f", value);
     }
 
     /** {@code <run>-<split>-<kind>.tar}. */

@@ -1,7 +1,8 @@
 package org.nifitransfer.core.training;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
@@ -18,7 +19,7 @@ public final class RmsPropOptimizer extends Optimizer {
     private final ParameterTracker learningRate;
     private final float rho;
     private final float epsilon;
-    private final Map<String, Map<Device, NDArray>> meanSquares = new ConcurrentHashMap<>();
+    private final Map<String, NDArray> meanSquares = new ConcurrentHashMap<>();
 
     private RmsPropOptimizer(final Builder builder) {
         super(builder);
@@ -33,17 +34,47 @@ public final class RmsPropOptimizer extends Optimizer {
 
     @Override
     public void update(final String parameterId, final NDArray weight, final NDArray grad) {
+        // PyTorch refuses in-place changes of weights that require gradients while autograd records
+        final boolean recording = weight instanceof PtNDArray && JniUtils.isGradMode();
+        if (recording) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            apply(parameterId, weight, grad);
+        } finally {
+            if (recording) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
+    private void apply(final String parameterId, final NDArray weight, final NDArray grad) {
         final float rate = learningRate.getNewValue(parameterId, updateCount(parameterId));
+        // The state lives with the weight (freed when the model closes); DJL's withDefaultState would detach it onto
+        // the engine's root manager, where nothing ever closes it. Every intermediate is closed here, so native
+        // memory does not grow with the number of updates.
+        final NDArray square = meanSquares.computeIfAbsent(parameterId, key -> weight.zerosLike());
         NDArray gradient = grad.mul(rescaleGrad);
         if (clipGrad > 0) {
-            gradient = gradient.clip(-clipGrad, clipGrad);
+            final NDArray clipped = gradient.clip(-clipGrad, clipGrad);
+            gradient.close();
+            gradient = clipped;
         }
         if (getWeightDecay() > 0) {
-            gradient = gradient.add(weight.mul(getWeightDecay()));
+            try (NDArray decay = weight.mul(getWeightDecay())) {
+                gradient.addi(decay);
+            }
         }
-        final NDArray square = withDefaultState(meanSquares, parameterId, weight.getDevice(), key -> weight.zerosLike());
-        square.muli(rho).addi(gradient.square().muli(1 - rho));
-        weight.subi(gradient.div(square.sqrt().addi(epsilon)).muli(rate));
+        try (NDArray gradientSquared = gradient.square()) {
+            square.muli(rho).addi(gradientSquared.muli(1 - rho));
+        }
+        try (NDArray denominator = square.sqrt()) {
+            denominator.addi(epsilon);
+            try (NDArray step = gradient.div(denominator)) {
+                weight.subi(step.muli(rate));
+            }
+        }
+        gradient.close();
     }
 
     /** Builds a {@link RmsPropOptimizer}. */

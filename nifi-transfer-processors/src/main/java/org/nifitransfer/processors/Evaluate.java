@@ -1,0 +1,232 @@
+package org.nifitransfer.processors;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.MultiProcessorUseCase;
+import org.apache.nifi.annotation.documentation.ProcessorConfiguration;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.Splits;
+import org.nifitransfer.core.evaluate.ClassificationMetrics;
+import org.nifitransfer.core.evaluate.ConfusionMatrixPlot;
+import org.nifitransfer.core.evaluate.LearningCurvePlot;
+import org.nifitransfer.core.evaluate.PredictionsCsv;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ModelRunner;
+
+@InputRequirement(Requirement.INPUT_REQUIRED)
+@Tags({"deep learning", "transfer learning", "evaluation", "metrics", "accuracy", "confusion matrix"})
+@CapabilityDescription("Evaluates a model on the held-out test split of its run: joins a model with the test tensor dataset "
+        + "(by transfer.run.id), predicts every image, and emits to 'results' the metrics as JSON (accuracy, loss, per-class "
+        + "precision, recall and F1, confusion matrix, ROC AUC for two classes), a PNG of the learning curves over all epochs "
+        + "with a line where fine-tuning began, a PNG of the confusion matrix, and a CSV of per-image predictions. The metrics "
+        + "are also attributes of every result and of the model, which passes through to 'model'. Provenance of these "
+        + "flowfiles is where the results are read.")
+@WritesAttributes({
+    @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix or predictions"),
+    @WritesAttribute(attribute = "transfer.eval.accuracy", description = "Test accuracy"),
+    @WritesAttribute(attribute = "transfer.eval.loss", description = "Mean test cross-entropy"),
+    @WritesAttribute(attribute = "transfer.eval.count", description = "Test images"),
+    @WritesAttribute(attribute = "transfer.eval.precision.<class>", description = "Precision of each class"),
+    @WritesAttribute(attribute = "transfer.eval.recall.<class>", description = "Recall of each class"),
+    @WritesAttribute(attribute = "transfer.eval.f1.<class>", description = "F1 of each class"),
+    @WritesAttribute(attribute = "transfer.eval.confusion.matrix", description = "The confusion matrix as JSON (rows: true class)"),
+    @WritesAttribute(attribute = "transfer.eval.roc.auc", description = "ROC AUC, for two classes"),
+    @WritesAttribute(attribute = "transfer.eval.phase", description = "The model's last training phase: head or fine-tune"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
+})
+@SeeAlso({TrainHead.class, FineTune.class})
+@MultiProcessorUseCase(
+        description = "Transfer learning on a folder of images: train a new head on a frozen pretrained base, fine-tune its top "
+                + "layers, and report test accuracy before and after fine-tuning",
+        keywords = {"transfer learning", "fine-tuning", "image classification", "cats vs dogs"},
+        configurations = {
+            @ProcessorConfiguration(processorClass = LoadImageFolder.class, configuration = "Input Directory: the folder with train/, validation/, test/."),
+            @ProcessorConfiguration(processorClass = ResizeAndNormalize.class, configuration = "Target size and the preset of the base."),
+            @ProcessorConfiguration(processorClass = Augment.class, configuration = "On the fly; train only."),
+            @ProcessorConfiguration(processorClass = ExtractFeatures.class, configuration = "Base Model: the TorchScript .pt base."),
+            @ProcessorConfiguration(processorClass = TrainHead.class, configuration = "Connect train and validation features."),
+            @ProcessorConfiguration(processorClass = UnfreezeLayers.class, configuration = "Top Blocks: 2."),
+            @ProcessorConfiguration(processorClass = FineTune.class, configuration = "Connect the model and train/validation tensors."),
+            @ProcessorConfiguration(processorClass = Evaluate.class, configuration = "Connect both models and the test tensors (twice).")
+        })
+public class Evaluate extends AbstractProcessor {
+
+    static final String RESULT_ATTRIBUTE = "transfer.result";
+    static final String MODEL_ROLE = "model";
+    static final String TEST_ROLE = "test tensor dataset";
+
+    public static final Relationship REL_MODEL = new Relationship.Builder()
+            .name("model")
+            .description("The evaluated model, passed through with the transfer.eval.* attributes")
+            .build();
+    public static final Relationship REL_RESULTS = new Relationship.Builder()
+            .name("results")
+            .description("metrics.json, learning-curve.png, confusion-matrix.png and predictions.csv (transfer.result tells which)")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("Inputs that do not fit together; transfer.error says why")
+            .build();
+    public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
+    public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+
+    public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
+    public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
+    public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final RunJoin join = new RunJoin(List.of(
+                new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
+                RunJoin.Role.of(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST)),
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+        switch (join.poll(session)) {
+            case RunJoin.Waiting waiting -> context.yield();
+            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
+                    unmatched.reason());
+            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
+                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
+                            + context.getProperty(MAXIMUM_WAIT).getValue());
+            case RunJoin.Complete complete -> evaluate(context, session, complete);
+        }
+    }
+
+    private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
+        FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
+        final FlowFile testFlowFile = group.members().get(TEST_ROLE);
+        Path work = null;
+        try {
+            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
+            final ModelPackage model;
+            try (InputStream in = session.read(modelFlowFile)) {
+                model = ModelPackage.read(in, work);
+            }
+            final ModelManifest manifest = model.manifest();
+            final ClassificationMetrics.Accumulator accumulator = new ClassificationMetrics.Accumulator(manifest.classes());
+            FlowFile predictions = session.create(group.all());
+            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
+            try (ModelRunner runner = ModelRunner.open(model, device);
+                 InputStream test = session.read(testFlowFile);
+                 OutputStream out = session.write(predictions);
+                 PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
+                runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
+                    accumulator.add(prediction);
+                    try {
+                        csv.write(prediction);
+                    } catch (final IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, () -> !isScheduled(), done -> { });
+            }
+            final ClassificationMetrics metrics = accumulator.result();
+            final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
+            final Map<String, String> attributes = metricAttributes(metrics, phase);
+            final String prefix = modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()) == null ? group.runId()
+                    : modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()).replaceFirst("\\.tar$", "");
+            predictions = result(session, predictions, attributes, "predictions", prefix + "-predictions.csv", "text/csv");
+            final FlowFile metricsFlowFile = result(session, write(session, group, metrics.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    attributes, "metrics", prefix + "-metrics.json", "application/json");
+            final FlowFile curve = result(session, write(session, group, LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng()),
+                    attributes, "learning-curve", prefix + "-learning-curve.png", "image/png");
+            final FlowFile confusion = result(session, write(session, group, ConfusionMatrixPlot.builder().setMetrics(metrics)
+                    .optTitle("Confusion matrix (" + phase + ")").build().toPng()), attributes, "confusion-matrix", prefix + "-confusion-matrix.png",
+                    "image/png");
+            for (final FlowFile output : List.of(metricsFlowFile, curve, confusion, predictions)) {
+                session.getProvenanceReporter().join(group.all(), output, "Evaluated the " + phase + " model of run " + group.runId()
+                        + " on " + metrics.count() + " test images: accuracy " + attributes.get("transfer.eval.accuracy"));
+                session.transfer(output, REL_RESULTS);
+            }
+            modelFlowFile = session.putAllAttributes(modelFlowFile, attributes);
+            session.getProvenanceReporter().modifyAttributes(modelFlowFile, "Test accuracy " + attributes.get("transfer.eval.accuracy"));
+            session.transfer(modelFlowFile, REL_MODEL);
+            session.transfer(testFlowFile, REL_ORIGINAL);
+            getLogger().info("Run {}: {} model test accuracy {} on {} images", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
+                    metrics.count());
+        } catch (final CancellationException e) {
+            getLogger().info("Stopped while evaluating run {}; its model and dataset return to the queue", group.runId());
+            session.rollback();
+        } catch (final IOException | RuntimeException | BaseModelException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            session.rollback();
+            final List<FlowFile> inputs = new java.util.ArrayList<>();
+            session.get(flowFile -> group.all().stream().anyMatch(member -> member.getAttribute(CoreAttributes.UUID.key())
+                    .equals(flowFile.getAttribute(CoreAttributes.UUID.key())))
+                    ? org.apache.nifi.processor.FlowFileFilter.FlowFileFilterResult.ACCEPT_AND_CONTINUE
+                    : org.apache.nifi.processor.FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE).forEach(inputs::add);
+            TrainingSupport.routeOut(session, getLogger(), inputs, REL_FAILURE, ProcessorSupport.reason("evaluation", cause));
+        } finally {
+            TrainingSupport.delete(work);
+        }
+    }
+
+    private static FlowFile write(final ProcessSession session, final RunJoin.Complete group, final byte[] content) {
+        return session.write(session.create(group.all()), out -> out.write(content));
+    }
+
+    private static FlowFile result(final ProcessSession session, final FlowFile flowFile, final Map<String, String> metrics, final String kind,
+                                   final String fileName, final String mimeType) {
+        final Map<String, String> attributes = new HashMap<>(metrics);
+        attributes.put(RESULT_ATTRIBUTE, kind);
+        attributes.put(CoreAttributes.FILENAME.key(), fileName);
+        attributes.put(CoreAttributes.MIME_TYPE.key(), mimeType);
+        return session.putAllAttributes(flowFile, attributes);
+    }
+
+    static Map<String, String> metricAttributes(final ClassificationMetrics metrics, final String phase) {
+        final Map<String, String> attributes = new HashMap<>();
+        attributes.put("transfer.eval.phase", phase);
+        attributes.put("transfer.eval.accuracy", TransferAttributes.format(metrics.accuracy()));
+        attributes.put("transfer.eval.loss", TransferAttributes.format(metrics.loss()));
+        attributes.put("transfer.eval.count", String.valueOf(metrics.count()));
+        metrics.perClass().forEach((className, scores) -> {
+            attributes.put("transfer.eval.precision." + className, TransferAttributes.format(scores.precision()));
+            attributes.put("transfer.eval.recall." + className, TransferAttributes.format(scores.recall()));
+            attributes.put("transfer.eval.f1." + className, TransferAttributes.format(scores.f1()));
+        });
+        attributes.put("transfer.eval.macro.f1", TransferAttributes.format(metrics.macroAvg().f1()));
+        attributes.put("transfer.eval.confusion.matrix", TransferAttributes.json(metrics.confusionMatrix()));
+        if (metrics.rocAuc() != null) {
+            attributes.put("transfer.eval.roc.auc", TransferAttributes.format(metrics.rocAuc()));
+        }
+        return attributes;
+    }
+}

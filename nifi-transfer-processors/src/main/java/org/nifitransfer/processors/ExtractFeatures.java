@@ -1,0 +1,250 @@
+package org.nifitransfer.processors;
+
+import ai.djl.Device;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.Stateful;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
+import org.apache.nifi.annotation.lifecycle.OnStopped;
+import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.expression.ExpressionLanguageScope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.FeatureExtractor;
+import org.nifitransfer.core.model.Pooling;
+
+@InputRequirement(Requirement.INPUT_REQUIRED)
+@Tags({"deep learning", "transfer learning", "features", "pretrained", "djl", "pytorch", "onnx"})
+@CapabilityDescription("Runs a frozen pretrained convolutional base (headless: the include_top=False analogue) over a tensor "
+        + "dataset in batches and writes a feature dataset: one pooled feature vector per image, with its label and file. "
+        + "The base is a TorchScript .pt file (PyTorch engine, trainable later by FineTune), an ONNX .onnx file (ONNX Runtime, "
+        + "the fast path for features and a head only) or a DJL model-zoo URL when NiFi is online. The dataset's image size "
+        + "and channels are checked against the base before any work. The train split's feature dataset embeds the base file, "
+        + "so TrainHead can package the complete model.")
+@Stateful(scopes = Scope.LOCAL, description = "Progress of the dataset being processed: run id, images done")
+@WritesAttributes({
+    @WritesAttribute(attribute = TransferAttributes.KIND, description = "feature-dataset"),
+    @WritesAttribute(attribute = ExtractFeatures.DIMENSION_ATTRIBUTE, description = "D, the feature length"),
+    @WritesAttribute(attribute = ExtractFeatures.POOLING_ATTRIBUTE, description = "avg, max or flatten"),
+    @WritesAttribute(attribute = ExtractFeatures.BASE_ATTRIBUTE, description = "The base's file name or URL"),
+    @WritesAttribute(attribute = ExtractFeatures.BASE_SHA_ATTRIBUTE, description = "The SHA-256 of the base file"),
+    @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device the base ran on"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why")
+})
+@SeeAlso({Augment.class, TrainHead.class})
+@UseCase(description = "Extract features with the ONNX version of a base (fastest on CPU) to train a head only",
+        configuration = """
+                Set "Base Model" to the .onnx file and "Pooling" to "Global Average". Connect "success" to TrainHead.
+                """)
+@UseCase(description = "Extract features with a TorchScript base that will be fine-tuned later",
+        configuration = """
+                Set "Base Model" to the .pt file. The model TrainHead builds then carries the trainable base for
+                UnfreezeLayers and FineTune.
+                """)
+public class ExtractFeatures extends AbstractProcessor {
+
+    static final String DIMENSION_ATTRIBUTE = "transfer.feature.dimension";
+    static final String POOLING_ATTRIBUTE = "transfer.pooling";
+    static final String BASE_ATTRIBUTE = "transfer.base";
+    static final String BASE_SHA_ATTRIBUTE = "transfer.base.sha256";
+
+    static final AllowableValue ENGINE_AUTO = new AllowableValue("auto", "From File Extension",
+            ".onnx runs on ONNX Runtime, anything else on PyTorch");
+    static final AllowableValue ENGINE_PYTORCH = new AllowableValue(BaseModel.PYTORCH, "PyTorch", "TorchScript models");
+    static final AllowableValue ENGINE_ONNX = new AllowableValue(BaseModel.ONNX_RUNTIME, "ONNX Runtime", "ONNX models");
+    static final AllowableValue PRESET_ANY = new AllowableValue("any", "Not Checked", "Accept datasets of any normalisation preset");
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("The feature dataset")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("Content that is not a tensor dataset, or images the base cannot take; transfer.error says why")
+            .build();
+
+    public static final PropertyDescriptor BASE_MODEL = new PropertyDescriptor.Builder()
+            .name("Base Model")
+            .description("The headless pretrained base: a TorchScript .pt file, an ONNX .onnx file (or a folder holding one), "
+                    + "or a DJL model URL such as djl://ai.djl.pytorch/resnet (needs network access and DJL online)")
+            .required(true)
+            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor ENGINE = new PropertyDescriptor.Builder()
+            .name("Engine")
+            .description("The DJL engine that runs the base")
+            .required(true)
+            .allowableValues(ENGINE_AUTO, ENGINE_PYTORCH, ENGINE_ONNX)
+            .defaultValue(ENGINE_AUTO.getValue())
+            .build();
+    public static final PropertyDescriptor POOLING = new PropertyDescriptor.Builder()
+            .name("Pooling")
+            .description("How the base's feature map becomes one vector per image")
+            .required(true)
+            .allowableValues(DescribedValues.of(Pooling.values(), Pooling::getValue, Pooling::getDisplayName, Pooling::getDescription))
+            .defaultValue(Pooling.AVG.getValue())
+            .build();
+    public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
+    public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
+    public static final PropertyDescriptor EXPECTED_PRESET = new PropertyDescriptor.Builder()
+            .name("Base Normalization Preset")
+            .description("The normalisation the base was trained with; a dataset prepared with another preset is routed to "
+                    + "failure instead of producing poor features")
+            .required(true)
+            .allowableValues(PRESET_ANY, ResizeAndNormalize.PRESET_ZERO_ONE, ResizeAndNormalize.PRESET_MINUS_ONE_ONE,
+                    ResizeAndNormalize.PRESET_IMAGENET, ResizeAndNormalize.PRESET_CAFFE, ResizeAndNormalize.PRESET_CUSTOM)
+            .defaultValue(PRESET_ANY.getValue())
+            .build();
+    public static final PropertyDescriptor EMBED_SPLITS = new PropertyDescriptor.Builder()
+            .name("Embed Base In Splits")
+            .description("Comma-separated splits whose feature datasets carry the base file (TrainHead needs it in train)")
+            .required(true)
+            .defaultValue("train")
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(BASE_MODEL, ENGINE, POOLING, BATCH_SIZE, DEVICE, EXPECTED_PRESET,
+            EMBED_SPLITS);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
+
+    private volatile BaseModel base;
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @OnScheduled
+    public void loadBase(final ProcessContext context) throws BaseModelException {
+        final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
+        final String engine = ENGINE_AUTO.getValue().equals(context.getProperty(ENGINE).getValue())
+                ? (BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location)) : context.getProperty(ENGINE).getValue();
+        final Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), engine == null ? BaseModel.PYTORCH : engine);
+        base = BaseModel.builder().setLocation(location).optEngine(engine).optDevice(device).load();
+        getLogger().info("Loaded base {} ({}, sha256 {}) on {}", base.getName(), base.getEngine(), base.getSha256(), device);
+    }
+
+    @OnStopped
+    public void closeBase() {
+        if (base != null) {
+            base.close();
+            base = null;
+        }
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        FlowFile flowFile = session.get();
+        if (flowFile == null) {
+            return;
+        }
+        final BaseModel loaded = base;
+        final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
+        final Set<String> embedSplits = Arrays.stream(context.getProperty(EMBED_SPLITS).getValue().split(","))
+                .map(String::strip).collect(Collectors.toSet());
+        final String expected = context.getProperty(EXPECTED_PRESET).getValue();
+        final FeatureExtractor extractor = FeatureExtractor.builder()
+                .setBase(loaded)
+                .optPooling(Pooling.fromValue(context.getProperty(POOLING).getValue()))
+                .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
+                .optExpectedPreset(PRESET_ANY.getValue().equals(expected) ? null : expected)
+                .build();
+        final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
+        final FeatureExtractor.Result[] result = new FeatureExtractor.Result[1];
+        final long[] lastWrite = {0};
+        try {
+            flowFile = session.write(flowFile, (in, out) -> {
+                try {
+                    result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
+                            done -> progress(context, runId, split, done, lastWrite));
+                } catch (final BaseModelException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            });
+        } catch (final RuntimeException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            if (cause instanceof CancellationException) {
+                getLogger().info("Stopped while extracting features of {}; it returns to the queue", flowFile);
+                session.rollback();
+                return;
+            }
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("feature extraction", cause), cause);
+            return;
+        }
+        final Map<String, String> attributes = new HashMap<>(TransferAttributes.forDataset(result[0].manifest(), result[0].summary()));
+        attributes.put(DIMENSION_ATTRIBUTE, String.valueOf(result[0].manifest().features().dimension()));
+        attributes.put(POOLING_ATTRIBUTE, result[0].manifest().features().pooling());
+        attributes.put(BASE_ATTRIBUTE, loaded.getName());
+        attributes.put(BASE_SHA_ATTRIBUTE, loaded.getSha256());
+        attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, loaded.getDevice().toString());
+        flowFile = session.putAllAttributes(flowFile, attributes);
+        session.getProvenanceReporter().modifyContent(flowFile, "Extracted " + result[0].summary().count() + " feature vectors of "
+                + result[0].manifest().features().dimension() + " with " + loaded.getName() + " (" + loaded.getEngine() + ", "
+                + result[0].manifest().features().pooling() + " pooling)");
+        session.transfer(flowFile, REL_SUCCESS);
+        progress(context, runId, split, result[0].summary().count(), new long[] {0});
+    }
+
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>();
+        final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
+        if (location != null && !BaseModel.isUrl(location) && !location.contains("${") && !Files.exists(Path.of(location.replaceFirst("^file://", "")))) {
+            results.add(new ValidationResult.Builder().subject(BASE_MODEL.getName()).input(location).valid(false)
+                    .explanation("the base model file " + location + " does not exist").build());
+        }
+        return results;
+    }
+
+    private void progress(final ProcessContext context, final String runId, final String split, final long done, final long[] lastWrite) {
+        final long now = System.nanoTime();
+        if (now - lastWrite[0] < 2_000_000_000L && lastWrite[0] != 0) {
+            return;
+        }
+        lastWrite[0] = now;
+        final Map<String, String> state = new HashMap<>();
+        state.put("run.id", String.valueOf(runId));
+        state.put("split", String.valueOf(split));
+        state.put("images.done", String.valueOf(done));
+        state.put("updated", java.time.Instant.now().toString());
+        try {
+            context.getStateManager().setState(state, Scope.LOCAL);
+        } catch (final java.io.IOException e) {
+            getLogger().debug("Cannot record progress: {}", e.getMessage());
+        }
+    }
+}

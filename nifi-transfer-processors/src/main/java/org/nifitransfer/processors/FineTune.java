@@ -1,0 +1,210 @@
+package org.nifitransfer.processors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.Stateful;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.augment.AugmentationRecipe;
+import org.nifitransfer.core.augment.Augmenter;
+import org.nifitransfer.core.dataset.DatasetCopier;
+import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.Splits;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.training.FineTuner;
+import org.nifitransfer.core.training.LearningRateSchedule;
+import org.nifitransfer.core.training.OptimizerChoice;
+
+@InputRequirement(Requirement.INPUT_REQUIRED)
+@Tags({"deep learning", "transfer learning", "fine-tuning", "training", "djl", "pytorch"})
+@CapabilityDescription("Fine-tunes a model end to end: joins a model (from UnfreezeLayers) with the train and validation tensor "
+        + "datasets of its run, trains the unfrozen base layers and the head together with a low learning rate (1e-5 with "
+        + "RMSprop by default, as in the tutorials), drawing new random augmented variants of every training image each epoch "
+        + "when the train dataset carries an on-the-fly recipe. The history continues the model's epochs. Needs a TorchScript "
+        + "base. A stop request ends training between batches and returns the inputs to their queue.")
+@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy")
+@WritesAttributes({
+    @WritesAttribute(attribute = TransferAttributes.PHASE, description = "fine-tune"),
+    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy after the last epoch"),
+    @WritesAttribute(attribute = "transfer.best.val.accuracy", description = "Validation accuracy at the epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.epochs", description = "The model's last epoch number (head and fine-tuning epochs)"),
+    @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device trained on"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
+})
+@SeeAlso({UnfreezeLayers.class, Augment.class, Evaluate.class})
+@UseCase(description = "Fine-tune the top of a pretrained base after training a head, as in the Keras/TensorFlow tutorials",
+        configuration = """
+                Connect UnfreezeLayers' success and the train and validation tensor datasets (from Augment) to this processor.
+                Keep "Optimizer" on RMSprop and "Learning Rate" at 0.00001; set "Epochs" to 10.
+                """)
+public class FineTune extends AbstractProcessor {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    static final String MODEL_ROLE = "model";
+    static final String TRAIN_ROLE = "train tensor dataset";
+    static final String VALIDATION_ROLE = "validation tensor dataset";
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("The fine-tuned model")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("Inputs that do not fit together or a model that cannot be fine-tuned; transfer.error says why")
+            .build();
+    public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
+    public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+
+    public static final PropertyDescriptor OPTIMIZER = new PropertyDescriptor.Builder()
+            .name("Optimizer")
+            .description("The optimizer")
+            .required(true)
+            .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
+                    OptimizerChoice::getDescription))
+            .defaultValue(OptimizerChoice.RMSPROP.getValue())
+            .build();
+    public static final PropertyDescriptor LEARNING_RATE = new PropertyDescriptor.Builder()
+            .name("Learning Rate")
+            .description("The learning rate: much lower than for the head, so the pretrained weights change gently")
+            .required(true)
+            .defaultValue("0.00001")
+            .addValidator(StandardValidators.NUMBER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor SCHEDULE = new PropertyDescriptor.Builder()
+            .name("Learning Rate Schedule")
+            .description("How the learning rate changes over the fine-tuning updates")
+            .required(true)
+            .allowableValues(DescribedValues.of(LearningRateSchedule.values(), LearningRateSchedule::getValue,
+                    LearningRateSchedule::getDisplayName, LearningRateSchedule::getDescription))
+            .defaultValue(LearningRateSchedule.CONSTANT.getValue())
+            .build();
+    public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
+            .name("Epochs")
+            .description("Fine-tuning epochs (numbered on from the model's last epoch)")
+            .required(true)
+            .defaultValue("10")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
+    public static final PropertyDescriptor PATIENCE = TrainHead.PATIENCE;
+    public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
+            "Seeds shuffling, augmentation and dropout: the same seed and inputs give the same model and metrics on CPU");
+    public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
+    public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(OPTIMIZER, LEARNING_RATE, SCHEDULE, EPOCHS, BATCH_SIZE, PATIENCE,
+            RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final RunJoin join = new RunJoin(List.of(
+                new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
+                RunJoin.Role.of(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN),
+                RunJoin.Role.of(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION)),
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+        switch (join.poll(session)) {
+            case RunJoin.Waiting waiting -> context.yield();
+            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
+                    unmatched.reason());
+            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
+                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
+                            + context.getProperty(MAXIMUM_WAIT).getValue());
+            case RunJoin.Complete complete -> fineTune(context, session, complete);
+        }
+    }
+
+    private void fineTune(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
+        final FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
+        final FlowFile trainFlowFile = group.members().get(TRAIN_ROLE);
+        final FlowFile validationFlowFile = group.members().get(VALIDATION_ROLE);
+        Path work = null;
+        try {
+            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
+            final ModelPackage model;
+            try (InputStream in = session.read(modelFlowFile)) {
+                model = ModelPackage.read(in, work);
+            }
+            FineTuner.checkTrainable(model.manifest());
+            final DatasetManifest trainManifest;
+            try (InputStream in = session.read(trainFlowFile)) {
+                trainManifest = DatasetCopier.readManifest(in);
+            }
+            final Augmenter augmenter = trainManifest.augmentation() != null && trainManifest.augmentation().isOnTheFly()
+                    ? new Augmenter(MAPPER.treeToValue(trainManifest.augmentation().recipe(), AugmentationRecipe.class)) : null;
+            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
+            final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
+            final FineTuner.Result result = FineTuner.builder()
+                    .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                    .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
+                    .optSchedule(LearningRateSchedule.fromValue(context.getProperty(SCHEDULE).getValue()))
+                    .optEpochs(context.getProperty(EPOCHS).asInteger())
+                    .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
+                    .optPatience(context.getProperty(PATIENCE).asInteger())
+                    .optSeed(context.getProperty(RANDOM_SEED).asLong())
+                    .optDevice(device)
+                    .optProgress(progress)
+                    .optCancellation(() -> !isScheduled())
+                    .build()
+                    .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
+            progress.finish("done");
+            FlowFile output = session.create(group.all());
+            output = session.write(output, result.model()::write);
+            final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(result.model().manifest()));
+            attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
+            attributes.put(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(result.model().manifest().trainableBaseParameterCount()));
+            output = session.putAllAttributes(output, attributes);
+            session.getProvenanceReporter().join(group.all(), output, "Fine-tuned " + result.model().manifest().unfreeze() + " for "
+                    + result.training().history().size() + " epochs on " + device + (augmenter == null ? "" : " with on-the-fly augmentation")
+                    + ": validation accuracy " + attributes.get("transfer.val.accuracy"));
+            session.transfer(output, REL_SUCCESS);
+            session.transfer(group.all(), REL_ORIGINAL);
+            getLogger().info("Run {}: fine-tuned, validation accuracy {} (best {} at epoch {})", group.runId(),
+                    attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
+        } catch (final CancellationException e) {
+            getLogger().info("Stopped while fine-tuning run {}; its model and datasets return to the queue", group.runId());
+            session.rollback();
+        } catch (final IOException | RuntimeException | BaseModelException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            TrainingSupport.routeOut(session, getLogger(), group.all(), REL_FAILURE, ProcessorSupport.reason("fine-tuning", cause));
+        } finally {
+            TrainingSupport.delete(work);
+        }
+    }
+}

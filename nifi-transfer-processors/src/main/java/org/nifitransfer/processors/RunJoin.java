@@ -1,0 +1,134 @@
+package org.nifitransfer.processors;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.apache.nifi.processor.FlowFileFilter;
+import org.apache.nifi.processor.ProcessSession;
+
+/**
+ * Joins the flowfiles of one run that a processor needs together (a model and datasets, or several splits), the
+ * way NiFi's JoinEnrichment does: the queue is scanned with a {@link FlowFileFilter} that takes nothing, and a
+ * group is taken off the queue only once it is complete. Nothing is held in memory between triggers.
+ *
+ * <p>Flowfiles are grouped by {@code transfer.run.id}; each must match exactly one role. Flowfiles that match no
+ * role are taken at once (to be routed to failure); a group whose oldest member has waited longer than the
+ * maximum wait is taken incomplete (to be routed to timeout).
+ */
+final class RunJoin {
+
+    /** A part of a group: a name and which flowfiles can play it. */
+    record Role(String name, Predicate<FlowFile> matches) {
+
+        /** A role for flowfiles with {@code transfer.kind = kind} (and {@code transfer.split = split} when not null). */
+        static Role of(final String name, final String kind, final String split) {
+            return new Role(name, flowFile -> kind.equals(flowFile.getAttribute(TransferAttributes.KIND))
+                    && (split == null || split.equals(flowFile.getAttribute(TransferAttributes.SPLIT))));
+        }
+    }
+
+    /** What one poll found. */
+    sealed interface Outcome {
+    }
+
+    /** A complete group: one flowfile per role. */
+    record Complete(String runId, Map<String, FlowFile> members) implements Outcome {
+
+        List<FlowFile> all() {
+            return List.copyOf(members.values());
+        }
+    }
+
+    /** Flowfiles that can play no role, or carry no run id. */
+    record Unmatched(List<FlowFile> flowFiles, String reason) implements Outcome {
+    }
+
+    /** An incomplete group that waited too long, and the roles it lacks. */
+    record TimedOut(String runId, List<FlowFile> flowFiles, List<String> missing) implements Outcome {
+    }
+
+    /** Nothing to do now. */
+    record Waiting() implements Outcome {
+    }
+
+    private final List<Role> roles;
+    private final long maximumWaitMillis;
+
+    RunJoin(final List<Role> roles, final long maximumWaitMillis) {
+        this.roles = List.copyOf(roles);
+        this.maximumWaitMillis = maximumWaitMillis;
+    }
+
+    /** Scans the queue and takes the flowfiles of the first thing to act on. */
+    Outcome poll(final ProcessSession session) {
+        final Map<String, Map<String, FlowFile>> groups = new LinkedHashMap<>();
+        final Map<String, Long> oldest = new LinkedHashMap<>();
+        final List<FlowFile> unmatched = new ArrayList<>();
+        final long now = System.currentTimeMillis();
+        session.get(flowFile -> {
+            final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
+            final Role role = roleOf(flowFile);
+            if (runId == null || role == null) {
+                unmatched.add(flowFile);
+            } else {
+                groups.computeIfAbsent(runId, id -> new LinkedHashMap<>()).putIfAbsent(role.name(), flowFile);
+                oldest.merge(runId, queuedSince(flowFile), Math::min);
+            }
+            return FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE;
+        });
+        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
+            if (group.getValue().size() == roles.size()) {
+                final List<FlowFile> taken = take(session, group.getValue().values());
+                if (taken.size() != roles.size()) {
+                    return new Waiting();
+                }
+                final Map<String, FlowFile> members = new LinkedHashMap<>();
+                for (final Role role : roles) {
+                    taken.stream().filter(role.matches()).findFirst().ifPresent(flowFile -> members.put(role.name(), flowFile));
+                }
+                return new Complete(group.getKey(), members);
+            }
+        }
+        if (!unmatched.isEmpty()) {
+            return new Unmatched(take(session, unmatched), "expected " + describeRoles() + " with a transfer.run.id attribute");
+        }
+        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
+            if (now - oldest.get(group.getKey()) > maximumWaitMillis) {
+                final List<String> missing = roles.stream().map(Role::name).filter(name -> !group.getValue().containsKey(name)).toList();
+                return new TimedOut(group.getKey(), take(session, group.getValue().values()), missing);
+            }
+        }
+        return new Waiting();
+    }
+
+    private Role roleOf(final FlowFile flowFile) {
+        for (final Role role : roles) {
+            if (role.matches().test(flowFile)) {
+                return role;
+            }
+        }
+        return null;
+    }
+
+    private String describeRoles() {
+        return String.join(" + ", roles.stream().map(Role::name).toList());
+    }
+
+    private static long queuedSince(final FlowFile flowFile) {
+        final Long queued = flowFile.getLastQueueDate();
+        return queued != null ? queued : flowFile.getEntryDate();
+    }
+
+    private static List<FlowFile> take(final ProcessSession session, final java.util.Collection<FlowFile> wanted) {
+        final Set<String> ids = new HashSet<>();
+        wanted.forEach(flowFile -> ids.add(flowFile.getAttribute(CoreAttributes.UUID.key())));
+        return session.get(flowFile -> ids.contains(flowFile.getAttribute(CoreAttributes.UUID.key()))
+                ? FlowFileFilter.FlowFileFilterResult.ACCEPT_AND_CONTINUE : FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE);
+    }
+}

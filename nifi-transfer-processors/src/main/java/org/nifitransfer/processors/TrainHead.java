@@ -1,0 +1,394 @@
+package org.nifitransfer.processors;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.Stateful;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.dataset.DatasetFormatException;
+import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.FeatureDatasetReader;
+import org.nifitransfer.core.dataset.FeatureShard;
+import org.nifitransfer.core.dataset.Splits;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.HeadSpec;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.training.HeadModels;
+import org.nifitransfer.core.training.HeadTrainer;
+import org.nifitransfer.core.training.OptimizerChoice;
+
+@InputRequirement(Requirement.INPUT_REQUIRED)
+@Tags({"deep learning", "transfer learning", "training", "classifier", "head", "djl"})
+@CapabilityDescription("Trains a new classifier head on the features of a frozen base: joins the train and validation feature "
+        + "datasets of one run (by transfer.run.id; a group is taken off the queue only when complete, and one that never "
+        + "completes is routed to 'timeout' after Maximum Wait), trains a linear classifier (or small MLP) with the chosen "
+        + "optimizer, and emits the complete model (base + head) as one flowfile: model.json with the per-epoch history, the "
+        + "base file, the head weights as .npy, a layer summary and history.csv.")
+@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy")
+@WritesAttributes({
+    @WritesAttribute(attribute = TransferAttributes.KIND, description = "model"),
+    @WritesAttribute(attribute = TransferAttributes.PHASE, description = "head"),
+    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy after the last epoch"),
+    @WritesAttribute(attribute = "transfer.val.loss", description = "Validation loss after the last epoch"),
+    @WritesAttribute(attribute = "transfer.best.val.accuracy", description = "Validation accuracy at the epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.best.epoch", description = "The epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.epochs", description = "Epochs trained"),
+    @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device trained on"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
+})
+@SeeAlso({ExtractFeatures.class, UnfreezeLayers.class, Evaluate.class})
+@UseCase(description = "Train a logistic-regression head on pooled features, as the TensorFlow transfer-learning tutorial",
+        configuration = """
+                Leave "Hidden Layers" empty, set "Dropout" to 0.2, "Optimizer" to RMSprop and "Learning Rate" to 0.0001.
+                Connect the train and validation feature datasets of ExtractFeatures to this processor.
+                """)
+@UseCase(description = "Train a dense head on VGG16 features as in Chollet's cats-vs-dogs example",
+        configuration = """
+                Set "Hidden Layers" to 256, "Dropout" to 0.5, "Optimizer" to RMSprop, "Learning Rate" to 0.00002 and "Epochs" to 30.
+                """)
+public class TrainHead extends AbstractProcessor {
+
+    static final AllowableValue WEIGHTS_NONE = new AllowableValue("none", "None", "Every class counts the same");
+    static final AllowableValue WEIGHTS_BALANCED = new AllowableValue("balanced", "Balanced",
+            "n_samples / (n_classes * n_class_samples), as scikit-learn's 'balanced': rare classes weigh more");
+    static final AllowableValue WEIGHTS_EXPLICIT = new AllowableValue("explicit", "Explicit", "The weights in 'Explicit Class Weights'");
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("The trained model (base + head)")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("Inputs that are not feature datasets, or do not belong together; transfer.error says why")
+            .build();
+    public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
+    public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+
+    public static final PropertyDescriptor HIDDEN_LAYERS = new PropertyDescriptor.Builder()
+            .name("Hidden Layers")
+            .description("Comma-separated sizes of hidden dense layers, e.g. '256'. Empty: a linear classifier on the features.")
+            .required(false)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor DROPOUT = new PropertyDescriptor.Builder()
+            .name("Dropout")
+            .description("Dropout rate before each dense layer (0 for none)")
+            .required(true)
+            .defaultValue("0.2")
+            .addValidator(StandardValidators.NUMBER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor ACTIVATION = new PropertyDescriptor.Builder()
+            .name("Activation")
+            .description("The activation of hidden layers")
+            .required(true)
+            .allowableValues("relu", "gelu", "tanh", "sigmoid")
+            .defaultValue("relu")
+            .build();
+    public static final PropertyDescriptor OPTIMIZER = new PropertyDescriptor.Builder()
+            .name("Optimizer")
+            .description("The optimizer")
+            .required(true)
+            .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
+                    OptimizerChoice::getDescription))
+            .defaultValue(OptimizerChoice.RMSPROP.getValue())
+            .build();
+    public static final PropertyDescriptor LEARNING_RATE = new PropertyDescriptor.Builder()
+            .name("Learning Rate")
+            .description("The learning rate")
+            .required(true)
+            .defaultValue("0.001")
+            .addValidator(StandardValidators.NUMBER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
+            .name("Epochs")
+            .description("Passes over the training features")
+            .required(true)
+            .defaultValue("10")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
+    public static final PropertyDescriptor CLASS_WEIGHTS = new PropertyDescriptor.Builder()
+            .name("Class Weights")
+            .description("How much each class's samples count in the loss")
+            .required(true)
+            .allowableValues(WEIGHTS_NONE, WEIGHTS_BALANCED, WEIGHTS_EXPLICIT)
+            .defaultValue(WEIGHTS_NONE.getValue())
+            .build();
+    public static final PropertyDescriptor EXPLICIT_WEIGHTS = new PropertyDescriptor.Builder()
+            .name("Explicit Class Weights")
+            .description("class=weight pairs, comma-separated, e.g. 'cats=1.0, dogs=2.5'; unnamed classes weigh 1")
+            .required(true)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .dependsOn(CLASS_WEIGHTS, WEIGHTS_EXPLICIT)
+            .build();
+    public static final PropertyDescriptor PATIENCE = new PropertyDescriptor.Builder()
+            .name("Early Stopping Patience")
+            .description("Stop when the validation loss has not improved for this many epochs; 0 trains every epoch")
+            .required(true)
+            .defaultValue("0")
+            .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
+            .build();
+    public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
+            "Seeds initialisation, dropout and shuffling: the same seed and inputs give the same model and metrics on CPU");
+    public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
+    public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(HIDDEN_LAYERS, DROPOUT, ACTIVATION, OPTIMIZER, LEARNING_RATE,
+            EPOCHS, BATCH_SIZE, CLASS_WEIGHTS, EXPLICIT_WEIGHTS, PATIENCE, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+    /** Feature sets larger than this share of the heap are refused (they are trained in memory). */
+    private static final double MAX_HEAP_SHARE = 0.4;
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final RunJoin join = new RunJoin(List.of(
+                RunJoin.Role.of("train feature dataset", DatasetKind.FEATURES.getValue(), Splits.TRAIN),
+                RunJoin.Role.of("validation feature dataset", DatasetKind.FEATURES.getValue(), Splits.VALIDATION)),
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+        final RunJoin.Outcome outcome = join.poll(session);
+        switch (outcome) {
+            case RunJoin.Waiting waiting -> context.yield();
+            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
+                    unmatched.reason());
+            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
+                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
+                            + context.getProperty(MAXIMUM_WAIT).getValue());
+            case RunJoin.Complete complete -> train(context, session, complete);
+        }
+    }
+
+    private void train(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
+        final FlowFile trainFlowFile = group.members().get("train feature dataset");
+        final FlowFile validationFlowFile = group.members().get("validation feature dataset");
+        Path work = null;
+        try {
+            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
+            final Path directory = work;
+            final Features train = read(session, trainFlowFile, directory);
+            final Features validation = read(session, validationFlowFile, directory);
+            check(train, validation);
+            final HeadSpec head = new HeadSpec(train.manifest().features().dimension(), hiddenLayers(context),
+                    context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).getValue(), train.manifest().classes().size());
+            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
+            final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
+            final HeadTrainer.Result result = HeadTrainer.builder()
+                    .setHead(head)
+                    .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                    .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
+                    .optEpochs(context.getProperty(EPOCHS).asInteger())
+                    .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
+                    .optClassWeights(classWeights(context, train))
+                    .optPatience(context.getProperty(PATIENCE).asInteger())
+                    .optSeed(context.getProperty(RANDOM_SEED).asLong())
+                    .optDevice(device)
+                    .optProgress(progress)
+                    .optCancellation(() -> !isScheduled())
+                    .build()
+                    .train(train.features(), train.labels(), validation.features(), validation.labels());
+            progress.finish("done");
+            final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), baseParameters(train), head, result,
+                    device.toString());
+            FlowFile output = session.create(group.all());
+            output = session.write(output, model::write);
+            final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(model.manifest()));
+            attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
+            output = session.putAllAttributes(output, attributes);
+            session.getProvenanceReporter().join(group.all(), output, "Trained head " + head.describe() + " for "
+                    + result.training().history().size() + " epochs on " + device + ": validation accuracy "
+                    + attributes.get("transfer.val.accuracy"));
+            session.transfer(output, REL_SUCCESS);
+            session.transfer(group.all(), REL_ORIGINAL);
+            getLogger().info("Run {}: head trained, validation accuracy {} (best {} at epoch {})", group.runId(),
+                    attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
+        } catch (final CancellationException e) {
+            getLogger().info("Stopped while training run {}; its datasets return to the queue", group.runId());
+            session.rollback();
+        } catch (final IOException | RuntimeException | BaseModelException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            TrainingSupport.routeOut(session, getLogger(), group.all(), REL_FAILURE, ProcessorSupport.reason("head training", cause));
+        } finally {
+            TrainingSupport.delete(work);
+        }
+    }
+
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>();
+        final double dropout = context.getProperty(DROPOUT).asDouble() == null ? 0 : context.getProperty(DROPOUT).asDouble();
+        if (dropout < 0 || dropout >= 1) {
+            results.add(invalid(DROPOUT, "must be in [0, 1)"));
+        }
+        final Float rate = context.getProperty(LEARNING_RATE).asFloat();
+        if (rate == null || rate <= 0) {
+            results.add(invalid(LEARNING_RATE, "must be positive"));
+        }
+        final String hidden = context.getProperty(HIDDEN_LAYERS).getValue();
+        if (hidden != null) {
+            try {
+                parseLayers(hidden);
+            } catch (final IllegalArgumentException e) {
+                results.add(invalid(HIDDEN_LAYERS, e.getMessage()));
+            }
+        }
+        return results;
+    }
+
+    private static ValidationResult invalid(final PropertyDescriptor property, final String explanation) {
+        return new ValidationResult.Builder().subject(property.getName()).valid(false).explanation(explanation).build();
+    }
+
+    /** A feature dataset read into memory, with the base file it embeds (train only). */
+    private record Features(DatasetManifest manifest, float[] features, int[] labels, Path baseFile) {
+    }
+
+    private static Features read(final ProcessSession session, final FlowFile flowFile, final Path directory) throws IOException {
+        final long maxBytes = (long) (Runtime.getRuntime().maxMemory() * MAX_HEAP_SHARE);
+        try (InputStream in = session.read(flowFile); FeatureDatasetReader reader = FeatureDatasetReader.open(in)) {
+            final Path[] base = new Path[1];
+            reader.setBaseSink((entry, content) -> {
+                base[0] = directory.resolve(Path.of(entry).getFileName().toString());
+                Files.copy(content, base[0], StandardCopyOption.REPLACE_EXISTING);
+            });
+            final int dimension = reader.getManifest().features().dimension();
+            float[] features = new float[0];
+            int[] labels = new int[0];
+            int count = 0;
+            FeatureShard shard;
+            while ((shard = reader.nextShard()) != null) {
+                if ((long) (count + shard.count()) * dimension * Float.BYTES > maxBytes) {
+                    throw new IllegalArgumentException("The " + reader.getManifest().split() + " features do not fit in memory ("
+                            + (long) (count + shard.count()) * dimension * Float.BYTES / 1_000_000 + " MB and more, limit "
+                            + maxBytes / 1_000_000 + " MB): use global average or max pooling, or give NiFi more heap");
+                }
+                features = Arrays.copyOf(features, (count + shard.count()) * dimension);
+                labels = Arrays.copyOf(labels, count + shard.count());
+                System.arraycopy(shard.features(), 0, features, count * dimension, shard.features().length);
+                System.arraycopy(shard.labels(), 0, labels, count, shard.count());
+                count += shard.count();
+            }
+            if (count == 0) {
+                throw new DatasetFormatException("the " + reader.getManifest().split() + " feature dataset holds no samples");
+            }
+            return new Features(reader.getManifest(), features, labels, base[0]);
+        }
+    }
+
+    private static void check(final Features train, final Features validation) {
+        if (!train.manifest().classes().equals(validation.manifest().classes())) {
+            throw new DatasetFormatException("train classes " + train.manifest().classes() + " differ from validation classes "
+                    + validation.manifest().classes());
+        }
+        if (train.manifest().features().dimension() != validation.manifest().features().dimension()
+                || !train.manifest().features().base().sha256().equals(validation.manifest().features().base().sha256())) {
+            throw new DatasetFormatException("train and validation features come from different bases or poolings");
+        }
+        if (train.baseFile() == null) {
+            throw new DatasetFormatException("the train feature dataset does not embed its base file: set ExtractFeatures' "
+                    + "'Embed Base In Splits' to include train");
+        }
+    }
+
+    private static List<ParameterInfo> baseParameters(final Features train) throws BaseModelException {
+        if (!BaseModel.PYTORCH.equals(train.manifest().features().base().engine())) {
+            return List.of();
+        }
+        try (BaseModel base = BaseModel.builder().setLocation(train.baseFile().toString()).optEngine(BaseModel.PYTORCH).load()) {
+            return base.parameters();
+        }
+    }
+
+    private static List<Integer> hiddenLayers(final ProcessContext context) {
+        final String value = context.getProperty(HIDDEN_LAYERS).getValue();
+        return value == null ? List.of() : parseLayers(value);
+    }
+
+    static List<Integer> parseLayers(final String value) {
+        final List<Integer> layers = new ArrayList<>();
+        for (final String part : value.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            try {
+                final int units = Integer.parseInt(part.strip());
+                if (units < 1) {
+                    throw new NumberFormatException();
+                }
+                layers.add(units);
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("'" + part.strip() + "' is not a positive layer size");
+            }
+        }
+        return layers;
+    }
+
+    private static float[] classWeights(final ProcessContext context, final Features train) {
+        final String choice = context.getProperty(CLASS_WEIGHTS).getValue();
+        final List<String> classes = train.manifest().classes();
+        if (WEIGHTS_NONE.getValue().equals(choice)) {
+            return null;
+        }
+        final float[] weights = new float[classes.size()];
+        if (WEIGHTS_BALANCED.getValue().equals(choice)) {
+            final long[] counts = new long[classes.size()];
+            for (final int label : train.labels()) {
+                counts[label]++;
+            }
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = counts[i] == 0 ? 0f : (float) train.labels().length / (classes.size() * counts[i]);
+            }
+            return weights;
+        }
+        Arrays.fill(weights, 1f);
+        for (final String pair : context.getProperty(EXPLICIT_WEIGHTS).getValue().split(",")) {
+            final String[] parts = pair.split("=");
+            if (parts.length != 2 || !classes.contains(parts[0].strip())) {
+                throw new IllegalArgumentException("Explicit Class Weights: '" + pair.strip() + "' is not class=weight for one of " + classes);
+            }
+            weights[classes.indexOf(parts[0].strip())] = Float.parseFloat(parts[1].strip());
+        }
+        return weights;
+    }
+}

@@ -1,0 +1,184 @@
+package org.nifitransfer.processors;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.SideEffectFree;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.model.UnfreezeSelector;
+import org.nifitransfer.core.model.UnfreezeStrategy;
+import org.nifitransfer.core.training.FineTuner;
+
+@SideEffectFree
+@InputRequirement(Requirement.INPUT_REQUIRED)
+@Tags({"deep learning", "transfer learning", "fine-tuning", "unfreeze", "layers"})
+@CapabilityDescription("Chooses which layers of a model's pretrained base FineTune may train: the top N blocks, everything from "
+        + "a named layer upward (Keras' block5_conv1 idiom), a regular expression over parameter names, all, or none. The "
+        + "model passes through with model.json updated; its summary.txt lists every layer with its parameters and whether it "
+        + "is trainable, so the layer names to use can be read from a model's provenance. BatchNorm running statistics stay "
+        + "frozen (inference mode) by default, as the TensorFlow fine-tuning guide advises. A name or pattern that matches "
+        + "nothing, or a model with an ONNX base (inference only), goes to failure with the reason and the available layers.")
+@WritesAttributes({
+    @WritesAttribute(attribute = UnfreezeLayers.TRAINABLE_ATTRIBUTE, description = "The number of base parameter values now trainable"),
+    @WritesAttribute(attribute = UnfreezeLayers.LAYERS_ATTRIBUTE, description = "The unfrozen base layers, comma-separated"),
+    @WritesAttribute(attribute = UnfreezeLayers.UNFREEZE_ATTRIBUTE, description = "The choice, e.g. 'top 2 blocks'"),
+    @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why, with the available layer names")
+})
+@SeeAlso({TrainHead.class, FineTune.class})
+@UseCase(description = "Unfreeze the top two blocks of the base, as in Chollet's VGG16 fine-tuning",
+        configuration = """
+                Set "Strategy" to "Top Blocks" and "Top Blocks" to 2.
+                """)
+@UseCase(description = "Unfreeze from a named layer upward, as the TensorFlow tutorial's fine_tune_at",
+        configuration = """
+                Set "Strategy" to "From Layer" and "Layer Name" to the first layer to train, e.g. "12.expand1x1" for the
+                SqueezeNet base (the model's summary.txt lists the layer names).
+                """)
+public class UnfreezeLayers extends AbstractProcessor {
+
+    static final String TRAINABLE_ATTRIBUTE = "transfer.trainable.parameters";
+    static final String LAYERS_ATTRIBUTE = "transfer.unfrozen.layers";
+    static final String UNFREEZE_ATTRIBUTE = "transfer.unfreeze";
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("The model with the chosen base layers trainable")
+            .build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("Not a model, an ONNX base, or a choice that matches no layer; transfer.error says why")
+            .build();
+
+    public static final PropertyDescriptor STRATEGY = new PropertyDescriptor.Builder()
+            .name("Strategy")
+            .description("How the layers to train are chosen")
+            .required(true)
+            .allowableValues(DescribedValues.of(UnfreezeStrategy.values(), UnfreezeStrategy::getValue, UnfreezeStrategy::getDisplayName,
+                    UnfreezeStrategy::getDescription))
+            .defaultValue(UnfreezeStrategy.TOP_BLOCKS.getValue())
+            .build();
+    public static final PropertyDescriptor TOP_BLOCKS = new PropertyDescriptor.Builder()
+            .name("Top Blocks")
+            .description("How many of the base's last blocks to unfreeze (a block is the first segment of the parameter names)")
+            .required(true)
+            .defaultValue("2")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .dependsOn(STRATEGY, UnfreezeStrategy.TOP_BLOCKS.getValue())
+            .build();
+    public static final PropertyDescriptor LAYER_NAME = new PropertyDescriptor.Builder()
+            .name("Layer Name")
+            .description("The first layer to train: a block ('12'), a layer ('12.expand1x1') or a parameter name; it and every "
+                    + "parameter after it are unfrozen")
+            .required(true)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .dependsOn(STRATEGY, UnfreezeStrategy.FROM_LAYER.getValue())
+            .build();
+    public static final PropertyDescriptor PATTERN = new PropertyDescriptor.Builder()
+            .name("Name Pattern")
+            .description("A regular expression found in the names of the parameters to unfreeze, e.g. '^12\\.' or 'expand3x3'")
+            .required(true)
+            .addValidator(StandardValidators.REGULAR_EXPRESSION_VALIDATOR)
+            .dependsOn(STRATEGY, UnfreezeStrategy.PATTERN.getValue())
+            .build();
+    public static final PropertyDescriptor BATCH_NORM_STATISTICS = new PropertyDescriptor.Builder()
+            .name("Update BatchNorm Statistics")
+            .description("Let BatchNorm layers update their running mean and variance during fine-tuning. Off (the default) keeps "
+                    + "the base in inference mode, so small fine-tuning batches do not wreck the pretrained statistics.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("false")
+            .build();
+    public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(STRATEGY, TOP_BLOCKS, LAYER_NAME, PATTERN, BATCH_NORM_STATISTICS,
+            WORK_DIRECTORY);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        FlowFile flowFile = session.get();
+        if (flowFile == null) {
+            return;
+        }
+        final UnfreezeSelector selector;
+        try {
+            final UnfreezeStrategy strategy = UnfreezeStrategy.fromName(context.getProperty(STRATEGY).getValue());
+            final UnfreezeSelector.Builder builder = UnfreezeSelector.builder().setStrategy(strategy)
+                    .optTrainBatchNormStatistics(context.getProperty(BATCH_NORM_STATISTICS).asBoolean());
+            switch (strategy) {
+                case TOP_BLOCKS -> builder.optTopBlocks(context.getProperty(TOP_BLOCKS).asInteger());
+                case FROM_LAYER -> builder.optLayerName(context.getProperty(LAYER_NAME).getValue());
+                case PATTERN -> builder.optPattern(context.getProperty(PATTERN).getValue());
+                default -> {
+                }
+            }
+            selector = builder.build();
+        } catch (final IllegalArgumentException e) {
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, e.getMessage(), e);
+            return;
+        }
+        Path work = null;
+        final ModelManifest[] result = new ModelManifest[1];
+        try {
+            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
+            final Path directory = work;
+            flowFile = session.write(flowFile, (in, out) -> result[0] = ModelPackage.copyWithManifest(in, out, manifest -> {
+                try {
+                    FineTuner.checkTrainable(manifest);
+                } catch (final BaseModelException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+                final List<ParameterInfo> chosen = selector.apply(manifest.baseParameters());
+                return manifest.withBaseParameters(chosen, selector.isTrainBatchNormStatistics(), selector.toString());
+            }, directory));
+        } catch (final java.io.IOException | RuntimeException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("unfreezing", cause), cause);
+            return;
+        } finally {
+            TrainingSupport.delete(work);
+        }
+        final ModelManifest manifest = result[0];
+        final List<String> layers = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::layer)
+                .distinct().toList();
+        final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(manifest));
+        attributes.put(TRAINABLE_ATTRIBUTE, String.valueOf(manifest.trainableBaseParameterCount()));
+        attributes.put(LAYERS_ATTRIBUTE, String.join(",", layers));
+        attributes.put(UNFREEZE_ATTRIBUTE, manifest.unfreeze());
+        flowFile = session.putAllAttributes(flowFile, attributes);
+        session.getProvenanceReporter().modifyContent(flowFile, "Unfroze " + manifest.unfreeze() + ": " + layers.size() + " layers, "
+                + manifest.trainableBaseParameterCount() + " parameters (" + layers.stream().collect(Collectors.joining(", ")) + ")");
+        session.transfer(flowFile, REL_SUCCESS);
+    }
+}

@@ -1,0 +1,150 @@
+package org.nifitransfer.processors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.nifi.provenance.ProvenanceEventRecord;
+import org.apache.nifi.provenance.ProvenanceEventType;
+import org.apache.nifi.util.MockFlowFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.EngineResources;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
+
+/** The eight processors, chained in nifi-mock, on generated images whose classes are learnable. */
+class FullChainTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TempDir
+    static Path images;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void makeImages() {
+        TestImages.stripedFolder(images, new String[] {"train", "validation", "test"}, new int[] {60, 20, 20}, 32);
+    }
+
+    private static Chain.Outputs chain() {
+        return Chain.run(images, "tiny_base.pt", 32, "zero-one", head -> {
+            head.setProperty(TrainHead.OPTIMIZER, "adam");
+            head.setProperty(TrainHead.LEARNING_RATE, "0.05");
+            head.setProperty(TrainHead.EPOCHS, "10");
+            head.setProperty(TrainHead.DROPOUT, "0");
+        }, fineTune -> {
+            fineTune.setProperty(FineTune.LEARNING_RATE, "0.0005");
+            fineTune.setProperty(FineTune.EPOCHS, "2");
+        });
+    }
+
+    private Map<String, float[]> baseWeights(final MockFlowFile model) throws Exception {
+        final ModelPackage unpacked = ModelPackage.read(new ByteArrayInputStream(model.toByteArray()), Files.createTempDirectory(work, "m"));
+        final Map<String, float[]> weights = new HashMap<>();
+        try (BaseModel base = BaseModel.builder().setLocation(unpacked.baseFile().toString()).optTrainable(true).load()) {
+            for (final Pair<String, Parameter> pair : base.getBlock().getParameters()) {
+                weights.put(pair.getValue().getName(), pair.getValue().getArray().toFloatArray());
+            }
+        }
+        return weights;
+    }
+
+    @Test
+    void theChainLearnsReportsAndFineTunesExactlyTheUnfrozenLayers() throws Exception {
+        final Chain.Outputs outputs = chain();
+
+        final MockFlowFile headModel = outputs.headModel();
+        headModel.assertAttributeEquals(TransferAttributes.KIND, "model");
+        headModel.assertAttributeEquals(TransferAttributes.PHASE, "head");
+        headModel.assertAttributeEquals("transfer.epochs", "10");
+        assertTrue(Double.parseDouble(headModel.getAttribute("transfer.val.accuracy")) >= 0.85, headModel.getAttribute("transfer.val.accuracy"));
+        final ModelManifest headManifest = ModelPackage.readManifest(new ByteArrayInputStream(headModel.toByteArray()));
+        assertEquals(10, headManifest.history().size());
+        assertEquals(List.of("horizontal", "vertical"), headManifest.classes());
+
+        final MockFlowFile unfrozen = outputs.unfrozen();
+        unfrozen.assertAttributeEquals(UnfreezeLayers.LAYERS_ATTRIBUTE, "4");
+        unfrozen.assertAttributeEquals(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(16 * 16 * 9 + 16));
+
+        final MockFlowFile tuned = outputs.tunedModel();
+        tuned.assertAttributeEquals(TransferAttributes.PHASE, "fine-tune");
+        tuned.assertAttributeEquals("transfer.epochs", "12");
+        final Map<String, float[]> before = baseWeights(headModel);
+        final Map<String, float[]> after = baseWeights(tuned);
+        assertEquals(before.keySet(), after.keySet());
+        for (final String name : before.keySet()) {
+            assertEquals(name.startsWith("4."), !Arrays.equals(before.get(name), after.get(name)), name);
+        }
+
+        for (final Map<String, List<MockFlowFile>> results : List.of(outputs.headResults(), outputs.tunedResults())) {
+            final MockFlowFile metrics = results.get("metrics").getFirst();
+            final double accuracy = Double.parseDouble(metrics.getAttribute("transfer.eval.accuracy"));
+            assertTrue(accuracy >= 0.8, "test accuracy " + accuracy + " is not well above chance (0.5)");
+            final JsonNode json = MAPPER.readTree(metrics.toByteArray());
+            assertEquals(accuracy, json.get("accuracy").asDouble(), 1e-4);
+            assertEquals(40, json.get("count").asInt());
+            assertTrue(json.has("rocAuc") && json.get("rocAuc").asDouble() > 0.8);
+            metrics.assertAttributeExists("transfer.eval.precision.horizontal");
+            metrics.assertAttributeExists("transfer.eval.f1.vertical");
+            final BufferedImage curve = ImageIO.read(new ByteArrayInputStream(results.get("learning-curve").getFirst().toByteArray()));
+            assertTrue(curve.getWidth() >= 800, "learning curve PNG");
+            assertTrue(ImageIO.read(new ByteArrayInputStream(results.get("confusion-matrix").getFirst().toByteArray())) != null);
+            final String csv = new String(results.get("predictions").getFirst().toByteArray(), StandardCharsets.UTF_8);
+            assertEquals(41, csv.lines().count());
+            assertTrue(csv.startsWith("file,true_class,predicted_class,probability,correct"), csv.lines().findFirst().orElse(""));
+            results.get("model").getFirst().assertAttributeEquals("transfer.eval.accuracy", metrics.getAttribute("transfer.eval.accuracy"));
+        }
+        outputs.tunedResults().get("metrics").getFirst().assertAttributeEquals("transfer.eval.phase", "fine-tune");
+        outputs.headResults().get("metrics").getFirst().assertAttributeEquals("transfer.eval.phase", "head");
+
+        for (final org.apache.nifi.util.TestRunner runner : outputs.runners()) {
+            for (final ProvenanceEventRecord event : runner.getProvenanceEvents()) {
+                assertFalse(event.getRelationship() != null && event.getRelationship().equals("failure"), event.toString());
+            }
+        }
+        final List<ProvenanceEventType> evaluateEvents = outputs.runners().getLast().getProvenanceEvents().stream()
+                .map(ProvenanceEventRecord::getEventType).distinct().toList();
+        assertTrue(evaluateEvents.contains(ProvenanceEventType.JOIN), evaluateEvents.toString());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameMetrics() {
+        final Chain.Outputs first = Chain.run(images, "tiny_base.pt", 32, "zero-one", head -> head.setProperty(TrainHead.EPOCHS, "3"), null);
+        final Chain.Outputs second = Chain.run(images, "tiny_base.pt", 32, "zero-one", head -> head.setProperty(TrainHead.EPOCHS, "3"), null);
+        assertEquals(first.headModel().getAttribute("transfer.val.loss"), second.headModel().getAttribute("transfer.val.loss"));
+        assertEquals(first.headResults().get("metrics").getFirst().getAttribute("transfer.eval.loss"),
+                second.headResults().get("metrics").getFirst().getAttribute("transfer.eval.loss"));
+    }
+
+    @Test
+    void repeatedChainsGiveBackTheirNativeMemory() {
+        Chain.run(images, "tiny_base.onnx", 32, "zero-one", head -> head.setProperty(TrainHead.EPOCHS, "1"), null);
+        final int pytorch = EngineResources.live("PyTorch");
+        final int onnx = EngineResources.live("OnnxRuntime");
+        for (int run = 0; run < 3; run++) {
+            final Chain.Outputs outputs = Chain.run(images, "tiny_base.onnx", 32, "zero-one", head -> head.setProperty(TrainHead.EPOCHS, "1"), null);
+            outputs.runners().forEach(runner -> runner.shutdown());
+        }
+        assertEquals(pytorch, EngineResources.live("PyTorch"), "PyTorch managers left open");
+        assertEquals(onnx, EngineResources.live("OnnxRuntime"), "ONNX Runtime managers left open");
+    }
+}
