@@ -112,6 +112,16 @@ public class FineTune extends AbstractProcessor {
             .build();
     public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
     public static final PropertyDescriptor PATIENCE = TrainHead.PATIENCE;
+    public static final PropertyDescriptor KEEP_BEST = new PropertyDescriptor.Builder()
+            .name("Keep Best Epoch")
+            .description("Output the weights of the epoch with the lowest validation loss, as Keras' "
+                    + "ModelCheckpoint(save_best_only=True) in the fine-tuning tutorials. The incoming model's own validation "
+                    + "loss is the baseline: when no fine-tuning epoch beats it, the incoming weights are kept and "
+                    + "transfer.kept.epoch says so.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("true")
+            .build();
     public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
             "Seeds shuffling, augmentation and dropout: the same seed and inputs give the same model and metrics on CPU");
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
@@ -119,7 +129,7 @@ public class FineTune extends AbstractProcessor {
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(OPTIMIZER, LEARNING_RATE, SCHEDULE, EPOCHS, BATCH_SIZE, PATIENCE,
-            RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+            KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
 
     @Override
@@ -181,6 +191,7 @@ public class FineTune extends AbstractProcessor {
                     .optDevice(device)
                     .optProgress(progress)
                     .optCancellation(() -> !isScheduled())
+                    .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
                     .build()
                     .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
             progress.finish("done");
@@ -188,6 +199,8 @@ public class FineTune extends AbstractProcessor {
             output = session.write(output, result.model()::write);
             final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(result.model().manifest()));
             attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
+            // the join key, so later joins (FineTune, Evaluate) find the model with its datasets
+            attributes.put(TransferAttributes.RUN_ID, group.runId());
             attributes.put(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(result.model().manifest().trainableBaseParameterCount()));
             output = session.putAllAttributes(output, attributes);
             session.getProvenanceReporter().join(group.all(), output, "Fine-tuned " + result.model().manifest().unfreeze() + " for "

@@ -120,9 +120,10 @@ final class RunJoin {
         return String.join(" + ", roles.stream().map(Role::name).toList());
     }
 
+    /** When the flowfile entered this queue; its entry into the flow where the queue date is not set (0 or null). */
     private static long queuedSince(final FlowFile flowFile) {
         final Long queued = flowFile.getLastQueueDate();
-        return queued != null ? queued : flowFile.getEntryDate();
+        return queued != null && queued > 0 ? queued : flowFile.getEntryDate();
     }
 
     private static List<FlowFile> take(final ProcessSession session, final java.util.Collection<FlowFile> wanted) {

@@ -87,6 +87,7 @@ public final class TransferAttributes {
             attributes.put("transfer.loss", format(last.loss()));
             attributes.put("transfer.val.accuracy", format(last.validationAccuracy()));
             attributes.put("transfer.val.loss", format(last.validationLoss()));
+            attributes.put("transfer.last.val.accuracy", format(last.validationAccuracy()));
         }
         if (manifest.metrics() != null) {
             attributes.put("transfer.best.epoch", String.valueOf(manifest.metrics().bestEpoch()));
@@ -94,6 +95,10 @@ public final class TransferAttributes {
             attributes.put("transfer.best.val.loss", format(manifest.metrics().bestValidationLoss()));
             attributes.put("transfer.stopped.early", String.valueOf(manifest.metrics().stoppedEarly()));
             attributes.put("transfer.training.seconds", format(manifest.metrics().seconds()));
+            // the figures of the weights the model holds (the best epoch's when the best is kept)
+            attributes.put("transfer.kept.epoch", String.valueOf(manifest.metrics().keptEpoch()));
+            attributes.put("transfer.val.accuracy", format(manifest.metrics().keptValidationAccuracy()));
+            attributes.put("transfer.val.loss", format(manifest.metrics().keptValidationLoss()));
         }
         attributes.put(CoreAttributes.MIME_TYPE.key(), TAR_MIME_TYPE);
         attributes.put(CoreAttributes.FILENAME.key(), shortRun(manifest.runId()) + "-model-"

@@ -17,8 +17,10 @@ import java.util.Locale;
  * @param dropout the dropout rate before each dense layer after the first hidden one, and before the output layer; 0 for none
  * @param activation {@code relu}, {@code gelu}, {@code tanh} or {@code sigmoid}
  * @param classes the number of classes
+ * @param standardize whether the head starts with a fixed {@link FeatureStandardization} of the features
  */
-public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dropout, String activation, int classes) {
+public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dropout, String activation, int classes,
+                       boolean standardize) {
 
     public HeadSpec {
         hiddenUnits = hiddenUnits == null ? List.of() : List.copyOf(hiddenUnits);
@@ -42,6 +44,9 @@ public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dro
     /** A new, uninitialised block of this architecture. */
     public Block newBlock() {
         final SequentialBlock block = new SequentialBlock();
+        if (standardize) {
+            block.add(new FeatureStandardization(inputDimension));
+        }
         for (final int units : hiddenUnits) {
             if (dropout > 0) {
                 block.add(Dropout.builder().optRate((float) dropout).build());
@@ -64,6 +69,9 @@ public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dro
     /** A one-line description, e.g. {@code 512 -> dense 256 (relu) -> dropout 0.5 -> dense 5}. */
     public String describe() {
         final StringBuilder text = new StringBuilder().append(inputDimension);
+        if (standardize) {
+            text.append(" -> standardize");
+        }
         for (final int units : hiddenUnits) {
             if (dropout > 0) {
                 text.append(" -> dropout ").append(dropout);

@@ -75,10 +75,13 @@ public record ModelManifest(String format, int formatVersion, String runId, List
      * @param stoppedEarly whether early stopping ended the phase
      * @param device the device trained on
      * @param seconds wall time of the phase
+     * @param keptEpoch the epoch whose weights the model holds (the best one when the best is kept)
+     * @param keptValidationAccuracy validation accuracy of the weights the model holds
+     * @param keptValidationLoss validation loss of the weights the model holds
      */
     public record TrainingMetrics(String phase, int epochs, int bestEpoch, double bestValidationAccuracy, double bestValidationLoss,
                                   double finalValidationAccuracy, double finalValidationLoss, boolean stoppedEarly, String device,
-                                  double seconds) {
+                                  double seconds, int keptEpoch, double keptValidationAccuracy, double keptValidationLoss) {
     }
 
     /** Checks what a reader relies on. */

@@ -29,6 +29,8 @@ public final class EpochTrainer {
     private final Tracker learningRate;
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
+    private final boolean keepBest;
+    private final boolean baseline;
 
     private EpochTrainer(final Builder builder) {
         this.phase = builder.phase;
@@ -38,6 +40,8 @@ public final class EpochTrainer {
         this.learningRate = builder.learningRate;
         this.progress = builder.progress;
         this.cancellation = builder.cancellation;
+        this.keepBest = builder.keepBest;
+        this.baseline = builder.baseline;
     }
 
     public static Builder builder() {
@@ -51,15 +55,22 @@ public final class EpochTrainer {
      * @param bestEpoch the epoch with the lowest validation loss
      * @param stoppedEarly whether early stopping ended the phase
      * @param seconds wall time
+     * @param keptEpoch the epoch whose weights the model holds now: the last one, or the best when keeping the best
+     *                  ({@code initialEpoch} when no epoch beat the baseline and the incoming weights were kept)
+     * @param keptValidationAccuracy validation accuracy of the weights kept
+     * @param keptValidationLoss validation loss of the weights kept
      */
-    public record Result(List<EpochRecord> history, int bestEpoch, boolean stoppedEarly, double seconds) {
+    public record Result(List<EpochRecord> history, int bestEpoch, boolean stoppedEarly, double seconds, int keptEpoch,
+                         double keptValidationAccuracy, double keptValidationLoss) {
 
         /** The summary stored in the model manifest. */
         public ModelManifest.TrainingMetrics metrics(final String device) {
-            final EpochRecord best = history.stream().filter(epoch -> epoch.epoch() == bestEpoch).findFirst().orElse(history.getLast());
+            final EpochRecord best = history.stream().filter(epoch -> epoch.epoch() == bestEpoch).findFirst().orElse(null);
             final EpochRecord last = history.getLast();
-            return new ModelManifest.TrainingMetrics(last.phase(), history.size(), bestEpoch, best.validationAccuracy(),
-                    best.validationLoss(), last.validationAccuracy(), last.validationLoss(), stoppedEarly, device, seconds);
+            return new ModelManifest.TrainingMetrics(last.phase(), history.size(), bestEpoch,
+                    best == null ? keptValidationAccuracy : best.validationAccuracy(), best == null ? keptValidationLoss : best.validationLoss(),
+                    last.validationAccuracy(), last.validationLoss(), stoppedEarly, device, seconds, keptEpoch, keptValidationAccuracy,
+                    keptValidationLoss);
         }
     }
 
@@ -73,8 +84,17 @@ public final class EpochTrainer {
         final List<EpochRecord> history = new ArrayList<>();
         final NDManager manager = trainer.getManager();
         double bestLoss = Double.POSITIVE_INFINITY;
+        double bestAccuracy = Double.NaN;
         int bestEpoch = initialEpoch + 1;
         int sinceBest = 0;
+        WeightSnapshot bestWeights = null;
+        if (baseline) {
+            final Totals before = validate(trainer, validation, initialEpoch, manager);
+            bestLoss = before.meanLoss();
+            bestAccuracy = before.accuracy();
+            bestEpoch = initialEpoch;
+            bestWeights = keepBest ? WeightSnapshot.of(trainer.getModel().getBlock()) : null;
+        }
         long updates = 0;
         long batchesPerEpoch = -1;
         boolean stoppedEarly = false;
@@ -100,26 +120,41 @@ public final class EpochTrainer {
             if (totals.count == 0) {
                 throw new IllegalArgumentException("The training data holds no samples");
             }
-            final Totals validated = new Totals();
-            validation.forEachBatch(epoch, manager, (data, labels) -> {
-                cancellation.check();
-                final NDList predictions = trainer.evaluate(new NDList(data));
-                validated.add(trainer.getLoss().evaluate(new NDList(labels), predictions), predictions.head(), labels);
-            });
-            if (validated.count == 0) {
-                throw new IllegalArgumentException("The validation data holds no samples");
-            }
+            final Totals validated = validate(trainer, validation, epoch, manager);
             history.add(new EpochRecord(epoch, phase, totals.meanLoss(), totals.accuracy(), validated.meanLoss(), validated.accuracy(), rate));
             if (validated.meanLoss() < bestLoss - 1e-6) {
                 bestLoss = validated.meanLoss();
+                bestAccuracy = validated.accuracy();
                 bestEpoch = epoch;
                 sinceBest = 0;
+                if (keepBest) {
+                    bestWeights = WeightSnapshot.of(trainer.getModel().getBlock());
+                }
             } else if (patience > 0 && ++sinceBest >= patience && epoch < initialEpoch + epochs) {
                 stoppedEarly = true;
                 break;
             }
         }
-        return new Result(history, bestEpoch, stoppedEarly, (System.nanoTime() - start) / 1e9);
+        final EpochRecord last = history.getLast();
+        if (keepBest && bestWeights != null && bestEpoch != last.epoch()) {
+            bestWeights.restore();
+            return new Result(history, bestEpoch, stoppedEarly, (System.nanoTime() - start) / 1e9, bestEpoch, bestAccuracy, bestLoss);
+        }
+        return new Result(history, bestEpoch, stoppedEarly, (System.nanoTime() - start) / 1e9, last.epoch(), last.validationAccuracy(),
+                last.validationLoss());
+    }
+
+    private Totals validate(final Trainer trainer, final BatchSource validation, final int epoch, final NDManager manager) throws IOException {
+        final Totals validated = new Totals();
+        validation.forEachBatch(epoch, manager, (data, labels) -> {
+            cancellation.check();
+            final NDList predictions = trainer.evaluate(new NDList(data));
+            validated.add(trainer.getLoss().evaluate(new NDList(labels), predictions), predictions.head(), labels);
+        });
+        if (validated.count == 0) {
+            throw new IllegalArgumentException("The validation data holds no samples");
+        }
+        return validated;
     }
 
     /** Sums over the batches of an epoch. */
@@ -155,8 +190,28 @@ public final class EpochTrainer {
         private Tracker learningRate = Tracker.fixed(1e-3f);
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
+        private boolean keepBest;
+        private boolean baseline;
 
         private Builder() {
+        }
+
+        /**
+         * Keep the weights of the epoch with the lowest validation loss (Keras' {@code ModelCheckpoint(save_best_only=True,
+         * monitor="val_loss")}), instead of the last epoch's. Default false.
+         */
+        public Builder optKeepBest(final boolean value) {
+            this.keepBest = value;
+            return this;
+        }
+
+        /**
+         * Validate once before training and count the incoming weights as epoch {@code initialEpoch}: with
+         * {@link #optKeepBest(boolean)}, they are kept when no epoch beats them. Default false.
+         */
+        public Builder optBaseline(final boolean value) {
+            this.baseline = value;
+            return this;
         }
 
         /** {@code head} or {@code fine-tune}. */

@@ -52,6 +52,7 @@ public final class FineTuner {
     private final Device device;
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
+    private final boolean keepBest;
 
     private FineTuner(final Builder builder) {
         this.optimizer = builder.optimizer;
@@ -64,6 +65,7 @@ public final class FineTuner {
         this.device = builder.device;
         this.progress = builder.progress;
         this.cancellation = builder.cancellation;
+        this.keepBest = builder.keepBest;
     }
 
     public static Builder builder() {
@@ -141,6 +143,8 @@ public final class FineTuner {
                             .optLearningRate(rate)
                             .optProgress(progress)
                             .optCancellation(cancellation)
+                            .optKeepBest(keepBest)
+                            .optBaseline(keepBest)
                             .build()
                             .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed),
                                     new TensorBatchSource(validationCache, spec, batchSize, false, null, seed));
@@ -171,6 +175,7 @@ public final class FineTuner {
         private Device device = Device.cpu();
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
+        private boolean keepBest;
 
         private Builder() {
         }
@@ -224,6 +229,15 @@ public final class FineTuner {
 
         public Builder optCancellation(final Cancellation value) {
             this.cancellation = value;
+            return this;
+        }
+
+        /**
+         * Keep the weights of the epoch with the lowest validation loss (or the incoming weights, when no fine-tuning epoch beats them), as Keras'
+         * {@code ModelCheckpoint(save_best_only=True)}. Default false: the last epoch's weights.
+         */
+        public Builder optKeepBest(final boolean value) {
+            this.keepBest = value;
             return this;
         }
 

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.nifitransfer.core.model.EpochRecord;
+import org.nifitransfer.core.model.FeatureStandardization;
 import org.nifitransfer.core.model.HeadSpec;
 import org.nifitransfer.core.model.HeadWeights;
 import org.nifitransfer.core.pipeline.Cancellation;
@@ -22,7 +23,7 @@ import org.nifitransfer.core.pipeline.Cancellation;
  *
  * <pre>{@code
  * HeadTrainer.Result result = HeadTrainer.builder()
- *         .setHead(new HeadSpec(512, List.of(), 0.2, "relu", 2))
+ *         .setHead(new HeadSpec(512, List.of(), 0.2, "relu", 2, true))
  *         .optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(1e-3f).optEpochs(10)
  *         .build()
  *         .train(trainFeatures, trainLabels, validationFeatures, validationLabels);
@@ -41,6 +42,7 @@ public final class HeadTrainer {
     private final Device device;
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
+    private final boolean keepBest;
 
     private HeadTrainer(final Builder builder) {
         this.head = builder.head;
@@ -54,6 +56,7 @@ public final class HeadTrainer {
         this.device = builder.device;
         this.progress = builder.progress;
         this.cancellation = builder.cancellation;
+        this.keepBest = builder.keepBest;
     }
 
     public static Builder builder() {
@@ -82,6 +85,10 @@ public final class HeadTrainer {
                     .optDevices(new Device[] {device});
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(1, head.inputDimension()));
+                if (head.standardize()) {
+                    ((FeatureStandardization) ((ai.djl.nn.SequentialBlock) block).getChildren().get(0).getValue())
+                            .fit(trainFeatures, trainLabels.length);
+                }
                 final EpochTrainer.Result result = EpochTrainer.builder()
                         .setPhase(EpochRecord.HEAD)
                         .setEpochs(epochs)
@@ -89,6 +96,7 @@ public final class HeadTrainer {
                         .optLearningRate(rate)
                         .optProgress(progress)
                         .optCancellation(cancellation)
+                        .optKeepBest(keepBest)
                         .build()
                         .fit(trainer,
                                 new ArrayBatchSource(trainFeatures, trainLabels, head.inputDimension(), batchSize, true, seed),
@@ -111,6 +119,7 @@ public final class HeadTrainer {
         private Device device = Device.cpu();
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
+        private boolean keepBest;
 
         private Builder() {
         }
@@ -174,6 +183,15 @@ public final class HeadTrainer {
 
         public Builder optCancellation(final Cancellation value) {
             this.cancellation = value;
+            return this;
+        }
+
+        /**
+         * Keep the weights of the epoch with the lowest validation loss, as Keras'
+         * {@code ModelCheckpoint(save_best_only=True)}. Default false: the last epoch's weights.
+         */
+        public Builder optKeepBest(final boolean value) {
+            this.keepBest = value;
             return this;
         }
 

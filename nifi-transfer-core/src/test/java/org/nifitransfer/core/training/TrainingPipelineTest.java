@@ -93,7 +93,7 @@ class TrainingPipelineTest {
 
     private static HeadTrainer.Result trainHead(final Loaded trainSet, final Loaded validationSet, final long seed) throws IOException {
         return HeadTrainer.builder()
-                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), List.of(), 0, "relu", 2))
+                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), List.of(), 0, "relu", 2, true))
                 .optOptimizer(OptimizerChoice.ADAM).optLearningRate(0.05f).optEpochs(12).optBatchSize(16).optSeed(seed)
                 .build()
                 .train(trainSet.features(), trainSet.labels(), validationSet.features(), validationSet.labels());
@@ -107,7 +107,7 @@ class TrainingPipelineTest {
             assertArrayEquals(new long[] {16, 8, 8}, trainSet.manifest().features().base().outputShape());
             final HeadTrainer.Result result = trainHead(trainSet, validationSet, 7);
             final ModelPackage model = HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(),
-                    new HeadSpec(16, List.of(), 0, "relu", 2), result, "cpu()");
+                    new HeadSpec(16, List.of(), 0, "relu", 2, true), result, "cpu()");
             final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             model.write(bytes);
             return ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
@@ -188,9 +188,38 @@ class TrainingPipelineTest {
             final boolean changed = !java.util.Arrays.equals(before.get(name), after.get(name));
             assertEquals(name.startsWith("4."), changed, name + (changed ? " changed" : " unchanged"));
         }
-        assertFalse(java.util.Arrays.equals(unfrozen.headWeights().values().iterator().next(),
-                result.model().headWeights().values().iterator().next()), "the head trains too");
+        final List<float[]> headBefore = List.copyOf(unfrozen.headWeights().values());
+        final List<float[]> headAfter = List.copyOf(result.model().headWeights().values());
+        assertTrue(java.util.Arrays.equals(headBefore.get(0), headAfter.get(0)) && java.util.Arrays.equals(headBefore.get(1), headAfter.get(1)),
+                "the head's feature standardization stays fixed");
+        assertFalse(java.util.Arrays.equals(headBefore.get(2), headAfter.get(2)), "the head's dense layer trains too");
         assertTrue(accuracy(result.model(), validation) >= 0.85);
+    }
+
+    @Test
+    void keepingTheBestEpochKeepsTheIncomingWeightsWhenFineTuningOnlyMakesThingsWorse() throws Exception {
+        final ModelPackage headOnly = headModel("tiny_base.pt");
+        final List<ParameterInfo> all = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.ALL).build()
+                .apply(headOnly.manifest().baseParameters());
+        final ModelPackage unfrozen = new ModelPackage(headOnly.manifest().withBaseParameters(all, false, "all"),
+                headOnly.baseFile(), headOnly.headWeights());
+        final Map<String, float[]> before = baseWeights(unfrozen.baseFile());
+        final FineTuner.Result result = FineTuner.builder().optOptimizer(OptimizerChoice.SGD).optLearningRate(50f).optEpochs(2)
+                .optBatchSize(16).optKeepBest(true).build()
+                .fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+        final ModelManifest.TrainingMetrics metrics = result.model().manifest().metrics();
+        assertEquals(12, metrics.keptEpoch(), "no fine-tuning epoch beat the head model");
+        assertTrue(result.model().manifest().history().getLast().validationLoss() > metrics.keptValidationLoss());
+        final Map<String, float[]> after = baseWeights(result.model().baseFile());
+        for (final String name : before.keySet()) {
+            assertArrayEquals(before.get(name), after.get(name), name + " restored");
+        }
+        final List<float[]> headBefore = List.copyOf(unfrozen.headWeights().values());
+        final List<float[]> headAfter = List.copyOf(result.model().headWeights().values());
+        for (int i = 0; i < headBefore.size(); i++) {
+            assertArrayEquals(headBefore.get(i), headAfter.get(i), "head array " + i + " restored");
+        }
+        assertEquals(metrics.keptValidationAccuracy(), accuracy(result.model(), validation), 1e-9);
     }
 
     @Test

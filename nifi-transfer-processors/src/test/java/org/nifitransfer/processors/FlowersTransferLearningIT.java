@@ -1,0 +1,98 @@
+package org.nifitransfer.processors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Acceptance on real data: the flowers photos (../shared/data/datasets/flowers) and the real ImageNet SqueezeNet 1.1
+ * base (TorchScript, Caffe preset) through all the processors. The head alone must reach 85% validation accuracy, and
+ * fine-tuning the top two blocks must not make it worse. Prints the figures it reached.
+ */
+class FlowersTransferLearningIT {
+
+    private static String historyOf(final MockFlowFile model) {
+        try {
+            final org.nifitransfer.core.model.ModelManifest manifest = org.nifitransfer.core.model.ModelPackage.readManifest(
+                    new java.io.ByteArrayInputStream(model.toByteArray()));
+            final StringBuilder text = new StringBuilder();
+            manifest.history().forEach(epoch -> text.append(String.format(Locale.ROOT, "[%d %s acc %.3f loss %.3f val %.3f/%.3f] ",
+                    epoch.epoch(), epoch.phase(), epoch.accuracy(), epoch.loss(), epoch.validationAccuracy(), epoch.validationLoss())));
+            return text.toString();
+        } catch (final java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void headReachesEightyFivePercentAndFineTuningDoesNotHurt() {
+        final Path flowers = SharedData.require("datasets/flowers");
+        final Path squeezeNet = SharedData.require("models/squeezenet1_1_features.pt");
+        final long start = System.nanoTime();
+
+        final TestRunner load = Chain.runner(LoadImageFolder.class, r -> r.setProperty(LoadImageFolder.INPUT_DIRECTORY, flowers.toString()));
+        load.run();
+        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 2);
+        final TestRunner resize = Chain.runner(ResizeAndNormalize.class, r -> r.setProperty(ResizeAndNormalize.PRESET, "caffe"));
+        load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, resize));
+        resize.run(2);
+        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 2);
+        final TestRunner augment = Chain.runner(Augment.class, r -> { });
+        resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, augment));
+        augment.run(2);
+        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, 2);
+        final List<MockFlowFile> tensors = augment.getFlowFilesForRelationship(Augment.REL_SUCCESS);
+
+        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> {
+            r.setProperty(ExtractFeatures.BASE_MODEL, squeezeNet.toString());
+            r.setProperty(ExtractFeatures.EXPECTED_PRESET, "caffe");
+        });
+        tensors.forEach(flowFile -> Chain.pass(flowFile, extract));
+        extract.run(2);
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, 2);
+        final double extracted = (System.nanoTime() - start) / 1e9;
+
+        final TestRunner head = Chain.runner(TrainHead.class, r -> { });
+        extract.getFlowFilesForRelationship(ExtractFeatures.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, head));
+        head.run();
+        head.assertTransferCount(TrainHead.REL_SUCCESS, 1);
+        final MockFlowFile headModel = head.getFlowFilesForRelationship(TrainHead.REL_SUCCESS).getFirst();
+        final double headAccuracy = Double.parseDouble(headModel.getAttribute("transfer.val.accuracy"));
+        final double trained = (System.nanoTime() - start) / 1e9;
+
+        final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> r.setProperty(UnfreezeLayers.TOP_BLOCKS, "2"));
+        Chain.pass(headModel, unfreeze);
+        unfreeze.run();
+        unfreeze.assertAllFlowFilesTransferred(UnfreezeLayers.REL_SUCCESS, 1);
+        final MockFlowFile unfrozen = unfreeze.getFlowFilesForRelationship(UnfreezeLayers.REL_SUCCESS).getFirst();
+        assertEquals("11,12", String.join(",", List.of(unfrozen.getAttribute(UnfreezeLayers.LAYERS_ATTRIBUTE).split(","))
+                .stream().map(layer -> layer.substring(0, layer.indexOf('.') < 0 ? layer.length() : layer.indexOf('.'))).distinct().toList()));
+
+        final TestRunner fineTune = Chain.runner(FineTune.class, r -> r.setProperty(FineTune.EPOCHS, "2"));
+        Chain.pass(unfrozen, fineTune);
+        tensors.forEach(flowFile -> Chain.pass(flowFile, fineTune));
+        fineTune.run();
+        fineTune.assertTransferCount(FineTune.REL_SUCCESS, 1);
+        final MockFlowFile tuned = fineTune.getFlowFilesForRelationship(FineTune.REL_SUCCESS).getFirst();
+        final double tunedAccuracy = Double.parseDouble(tuned.getAttribute("transfer.val.accuracy"));
+        final double done = (System.nanoTime() - start) / 1e9;
+
+        System.out.printf(Locale.ROOT, "%nFLOWERS + SqueezeNet 1.1 (Caffe preset, 224x224): head (defaults, 10 epochs) validation accuracy "
+                        + "%.4f (loss %s, kept epoch %s); fine-tuned top 2 blocks (%s parameters) for 2 epochs: validation accuracy %.4f "
+                        + "(loss %s, kept epoch %s; last epoch %s). Times: load+resize+extract %.0f s, head %.0f s, fine-tune %.0f s%n"
+                        + "History: %s%n",
+                headAccuracy, headModel.getAttribute("transfer.val.loss"), headModel.getAttribute("transfer.kept.epoch"),
+                unfrozen.getAttribute(UnfreezeLayers.TRAINABLE_ATTRIBUTE), tunedAccuracy, tuned.getAttribute("transfer.val.loss"),
+                tuned.getAttribute("transfer.kept.epoch"), tuned.getAttribute("transfer.last.val.accuracy"), extracted, trained - extracted,
+                done - trained, new String(java.util.Arrays.copyOf(tuned.toByteArray(), 0), java.nio.charset.StandardCharsets.UTF_8)
+                        + historyOf(tuned));
+        assertTrue(headAccuracy >= 0.85, "head-only validation accuracy " + headAccuracy + " is under 85%");
+        assertTrue(tunedAccuracy >= headAccuracy, "fine-tuning lowered validation accuracy from " + headAccuracy + " to " + tunedAccuracy);
+    }
+}
