@@ -208,7 +208,7 @@ public class FineTune extends AbstractProcessor {
                     + ": validation accuracy " + attributes.get("transfer.val.accuracy"));
             session.transfer(output, REL_SUCCESS);
             session.transfer(group.all(), REL_ORIGINAL);
-            getLogger().info("Run {}: fine-tuned, validation accuracy {} (best {} at epoch {})", group.runId(),
+            getLogger().info("Run {}: fine-tuned on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
                     attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
         } catch (final CancellationException e) {
             getLogger().info("Stopped while fine-tuning run {}; its model and datasets return to the queue", group.runId());

@@ -263,7 +263,7 @@ public class TrainHead extends AbstractProcessor {
                     + attributes.get("transfer.val.accuracy"));
             session.transfer(output, REL_SUCCESS);
             session.transfer(group.all(), REL_ORIGINAL);
-            getLogger().info("Run {}: head trained, validation accuracy {} (best {} at epoch {})", group.runId(),
+            getLogger().info("Run {}: head trained on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
                     attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
         } catch (final CancellationException e) {
             getLogger().info("Stopped while training run {}; its datasets return to the queue", group.runId());

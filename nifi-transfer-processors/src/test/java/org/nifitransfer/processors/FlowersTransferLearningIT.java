@@ -74,7 +74,7 @@ class FlowersTransferLearningIT {
         assertEquals("11,12", String.join(",", List.of(unfrozen.getAttribute(UnfreezeLayers.LAYERS_ATTRIBUTE).split(","))
                 .stream().map(layer -> layer.substring(0, layer.indexOf('.') < 0 ? layer.length() : layer.indexOf('.'))).distinct().toList()));
 
-        final TestRunner fineTune = Chain.runner(FineTune.class, r -> r.setProperty(FineTune.EPOCHS, "2"));
+        final TestRunner fineTune = Chain.runner(FineTune.class, r -> r.setProperty(FineTune.EPOCHS, "5"));
         Chain.pass(unfrozen, fineTune);
         tensors.forEach(flowFile -> Chain.pass(flowFile, fineTune));
         fineTune.run();
@@ -84,7 +84,7 @@ class FlowersTransferLearningIT {
         final double done = (System.nanoTime() - start) / 1e9;
 
         System.out.printf(Locale.ROOT, "%nFLOWERS + SqueezeNet 1.1 (Caffe preset, 224x224): head (defaults, 10 epochs) validation accuracy "
-                        + "%.4f (loss %s, kept epoch %s); fine-tuned top 2 blocks (%s parameters) for 2 epochs: validation accuracy %.4f "
+                        + "%.4f (loss %s, kept epoch %s); fine-tuned top 2 blocks (%s parameters) for 5 epochs: validation accuracy %.4f "
                         + "(loss %s, kept epoch %s; last epoch %s). Times: load+resize+extract %.0f s, head %.0f s, fine-tune %.0f s%n"
                         + "History: %s%n",
                 headAccuracy, headModel.getAttribute("transfer.val.loss"), headModel.getAttribute("transfer.kept.epoch"),
