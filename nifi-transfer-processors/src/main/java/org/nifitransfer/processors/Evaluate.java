@@ -119,15 +119,8 @@ public class Evaluate extends AbstractProcessor {
                 new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
                 RunJoin.Role.of(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST)),
                 context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
-        switch (join.poll(session)) {
-            case RunJoin.Waiting waiting -> context.yield();
-            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
-                    unmatched.reason());
-            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
-                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
-                            + context.getProperty(MAXIMUM_WAIT).getValue());
-            case RunJoin.Complete complete -> evaluate(context, session, complete);
-        }
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
+                complete -> evaluate(context, session, complete));
     }
 
     private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {

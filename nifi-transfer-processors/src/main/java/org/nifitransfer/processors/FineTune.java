@@ -149,15 +149,8 @@ public class FineTune extends AbstractProcessor {
                 RunJoin.Role.of(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN),
                 RunJoin.Role.of(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION)),
                 context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
-        switch (join.poll(session)) {
-            case RunJoin.Waiting waiting -> context.yield();
-            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
-                    unmatched.reason());
-            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
-                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
-                            + context.getProperty(MAXIMUM_WAIT).getValue());
-            case RunJoin.Complete complete -> fineTune(context, session, complete);
-        }
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
+                complete -> fineTune(context, session, complete));
     }
 
     private void fineTune(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {

@@ -206,16 +206,8 @@ public class TrainHead extends AbstractProcessor {
                 RunJoin.Role.of("train feature dataset", DatasetKind.FEATURES.getValue(), Splits.TRAIN),
                 RunJoin.Role.of("validation feature dataset", DatasetKind.FEATURES.getValue(), Splits.VALIDATION)),
                 context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
-        final RunJoin.Outcome outcome = join.poll(session);
-        switch (outcome) {
-            case RunJoin.Waiting waiting -> context.yield();
-            case RunJoin.Unmatched unmatched -> TrainingSupport.routeOut(session, getLogger(), unmatched.flowFiles(), REL_FAILURE,
-                    unmatched.reason());
-            case RunJoin.TimedOut timedOut -> TrainingSupport.routeOut(session, getLogger(), timedOut.flowFiles(), REL_TIMEOUT,
-                    "run " + timedOut.runId() + ": no " + String.join(" or ", timedOut.missing()) + " arrived within "
-                            + context.getProperty(MAXIMUM_WAIT).getValue());
-            case RunJoin.Complete complete -> train(context, session, complete);
-        }
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
+                complete -> train(context, session, complete));
     }
 
     private void train(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {

@@ -105,6 +105,21 @@ final class TrainingSupport {
         }
     }
 
+    /**
+     * Acts on what a join found: waits (yields), routes flowfiles that belong to no group to {@code failure} and
+     * incomplete groups that waited too long to {@code timeout}, and hands a complete group to {@code work}.
+     */
+    static void dispatch(final RunJoin.Outcome outcome, final org.apache.nifi.processor.ProcessContext context, final ProcessSession session,
+                         final ComponentLog logger, final Relationship failure, final java.util.function.Consumer<RunJoin.Complete> work) {
+        switch (outcome) {
+            case RunJoin.Waiting waiting -> context.yield();
+            case RunJoin.Unmatched unmatched -> routeOut(session, logger, unmatched.flowFiles(), failure, unmatched.reason());
+            case RunJoin.TimedOut timedOut -> routeOut(session, logger, timedOut.flowFiles(), REL_TIMEOUT, "run " + timedOut.runId()
+                    + ": no " + String.join(" or ", timedOut.missing()) + " arrived within " + context.getProperty(MAXIMUM_WAIT).getValue());
+            case RunJoin.Complete complete -> work.accept(complete);
+        }
+    }
+
     /** Routes the flowfiles of a join that cannot go on, with the reason. */
     static void routeOut(final ProcessSession session, final ComponentLog logger, final List<FlowFile> flowFiles,
                          final Relationship relationship, final String reason) {

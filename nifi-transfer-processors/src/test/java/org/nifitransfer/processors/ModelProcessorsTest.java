@@ -100,6 +100,28 @@ class ModelProcessorsTest {
     }
 
     @Test
+    void classWeightsBalancedTrainAndAnUnknownClassIsReported() {
+        final TestRunner balanced = Chain.runner(TrainHead.class, r -> {
+            r.setProperty(TrainHead.EPOCHS, "1");
+            r.setProperty(TrainHead.CLASS_WEIGHTS, "balanced");
+        });
+        torchScript.features().forEach(flowFile -> Chain.pass(flowFile, balanced));
+        balanced.run();
+        balanced.assertTransferCount(TrainHead.REL_SUCCESS, 1);
+
+        final TestRunner explicit = Chain.runner(TrainHead.class, r -> {
+            r.setProperty(TrainHead.EPOCHS, "1");
+            r.setProperty(TrainHead.CLASS_WEIGHTS, "explicit");
+            r.setProperty(TrainHead.EXPLICIT_WEIGHTS, "horizontal=1.0, diagonal=2.0");
+        });
+        torchScript.features().forEach(flowFile -> Chain.pass(flowFile, explicit));
+        explicit.run();
+        explicit.assertAllFlowFilesTransferred(TrainHead.REL_FAILURE, 2);
+        assertEquals("Explicit Class Weights: 'diagonal=2.0' is not class=weight for one of [horizontal, vertical]",
+                explicit.getFlowFilesForRelationship(TrainHead.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR));
+    }
+
+    @Test
     void unfreezeLayersRefusesAnOnnxBase() {
         final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> { });
         Chain.pass(onnx.headModel(), unfreeze);

@@ -223,6 +223,33 @@ class TrainingPipelineTest {
     }
 
     @Test
+    void earlyStoppingEndsAPhaseThatStopsImproving() throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
+            final Loaded trainSet = load(features(base, train));
+            final Loaded validationSet = load(features(base, validation));
+            final HeadTrainer.Result result = HeadTrainer.builder()
+                    .setHead(new HeadSpec(16, List.of(), 0, "relu", 2, true))
+                    .optOptimizer(OptimizerChoice.SGD).optLearningRate(30f).optEpochs(12).optBatchSize(16).optPatience(2).optKeepBest(true)
+                    .build()
+                    .train(trainSet.features(), trainSet.labels(), validationSet.features(), validationSet.labels());
+            assertTrue(result.training().stoppedEarly(), "a learning rate of 30 never keeps improving");
+            assertTrue(result.training().history().size() < 12);
+            assertEquals(result.training().bestEpoch(), result.training().keptEpoch());
+        }
+    }
+
+    @Test
+    void aCosineScheduleLowersTheLearningRateEveryEpoch() throws Exception {
+        final ModelPackage headOnly = headModel("tiny_base.pt");
+        final FineTuner.Result result = FineTuner.builder().optLearningRate(1e-3f).optSchedule(LearningRateSchedule.COSINE).optEpochs(3)
+                .optBatchSize(16).build()
+                .fineTune(headOnly, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+        final List<Double> rates = result.model().manifest().history().subList(12, 15).stream().map(EpochRecord::learningRate).toList();
+        assertEquals(1e-3, rates.get(0), 1e-9);
+        assertTrue(rates.get(1) < rates.get(0) && rates.get(2) < rates.get(1), rates.toString());
+    }
+
+    @Test
     void batchNormStatisticsStayFrozenUnlessAskedToUpdate() throws Exception {
         final ModelPackage model = headModel("tiny_base_bn.pt");
         final List<ParameterInfo> none = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.NONE).build()
