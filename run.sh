@@ -7,7 +7,7 @@
 #   ./run.sh --data DIR --base-model FILE      your folder (train/, validation/ or val/, test/, one folder per class;
 #                                              or class folders only, split 80/10/10) and a headless base (.pt or .onnx)
 #   options: --out DIR  --size N  --preset zero-one|minus-one-one|imagenet|caffe  --unfreeze N  --head-epochs N
-#            --fine-tune-epochs N  --materialize N
+#            --fine-tune-epochs N  --fine-tune-lr R  --materialize N
 set -euo pipefail
 cd "$(dirname "$0")"
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true

@@ -34,7 +34,7 @@ import org.nifitransfer.processors.UnfreezeLayers;
  * and fine-tuned accuracies, and writes the datasets, the models, the metrics and the plots to the output folder.
  *
  * <p>Arguments: {@code [--data DIR] [--base-model FILE] [--out DIR] [--size N] [--preset NAME] [--unfreeze N]
- * [--head-epochs N] [--fine-tune-epochs N] [--materialize N]}. Without {@code --data}, a small dataset of generated
+ * [--head-epochs N] [--fine-tune-epochs N] [--fine-tune-lr R] [--materialize N]}. Without {@code --data}, a small dataset of generated
  * images is made, and without {@code --base-model} the tiny fixture base is used: a smoke run, not a benchmark.
  */
 public final class DataPipelineDemo {
@@ -50,7 +50,7 @@ public final class DataPipelineDemo {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("Unknown argument " + args[i] + "; expected --data DIR, --base-model FILE, --out DIR, "
                         + "--size N, --preset zero-one|minus-one-one|imagenet|caffe, --unfreeze N, --head-epochs N, --fine-tune-epochs N, "
-                        + "--materialize N");
+                        + "--fine-tune-lr R, --materialize N");
             }
             options.put(args[i].substring(2), args[++i]);
         }
@@ -63,7 +63,7 @@ public final class DataPipelineDemo {
         Path data = options.containsKey("data") ? Path.of(options.get("data")) : null;
         if (data == null) {
             data = Path.of("target", "demo-data").toAbsolutePath();
-            final int made = SyntheticImages.writeFolder(data, 60, 20, 20);
+            final int made = SyntheticImages.writeFolder(data, 100, 30, 30);
             System.out.println("No --data given: generated " + made + " images (horizontal vs vertical stripes) in " + data);
         }
         if (smoke) {
@@ -103,12 +103,16 @@ public final class DataPipelineDemo {
 
         final List<MockFlowFile> features = step("ExtractFeatures: " + base, ExtractFeatures.class,
                 r -> r.setProperty(ExtractFeatures.BASE_MODEL, base), List.of(train, validation), "success");
+        // a smoke run trains the tiny fixture base's head longer, and fine-tunes its top faster, than a real base needs
         final MockFlowFile head = step("TrainHead", TrainHead.class,
-                r -> r.setProperty(TrainHead.EPOCHS, options.getOrDefault("head-epochs", "10")), features, "success").getFirst();
+                r -> r.setProperty(TrainHead.EPOCHS, options.getOrDefault("head-epochs", smoke ? "40" : "10")), features, "success").getFirst();
         final MockFlowFile unfrozen = step("UnfreezeLayers: top " + options.getOrDefault("unfreeze", "2") + " blocks", UnfreezeLayers.class,
                 r -> r.setProperty(UnfreezeLayers.TOP_BLOCKS, options.getOrDefault("unfreeze", "2")), List.of(head), "success").getFirst();
         final MockFlowFile tuned = step("FineTune", FineTune.class,
-                r -> r.setProperty(FineTune.EPOCHS, options.getOrDefault("fine-tune-epochs", "3")), List.of(unfrozen, train, validation), "success")
+                r -> {
+                    r.setProperty(FineTune.EPOCHS, options.getOrDefault("fine-tune-epochs", smoke ? "5" : "3"));
+                    r.setProperty(FineTune.LEARNING_RATE, options.getOrDefault("fine-tune-lr", smoke ? "0.001" : "0.00001"));
+                }, List.of(unfrozen, train, validation), "success")
                 .getFirst();
 
         final MockFlowFile evaluation = test != null ? test : validation;

@@ -17,7 +17,8 @@ public final class SyntheticImages {
 
     /**
      * Writes {@code train/}, {@code validation/} and {@code test/} folders with classes {@code horizontal} and
-     * {@code vertical}, 160x120 JPEGs with random colours, stripe widths and offsets (seeded).
+     * {@code vertical}: 64x64 PNGs of two random colours, stripe width 2..8 and a random offset (seeded), the images
+     * the fixture base's edge detectors were made for.
      *
      * @return the number of images written
      */
@@ -31,21 +32,21 @@ public final class SyntheticImages {
             for (final String className : new String[] {"horizontal", "vertical"}) {
                 final Path folder = Files.createDirectories(root.resolve(splits[s]).resolve(className));
                 for (int i = 0; i < counts[s]; i++) {
-                    final BufferedImage image = new BufferedImage(160, 120, BufferedImage.TYPE_INT_RGB);
+                    final BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
                     final Graphics2D graphics = image.createGraphics();
-                    graphics.setColor(new Color(random.nextInt(200), random.nextInt(200), random.nextInt(200)));
-                    graphics.fillRect(0, 0, 160, 120);
-                    graphics.setColor(new Color(155 + random.nextInt(100), 155 + random.nextInt(100), 155 + random.nextInt(100)));
-                    final int stripe = 4 + random.nextInt(12);
-                    for (int offset = random.nextInt(stripe); offset < 160; offset += 2 * stripe) {
+                    graphics.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+                    graphics.fillRect(0, 0, 64, 64);
+                    graphics.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+                    final int stripe = 2 + random.nextInt(7);
+                    for (int offset = -random.nextInt(2 * stripe); offset < 64; offset += 2 * stripe) {
                         if (className.equals("horizontal")) {
-                            graphics.fillRect(0, offset, 160, stripe);
+                            graphics.fillRect(0, offset, 64, stripe);
                         } else {
-                            graphics.fillRect(offset, 0, stripe, 120);
+                            graphics.fillRect(offset, 0, stripe, 64);
                         }
                     }
                     graphics.dispose();
-                    ImageIO.write(image, "jpg", folder.resolve(className + "." + i + ".jpg").toFile());
+                    ImageIO.write(image, "png", folder.resolve(className + "." + i + ".png").toFile());
                     written++;
                 }
             }
