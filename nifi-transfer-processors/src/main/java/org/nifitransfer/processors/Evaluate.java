@@ -94,6 +94,7 @@ public class Evaluate extends AbstractProcessor {
             .build();
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+    public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;
 
     public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
@@ -101,7 +102,7 @@ public class Evaluate extends AbstractProcessor {
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -118,7 +119,7 @@ public class Evaluate extends AbstractProcessor {
         final RunJoin join = new RunJoin(List.of(
                 new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
                 RunJoin.Role.of(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.TENSORS.getValue()));
         TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
                 complete -> evaluate(context, session, complete));
     }

@@ -86,6 +86,10 @@ public class ExtractFeatures extends AbstractProcessor {
             .name("success")
             .description("The feature dataset")
             .build();
+    public static final Relationship REL_UNUSED = new Relationship.Builder()
+            .name("unused")
+            .description("Tensor datasets of splits not listed in 'Splits To Extract' (the test split, by default), unchanged")
+            .build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
             .name("failure")
             .description("Content that is not a tensor dataset, or images the base cannot take; transfer.error says why")
@@ -124,6 +128,14 @@ public class ExtractFeatures extends AbstractProcessor {
                     ResizeAndNormalize.PRESET_IMAGENET, ResizeAndNormalize.PRESET_CAFFE, ResizeAndNormalize.PRESET_CUSTOM)
             .defaultValue(PRESET_ANY.getValue())
             .build();
+    public static final PropertyDescriptor SPLITS = new PropertyDescriptor.Builder()
+            .name("Splits To Extract")
+            .description("Comma-separated splits to extract features from; datasets of other splits go to 'unused' unchanged "
+                    + "(the head needs train and validation; Evaluate reads the test images through the whole model)")
+            .required(true)
+            .defaultValue("train, validation")
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
     public static final PropertyDescriptor EMBED_SPLITS = new PropertyDescriptor.Builder()
             .name("Embed Base In Splits")
             .description("Comma-separated splits whose feature datasets carry the base file (TrainHead needs it in train)")
@@ -133,8 +145,8 @@ public class ExtractFeatures extends AbstractProcessor {
             .build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(BASE_MODEL, ENGINE, POOLING, BATCH_SIZE, DEVICE, EXPECTED_PRESET,
-            EMBED_SPLITS);
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
+            SPLITS, EMBED_SPLITS);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_UNUSED);
 
     private volatile BaseModel base;
 
@@ -174,6 +186,12 @@ public class ExtractFeatures extends AbstractProcessor {
         }
         final BaseModel loaded = base;
         final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
+        final Set<String> splits = Arrays.stream(context.getProperty(SPLITS).getValue().split(",")).map(String::strip)
+                .collect(Collectors.toSet());
+        if (split != null && !splits.contains(split)) {
+            session.transfer(flowFile, REL_UNUSED);
+            return;
+        }
         final Set<String> embedSplits = Arrays.stream(context.getProperty(EMBED_SPLITS).getValue().split(","))
                 .map(String::strip).collect(Collectors.toSet());
         final String expected = context.getProperty(EXPECTED_PRESET).getValue();

@@ -79,6 +79,7 @@ public class FineTune extends AbstractProcessor {
             .build();
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+    public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;
 
     public static final PropertyDescriptor OPTIMIZER = new PropertyDescriptor.Builder()
             .name("Optimizer")
@@ -130,7 +131,7 @@ public class FineTune extends AbstractProcessor {
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(OPTIMIZER, LEARNING_RATE, SCHEDULE, EPOCHS, BATCH_SIZE, PATIENCE,
             KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -148,7 +149,7 @@ public class FineTune extends AbstractProcessor {
                 new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
                 RunJoin.Role.of(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN),
                 RunJoin.Role.of(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.TENSORS.getValue()));
         TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
                 complete -> fineTune(context, session, complete));
     }

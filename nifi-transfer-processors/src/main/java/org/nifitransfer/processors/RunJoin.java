@@ -53,16 +53,28 @@ final class RunJoin {
     record TimedOut(String runId, List<FlowFile> flowFiles, List<String> missing) implements Outcome {
     }
 
+    /** Flowfiles of a kind the join consumes but of a split it does not use (e.g. a test dataset reaching FineTune). */
+    record Unused(List<FlowFile> flowFiles, String reason) implements Outcome {
+    }
+
     /** Nothing to do now. */
     record Waiting() implements Outcome {
     }
 
     private final List<Role> roles;
     private final long maximumWaitMillis;
+    private final Set<String> usedKinds;
 
-    RunJoin(final List<Role> roles, final long maximumWaitMillis) {
+    /**
+     * @param roles the parts of a group
+     * @param maximumWaitMillis how long an incomplete group may wait
+     * @param usedKinds kinds of dataset the roles consume: a flowfile of such a kind that plays no role (another split)
+     *                  is {@link Unused}, not unmatched
+     */
+    RunJoin(final List<Role> roles, final long maximumWaitMillis, final Set<String> usedKinds) {
         this.roles = List.copyOf(roles);
         this.maximumWaitMillis = maximumWaitMillis;
+        this.usedKinds = Set.copyOf(usedKinds);
     }
 
     /** Scans the queue and takes the flowfiles of the first thing to act on. */
@@ -70,11 +82,14 @@ final class RunJoin {
         final Map<String, Map<String, FlowFile>> groups = new LinkedHashMap<>();
         final Map<String, Long> oldest = new LinkedHashMap<>();
         final List<FlowFile> unmatched = new ArrayList<>();
+        final List<FlowFile> unused = new ArrayList<>();
         final long now = System.currentTimeMillis();
         session.get(flowFile -> {
             final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
             final Role role = roleOf(flowFile);
-            if (runId == null || role == null) {
+            if (role == null && runId != null && usedKinds.contains(flowFile.getAttribute(TransferAttributes.KIND))) {
+                unused.add(flowFile);
+            } else if (runId == null || role == null) {
                 unmatched.add(flowFile);
             } else {
                 groups.computeIfAbsent(runId, id -> new LinkedHashMap<>()).putIfAbsent(role.name(), flowFile);
@@ -94,6 +109,9 @@ final class RunJoin {
                 }
                 return new Complete(group.getKey(), members);
             }
+        }
+        if (!unused.isEmpty()) {
+            return new Unused(take(session, unused), "not one of the splits this processor uses (" + describeRoles() + ")");
         }
         if (!unmatched.isEmpty()) {
             return new Unmatched(take(session, unmatched), "expected " + describeRoles() + " with a transfer.run.id attribute");

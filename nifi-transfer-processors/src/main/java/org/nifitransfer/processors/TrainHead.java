@@ -96,6 +96,7 @@ public class TrainHead extends AbstractProcessor {
             .build();
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
+    public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;
 
     public static final PropertyDescriptor HIDDEN_LAYERS = new PropertyDescriptor.Builder()
             .name("Hidden Layers")
@@ -186,7 +187,7 @@ public class TrainHead extends AbstractProcessor {
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(HIDDEN_LAYERS, STANDARDIZE, DROPOUT, ACTIVATION, OPTIMIZER, LEARNING_RATE,
             EPOCHS, BATCH_SIZE, CLASS_WEIGHTS, EXPLICIT_WEIGHTS, PATIENCE, KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
     /** Feature sets larger than this share of the heap are refused (they are trained in memory). */
     private static final double MAX_HEAP_SHARE = 0.4;
 
@@ -205,7 +206,7 @@ public class TrainHead extends AbstractProcessor {
         final RunJoin join = new RunJoin(List.of(
                 RunJoin.Role.of("train feature dataset", DatasetKind.FEATURES.getValue(), Splits.TRAIN),
                 RunJoin.Role.of("validation feature dataset", DatasetKind.FEATURES.getValue(), Splits.VALIDATION)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS));
+                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.FEATURES.getValue()));
         TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
                 complete -> train(context, session, complete));
     }

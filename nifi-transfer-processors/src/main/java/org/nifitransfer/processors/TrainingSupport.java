@@ -64,6 +64,11 @@ final class TrainingSupport {
             .name("original")
             .description("The input flowfiles once they have been used (their content is part of the output's lineage)")
             .build();
+    static final Relationship REL_UNUSED = new Relationship.Builder()
+            .name("unused")
+            .description("Datasets of a split this processor does not use, e.g. the test split when one connection carries "
+                    + "every split; auto-terminate it when that is expected")
+            .build();
     static final Relationship REL_TIMEOUT = new Relationship.Builder()
             .name("timeout")
             .description("Flowfiles whose run never completed within Maximum Wait; transfer.error names what was missing")
@@ -114,6 +119,12 @@ final class TrainingSupport {
         switch (outcome) {
             case RunJoin.Waiting waiting -> context.yield();
             case RunJoin.Unmatched unmatched -> routeOut(session, logger, unmatched.flowFiles(), failure, unmatched.reason());
+            case RunJoin.Unused unused -> {
+                for (final FlowFile flowFile : unused.flowFiles()) {
+                    logger.debug("{} is {}", flowFile, unused.reason());
+                    session.transfer(flowFile, REL_UNUSED);
+                }
+            }
             case RunJoin.TimedOut timedOut -> routeOut(session, logger, timedOut.flowFiles(), REL_TIMEOUT, "run " + timedOut.runId()
                     + ": no " + String.join(" or ", timedOut.missing()) + " arrived within " + context.getProperty(MAXIMUM_WAIT).getValue());
             case RunJoin.Complete complete -> work.accept(complete);

@@ -88,6 +88,26 @@ class ModelProcessorsTest {
     }
 
     @Test
+    void splitsAProcessorDoesNotUseGoToUnused() throws Exception {
+        final MockFlowFile testTensors = Chain.test(torchScript.tensors());
+        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture("tiny_base.pt").toString()));
+        Chain.pass(testTensors, extract);
+        extract.run();
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_UNUSED, 1);
+        extract.getFlowFilesForRelationship(ExtractFeatures.REL_UNUSED).getFirst().assertContentEquals(testTensors.toByteArray());
+
+        final TestRunner fineTune = Chain.runner(FineTune.class, r -> { });
+        Chain.pass(testTensors, fineTune);
+        fineTune.run();
+        fineTune.assertAllFlowFilesTransferred(FineTune.REL_UNUSED, 1);
+
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> { });
+        Chain.pass(split(torchScript.tensors(), "train"), evaluate);
+        evaluate.run();
+        evaluate.assertAllFlowFilesTransferred(Evaluate.REL_UNUSED, 1);
+    }
+
+    @Test
     void progressIsInTheProcessorState() {
         final TestRunner head = Chain.runner(TrainHead.class, r -> r.setProperty(TrainHead.EPOCHS, "3"));
         torchScript.features().forEach(flowFile -> Chain.pass(flowFile, head));
@@ -187,7 +207,10 @@ class ModelProcessorsTest {
         final MockFlowFile imageDataset = split(load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS), "test");
         Chain.pass(imageDataset, resize);
         resize.run();
-        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture("tiny_base.onnx").toString()));
+        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> {
+            r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture("tiny_base.onnx").toString());
+            r.setProperty(ExtractFeatures.SPLITS, "train, validation, test");
+        });
         Chain.pass(resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS).getFirst(), extract);
         Chain.pass(imageDataset, extract);
         extract.run(2);
