@@ -1,0 +1,241 @@
+package org.nifitransfer.e2e.flows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flow.Bundle;
+import org.apache.nifi.flow.ComponentType;
+import org.apache.nifi.flow.ConnectableComponent;
+import org.apache.nifi.flow.ConnectableComponentType;
+import org.apache.nifi.flow.PortType;
+import org.apache.nifi.flow.Position;
+import org.apache.nifi.flow.ScheduledState;
+import org.apache.nifi.flow.VersionedConnection;
+import org.apache.nifi.flow.VersionedLabel;
+import org.apache.nifi.flow.VersionedParameter;
+import org.apache.nifi.flow.VersionedParameterContext;
+import org.apache.nifi.flow.VersionedPort;
+import org.apache.nifi.flow.VersionedProcessGroup;
+import org.apache.nifi.flow.VersionedProcessor;
+import org.apache.nifi.processor.Processor;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.registry.flow.RegisteredFlowSnapshot;
+
+/**
+ * Builds NiFi 2 flow definitions ("Download flow definition" / "Upload" JSON) with NiFi's own flow model. Identifiers
+ * are name-based UUIDs, so the same definition always serialises to the same JSON.
+ */
+final class FlowBuilder {
+
+    static final String BUNDLE_GROUP = "org.nifitransfer";
+    static final String BUNDLE_ARTIFACT = "nifi-transfer-nar";
+    static final String BUNDLE_VERSION = "0.1.0-SNAPSHOT";
+
+    private final String flowName;
+    private final VersionedProcessGroup group = new VersionedProcessGroup();
+    private final Set<VersionedProcessor> processors = new LinkedHashSet<>();
+    private final Set<VersionedConnection> connections = new LinkedHashSet<>();
+    private final Set<VersionedLabel> labels = new LinkedHashSet<>();
+    private final Set<VersionedPort> outputPorts = new LinkedHashSet<>();
+    private final Set<VersionedParameter> parameters = new LinkedHashSet<>();
+    private final Map<String, Class<? extends Processor>> types = new LinkedHashMap<>();
+
+    FlowBuilder(final String flowName, final String comments) {
+        this.flowName = flowName;
+        group.setIdentifier(id("group"));
+        group.setName(flowName);
+        group.setComments(comments);
+        group.setPosition(new Position(0, 0));
+        group.setComponentType(ComponentType.PROCESS_GROUP);
+        group.setParameterContextName(flowName);
+        group.setFlowFileConcurrency("UNBOUNDED");
+        group.setFlowFileOutboundPolicy("STREAM_WHEN_AVAILABLE");
+        group.setDefaultFlowFileExpiration("0 sec");
+        group.setDefaultBackPressureObjectThreshold(10_000L);
+        group.setDefaultBackPressureDataSizeThreshold("1 GB");
+        group.setExecutionEngine(org.apache.nifi.flow.ExecutionEngine.INHERITED);
+        group.setScheduledState(ScheduledState.ENABLED);
+        group.setMaxConcurrentTasks(1);
+        group.setStatelessFlowTimeout("1 min");
+    }
+
+    /** A stable identifier for a component of this flow. */
+    String id(final String component) {
+        return UUID.nameUUIDFromBytes((flowName + "/" + component).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Adds a parameter of the flow's parameter context. */
+    FlowBuilder parameter(final String name, final String value, final String description) {
+        final VersionedParameter parameter = new VersionedParameter();
+        parameter.setName(name);
+        parameter.setValue(value);
+        parameter.setDescription(description);
+        parameter.setSensitive(false);
+        parameter.setProvided(false);
+        parameters.add(parameter);
+        return this;
+    }
+
+    /** Adds a processor; {@code properties} maps property descriptors to values (parameter references allowed). */
+    VersionedProcessor processor(final String name, final Class<? extends Processor> type, final double x, final double y,
+                                 final Map<PropertyDescriptor, String> properties, final String schedulingPeriod) {
+        final VersionedProcessor processor = new VersionedProcessor();
+        processor.setIdentifier(id(name));
+        processor.setName(name);
+        processor.setGroupIdentifier(group.getIdentifier());
+        processor.setPosition(new Position(x, y));
+        processor.setComponentType(ComponentType.PROCESSOR);
+        processor.setType(type.getName());
+        final Bundle bundle = new Bundle();
+        bundle.setGroup(BUNDLE_GROUP);
+        bundle.setArtifact(BUNDLE_ARTIFACT);
+        bundle.setVersion(BUNDLE_VERSION);
+        processor.setBundle(bundle);
+        final Map<String, String> values = new LinkedHashMap<>();
+        properties.forEach((descriptor, value) -> values.put(descriptor.getName(), value));
+        processor.setProperties(values);
+        processor.setPropertyDescriptors(Map.of());
+        processor.setSchedulingPeriod(schedulingPeriod);
+        processor.setSchedulingStrategy("TIMER_DRIVEN");
+        processor.setExecutionNode("ALL");
+        processor.setPenaltyDuration("30 sec");
+        processor.setYieldDuration("1 sec");
+        processor.setBulletinLevel("WARN");
+        processor.setRunDurationMillis(0L);
+        processor.setConcurrentlySchedulableTaskCount(1);
+        processor.setAutoTerminatedRelationships(new LinkedHashSet<>());
+        processor.setScheduledState(ScheduledState.ENABLED);
+        processor.setRetryCount(10);
+        processor.setRetriedRelationships(Set.of());
+        processor.setBackoffMechanism("PENALIZE_FLOWFILE");
+        processor.setMaxBackoffPeriod("10 mins");
+        processor.setStyle(Map.of());
+        processors.add(processor);
+        types.put(processor.getIdentifier(), type);
+        return processor;
+    }
+
+    /** Marks relationships of a processor as auto-terminated (deliberately: their flowfiles are not needed). */
+    FlowBuilder terminate(final VersionedProcessor processor, final Relationship... relationships) {
+        for (final Relationship relationship : relationships) {
+            processor.getAutoTerminatedRelationships().add(relationship.getName());
+        }
+        return this;
+    }
+
+    /** An output port of the group. */
+    VersionedPort outputPort(final String name, final double x, final double y) {
+        final VersionedPort port = new VersionedPort();
+        port.setIdentifier(id("port/" + name));
+        port.setName(name);
+        port.setGroupIdentifier(group.getIdentifier());
+        port.setPosition(new Position(x, y));
+        port.setComponentType(ComponentType.OUTPUT_PORT);
+        port.setType(PortType.OUTPUT_PORT);
+        port.setConcurrentlySchedulableTaskCount(1);
+        port.setScheduledState(ScheduledState.ENABLED);
+        port.setAllowRemoteAccess(false);
+        outputPorts.add(port);
+        return port;
+    }
+
+    /** Connects relationships of {@code source} to a processor. */
+    FlowBuilder connect(final VersionedProcessor source, final VersionedProcessor destination, final Relationship... relationships) {
+        return connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.PROCESSOR, destination.getName()), relationships);
+    }
+
+    /** Connects relationships of {@code source} to an output port. */
+    FlowBuilder connect(final VersionedProcessor source, final VersionedPort destination, final Relationship... relationships) {
+        return connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.OUTPUT_PORT, destination.getName()), relationships);
+    }
+
+    private FlowBuilder connect(final VersionedProcessor source, final ConnectableComponent destination, final Relationship... relationships) {
+        final VersionedConnection connection = new VersionedConnection();
+        final Set<String> selected = new LinkedHashSet<>();
+        for (final Relationship relationship : relationships) {
+            selected.add(relationship.getName());
+        }
+        connection.setIdentifier(id("connection/" + source.getName() + "/" + selected + "/" + destination.getName()));
+        connection.setName("");
+        connection.setGroupIdentifier(group.getIdentifier());
+        connection.setComponentType(ComponentType.CONNECTION);
+        connection.setSource(endpoint(source.getIdentifier(), ConnectableComponentType.PROCESSOR, source.getName()));
+        connection.setDestination(destination);
+        connection.setSelectedRelationships(selected);
+        connection.setBackPressureObjectThreshold(10_000L);
+        connection.setBackPressureDataSizeThreshold("1 GB");
+        connection.setFlowFileExpiration("0 sec");
+        connection.setPrioritizers(List.of());
+        connection.setBends(List.of());
+        connection.setLabelIndex(1);
+        connection.setzIndex(0L);
+        connection.setLoadBalanceStrategy("DO_NOT_LOAD_BALANCE");
+        connection.setLoadBalanceCompression("DO_NOT_COMPRESS");
+        connection.setPartitioningAttribute("");
+        connections.add(connection);
+        return this;
+    }
+
+    private ConnectableComponent endpoint(final String id, final ConnectableComponentType type, final String name) {
+        final ConnectableComponent component = new ConnectableComponent();
+        component.setId(id);
+        component.setType(type);
+        component.setGroupId(group.getIdentifier());
+        component.setName(name);
+        return component;
+    }
+
+    /** A label on the canvas. */
+    FlowBuilder label(final String text, final double x, final double y, final double width, final double height) {
+        final VersionedLabel label = new VersionedLabel();
+        label.setIdentifier(id("label/" + text));
+        label.setGroupIdentifier(group.getIdentifier());
+        label.setComponentType(ComponentType.LABEL);
+        label.setLabel(text);
+        label.setPosition(new Position(x, y));
+        label.setWidth(width);
+        label.setHeight(height);
+        label.setzIndex(0L);
+        label.setStyle(Map.of("font-size", "14px"));
+        labels.add(label);
+        return this;
+    }
+
+    /** The processor classes by component identifier, for checks. */
+    Map<String, Class<? extends Processor>> types() {
+        return types;
+    }
+
+    /** The flow definition. */
+    RegisteredFlowSnapshot build() {
+        group.setProcessors(processors);
+        group.setConnections(connections);
+        group.setLabels(labels);
+        group.setOutputPorts(outputPorts);
+        group.setInputPorts(new LinkedHashSet<>());
+        group.setFunnels(new LinkedHashSet<>());
+        group.setProcessGroups(new LinkedHashSet<>());
+        group.setRemoteProcessGroups(new LinkedHashSet<>());
+        group.setControllerServices(new LinkedHashSet<>());
+        final VersionedParameterContext context = new VersionedParameterContext();
+        context.setIdentifier(id("parameter-context"));
+        context.setName(flowName);
+        context.setDescription("What to change for your data: " + flowName);
+        context.setParameters(parameters);
+        context.setInheritedParameterContexts(List.of());
+        context.setComponentType(ComponentType.PARAMETER_CONTEXT);
+        final RegisteredFlowSnapshot snapshot = new RegisteredFlowSnapshot();
+        snapshot.setFlowContents(group);
+        snapshot.setParameterContexts(Map.of(flowName, context));
+        snapshot.setExternalControllerServices(Map.of());
+        snapshot.setParameterProviders(Map.of());
+        snapshot.setFlowEncodingVersion("1.0");
+        snapshot.setLatest(false);
+        return snapshot;
+    }
+}

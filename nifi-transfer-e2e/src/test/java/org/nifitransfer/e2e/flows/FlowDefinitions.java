@@ -1,0 +1,302 @@
+package org.nifitransfer.e2e.flows;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flow.VersionedPort;
+import org.apache.nifi.flow.VersionedProcessor;
+import org.apache.nifi.registry.flow.RegisteredFlowSnapshot;
+import org.nifitransfer.processors.Augment;
+import org.nifitransfer.processors.Evaluate;
+import org.nifitransfer.processors.ExtractFeatures;
+import org.nifitransfer.processors.FineTune;
+import org.nifitransfer.processors.LoadImageFolder;
+import org.nifitransfer.processors.ResizeAndNormalize;
+import org.nifitransfer.processors.TrainHead;
+import org.nifitransfer.processors.UnfreezeLayers;
+
+/**
+ * The flow definitions the project ships: {@code templates/cats-vs-dogs.json} and the flows in {@code sample-flows/}.
+ * They are generated from NiFi's own flow model and our processors' property and relationship constants;
+ * {@code FlowDefinitionsTest} fails when a committed file differs from what this class generates, and
+ * {@code main} (or the test with {@code -Dflows.write=true}) rewrites them.
+ */
+public final class FlowDefinitions {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    private static final double COLUMN = 480;
+    private static final double ROW = 420;
+
+    private FlowDefinitions() {
+    }
+
+    /** Every flow by its path below the project root. */
+    static Map<String, FlowBuilder> all() {
+        final Map<String, FlowBuilder> flows = new LinkedHashMap<>();
+        flows.put("templates/cats-vs-dogs.json", catsVsDogs());
+        flows.put("sample-flows/flowers-onnx-head-only.json", flowersOnnxHeadOnly());
+        flows.put("sample-flows/fine-tune-on-the-fly.json", fineTuneOnTheFly());
+        flows.put("sample-flows/materialized-augmentation.json", materializedAugmentation());
+        return flows;
+    }
+
+    public static void main(final String[] args) throws IOException {
+        final Path project = Path.of(args.length > 0 ? args[0] : ".");
+        for (final Map.Entry<String, FlowBuilder> flow : all().entrySet()) {
+            Files.writeString(project.resolve(flow.getKey()), json(flow.getValue().build()), StandardCharsets.UTF_8);
+        }
+    }
+
+    static String json(final RegisteredFlowSnapshot snapshot) throws IOException {
+        return MAPPER.writeValueAsString(snapshot) + "\n";
+    }
+
+    private static Map<PropertyDescriptor, String> properties(final Object... pairs) {
+        final Map<PropertyDescriptor, String> properties = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            properties.put((PropertyDescriptor) pairs[i], (String) pairs[i + 1]);
+        }
+        return properties;
+    }
+
+    /** Parameters the data half of every flow uses. */
+    private static void dataParameters(final FlowBuilder flow, final String directory, final String preset, final String size) {
+        flow.parameter("data.directory", directory, "The image folder: train/, validation/ (or val/) and test/, each with one folder "
+                + "per class (or class folders only, split 80/10/10)")
+                .parameter("normalization.preset", preset, "The preset the base was trained with: zero-one, minus-one-one, imagenet or caffe")
+                .parameter("image.size", size, "Width and height the images are resized to (the base's input size)");
+    }
+
+    /**
+     * The cats-vs-dogs template: load, resize, augment on the fly, extract features with a TorchScript base, train a head,
+     * unfreeze the top blocks, fine-tune, and evaluate both the head model and the fine-tuned model on the test split.
+     */
+    static FlowBuilder catsVsDogs() {
+        final FlowBuilder flow = new FlowBuilder("cats-vs-dogs", "Transfer learning as in the Keras/TensorFlow tutorials: a frozen "
+                + "pretrained base, a new head, then fine-tuning of the top blocks. Change the parameters, start the group, and read "
+                + "the results in provenance (Evaluate's results) or in the 'results' output port's queue.");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224");
+        flow.parameter("base.model", "/models/base_features.pt", "The headless pretrained base: a TorchScript .pt file (needed for "
+                        + "fine-tuning), or a DJL model-zoo URL when NiFi is online")
+                .parameter("unfreeze.top.blocks", "2", "How many of the base's top blocks fine-tuning trains")
+                .parameter("head.learning.rate", "0.001", "The head's learning rate (Adam)")
+                .parameter("head.epochs", "10", "Epochs of head training")
+                .parameter("fine.tune.learning.rate", "0.00001", "The fine-tuning learning rate (RMSprop): much lower than the head's")
+                .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning, numbered on from the head's")
+                .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
+
+        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor augment = flow.processor("Augment", Augment.class, 2 * COLUMN, 0, properties(), "0 sec");
+        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
+                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}",
+                        ExtractFeatures.DEVICE, "#{device}"), "0 sec");
+        final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW,
+                properties(TrainHead.LEARNING_RATE, "#{head.learning.rate}", TrainHead.EPOCHS, "#{head.epochs}", TrainHead.DEVICE, "#{device}"),
+                "1 sec");
+        final VersionedProcessor unfreeze = flow.processor("UnfreezeLayers", UnfreezeLayers.class, 2 * COLUMN, ROW,
+                properties(UnfreezeLayers.TOP_BLOCKS, "#{unfreeze.top.blocks}"), "0 sec");
+        final VersionedProcessor fineTune = flow.processor("FineTune", FineTune.class, 3 * COLUMN, ROW,
+                properties(FineTune.LEARNING_RATE, "#{fine.tune.learning.rate}", FineTune.EPOCHS, "#{fine.tune.epochs}",
+                        FineTune.DEVICE, "#{device}"), "1 sec");
+        final VersionedProcessor evaluateHead = flow.processor("Evaluate Head Model", Evaluate.class, COLUMN, 2 * ROW,
+                properties(Evaluate.DEVICE, "#{device}"), "1 sec");
+        final VersionedProcessor evaluateTuned = flow.processor("Evaluate Fine-Tuned Model", Evaluate.class, 3 * COLUMN, 2 * ROW,
+                properties(Evaluate.DEVICE, "#{device}"), "1 sec");
+        final VersionedPort results = flow.outputPort("results", 2 * COLUMN, 3 * ROW);
+        final VersionedPort models = flow.outputPort("models", 3 * COLUMN, 3 * ROW);
+        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
+                .connect(augment, extract, Augment.REL_SUCCESS)
+                .connect(augment, fineTune, Augment.REL_SUCCESS)
+                .connect(augment, evaluateHead, Augment.REL_SUCCESS)
+                .connect(augment, evaluateTuned, Augment.REL_SUCCESS)
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(head, unfreeze, TrainHead.REL_SUCCESS)
+                .connect(head, evaluateHead, TrainHead.REL_SUCCESS)
+                .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS)
+                .connect(fineTune, evaluateTuned, FineTune.REL_SUCCESS)
+                .connect(evaluateHead, results, Evaluate.REL_RESULTS)
+                .connect(evaluateTuned, results, Evaluate.REL_RESULTS)
+                .connect(evaluateHead, models, Evaluate.REL_MODEL)
+                .connect(evaluateTuned, models, Evaluate.REL_MODEL)
+                .connect(load, failures, LoadImageFolder.REL_FAILURE)
+                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
+                .connect(augment, failures, Augment.REL_FAILURE)
+                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
+                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
+                .connect(unfreeze, failures, UnfreezeLayers.REL_FAILURE)
+                .connect(fineTune, failures, FineTune.REL_FAILURE, FineTune.REL_TIMEOUT)
+                .connect(evaluateHead, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
+                .connect(evaluateTuned, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
+                // the inputs a join used, and the splits a processor does not need, are deliberately not kept
+                .terminate(extract, ExtractFeatures.REL_UNUSED)
+                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
+                .terminate(fineTune, FineTune.REL_ORIGINAL, FineTune.REL_UNUSED)
+                .terminate(evaluateHead, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED)
+                .terminate(evaluateTuned, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+
+        flow.label("1. Load the folder: one image dataset per split (train, validation, test), one run id.", 0, -110, 400, 80)
+                .label("2. Decode, resize to #{image.size} and record the base's normalisation preset.", COLUMN, -110, 400, 80)
+                .label("3. Augment the training images on the fly: new random variants every epoch.", 2 * COLUMN, -110, 400, 80)
+                .label("4. Run the frozen base once over train and validation: one feature vector per image.", 0, ROW - 110, 400, 80)
+                .label("5. Train a new head on the features; the model (base + head) comes out.", COLUMN, ROW - 110, 400, 80)
+                .label("6. Choose the top blocks of the base to train (summary.txt in the model lists the layers).", 2 * COLUMN, ROW - 110, 400, 80)
+                .label("7. Fine-tune those blocks and the head together with a low learning rate.", 3 * COLUMN, ROW - 110, 400, 80)
+                .label("8. Evaluate both models on the test split: metrics, learning curve, confusion matrix, predictions.", COLUMN,
+                        2 * ROW - 110, 1840, 80)
+                .label("Anything that cannot go on ends here, with transfer.error saying why.", 4 * COLUMN, -110, 400, 80);
+        return flow;
+    }
+
+    /** The fast path: an ONNX base, features and a head only, on a folder of class folders split 80/10/10. */
+    static FlowBuilder flowersOnnxHeadOnly() {
+        final FlowBuilder flow = new FlowBuilder("flowers-onnx-head-only", "Five flower classes from class folders (split 80/10/10), "
+                + "features from the ONNX SqueezeNet (ONNX Runtime, the fastest on CPU), a head trained on them, and an evaluation on "
+                + "the test split. No fine-tuning: ONNX bases are inference only.");
+        dataParameters(flow, "/data/flowers/train", "caffe", "224");
+        flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless ONNX base");
+        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.LAYOUT, "class-folders"), "1 min");
+        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 2 * COLUMN, 0,
+                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, 2 * COLUMN, ROW, properties(), "1 sec");
+        final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, COLUMN, ROW, properties(), "1 sec");
+        final VersionedPort results = flow.outputPort("results", COLUMN, 2 * ROW);
+        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
+                .connect(resize, evaluate, ResizeAndNormalize.REL_SUCCESS)
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(head, evaluate, TrainHead.REL_SUCCESS)
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
+                .connect(load, failures, LoadImageFolder.REL_FAILURE)
+                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
+                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
+                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
+                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
+                .terminate(extract, ExtractFeatures.REL_UNUSED)
+                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
+                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+        flow.label("Class folders only: LoadImageFolder splits each class 80/10/10 with a seed.", 0, -110, 400, 80)
+                .label("The ONNX base runs on ONNX Runtime: features only, no fine-tuning.", 2 * COLUMN, -110, 400, 80)
+                .label("Evaluate joins the head model with the test split's tensors.", COLUMN, ROW - 110, 400, 80);
+        return flow;
+    }
+
+    /** Fine-tuning from a named layer with a cosine schedule, the images augmented on the fly, one evaluation. */
+    static FlowBuilder fineTuneOnTheFly() {
+        final FlowBuilder flow = new FlowBuilder("fine-tune-on-the-fly", "A TorchScript base, a head, then fine-tuning from a named layer "
+                + "upward (the TensorFlow tutorial's fine_tune_at) with a cosine learning-rate schedule, while every epoch sees new random "
+                + "variants of the training images. The fine-tuned model is evaluated on the test split.");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "caffe", "224");
+        flow.parameter("base.model", "/models/squeezenet1_1_features.pt", "The headless TorchScript base")
+                .parameter("fine.tune.from.layer", "11", "The first layer to train: a block ('11'), a layer ('12.expand1x1') or a "
+                        + "parameter name, as the model's summary.txt lists them")
+                .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning");
+        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor augment = flow.processor("Augment On The Fly", Augment.class, 2 * COLUMN, 0,
+                properties(Augment.ROTATION, "20", Augment.ZOOM, "0.1", Augment.FILL_MODE, "reflect"), "0 sec");
+        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
+                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW, properties(), "1 sec");
+        final VersionedProcessor unfreeze = flow.processor("UnfreezeLayers From Layer", UnfreezeLayers.class, 2 * COLUMN, ROW,
+                properties(UnfreezeLayers.STRATEGY, "FROM_LAYER", UnfreezeLayers.LAYER_NAME, "#{fine.tune.from.layer}"), "0 sec");
+        final VersionedProcessor fineTune = flow.processor("FineTune", FineTune.class, 3 * COLUMN, ROW,
+                properties(FineTune.SCHEDULE, "cosine", FineTune.EPOCHS, "#{fine.tune.epochs}"), "1 sec");
+        final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 3 * COLUMN, 2 * ROW, properties(), "1 sec");
+        final VersionedPort results = flow.outputPort("results", 3 * COLUMN, 3 * ROW);
+        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
+                .connect(augment, extract, Augment.REL_SUCCESS)
+                .connect(augment, fineTune, Augment.REL_SUCCESS)
+                .connect(augment, evaluate, Augment.REL_SUCCESS)
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(head, unfreeze, TrainHead.REL_SUCCESS)
+                .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS)
+                .connect(fineTune, evaluate, FineTune.REL_SUCCESS)
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
+                .connect(load, failures, LoadImageFolder.REL_FAILURE)
+                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
+                .connect(augment, failures, Augment.REL_FAILURE)
+                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
+                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
+                .connect(unfreeze, failures, UnfreezeLayers.REL_FAILURE)
+                .connect(fineTune, failures, FineTune.REL_FAILURE, FineTune.REL_TIMEOUT)
+                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
+                .terminate(extract, ExtractFeatures.REL_UNUSED)
+                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
+                .terminate(fineTune, FineTune.REL_ORIGINAL, FineTune.REL_UNUSED)
+                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+        flow.label("Augmentation is attached, not applied: FineTune draws new variants every epoch.", 2 * COLUMN, -110, 400, 80)
+                .label("Everything from #{fine.tune.from.layer} upward trains, with a cosine-decaying learning rate.", 2 * COLUMN, ROW - 110,
+                        880, 80);
+        return flow;
+    }
+
+    /** Augmentation stored in the dataset (five variants per training image), then features and a head. */
+    static FlowBuilder materializedAugmentation() {
+        final FlowBuilder flow = new FlowBuilder("materialized-augmentation", "Five augmented copies of every training image are stored "
+                + "(with the originals), so the frozen base sees them when it extracts features: the head then learns from six times as "
+                + "many images. Download the augmented dataset from provenance to look at the variants.");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224");
+        flow.parameter("base.model", "/models/base_features.onnx", "The headless base (.onnx or .pt)")
+                .parameter("variants.per.image", "5", "Augmented copies stored per training image");
+        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor augment = flow.processor("Augment Materialized", Augment.class, 2 * COLUMN, 0,
+                properties(Augment.MODE, "materialize", Augment.VARIANTS, "#{variants.per.image}"), "0 sec");
+        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
+                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW, properties(), "1 sec");
+        final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 2 * COLUMN, ROW, properties(), "1 sec");
+        final VersionedPort results = flow.outputPort("results", 2 * COLUMN, 2 * ROW);
+        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
+                .connect(augment, extract, Augment.REL_SUCCESS)
+                .connect(augment, evaluate, Augment.REL_SUCCESS)
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(head, evaluate, TrainHead.REL_SUCCESS)
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
+                .connect(load, failures, LoadImageFolder.REL_FAILURE)
+                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
+                .connect(augment, failures, Augment.REL_FAILURE)
+                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
+                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
+                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
+                .terminate(extract, ExtractFeatures.REL_UNUSED)
+                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
+                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+        flow.label("Materialize: the train split grows to originals + #{variants.per.image} variants each; other splits pass.",
+                2 * COLUMN, -110, 400, 80);
+        return flow;
+    }
+}
