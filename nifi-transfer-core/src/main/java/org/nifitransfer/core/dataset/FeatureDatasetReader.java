@@ -1,18 +1,13 @@
 package org.nifitransfer.core.dataset;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Reads a feature dataset written by {@link FeatureDatasetWriter}, one shard at a time. */
 public final class FeatureDatasetReader implements Closeable {
-
-    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
-    };
 
     /** Receives an embedded base file. */
     @FunctionalInterface
@@ -69,7 +64,7 @@ public final class FeatureDatasetReader implements Closeable {
             return null;
         }
         final String prefix = TensorDatasetWriter.shardPrefix(shardIndex);
-        expectName(entry, prefix + "features.npy");
+        ShardEntries.expectName(entry, prefix + "features.npy", "feature dataset");
         final Npy.Header header = Npy.readHeader(tar);
         final int dimension = manifest.features().dimension();
         if (header.shape().length != 2 || header.shape()[1] != dimension) {
@@ -77,28 +72,9 @@ public final class FeatureDatasetReader implements Closeable {
         }
         final int count = Math.toIntExact(header.shape()[0]);
         final float[] features = Npy.readFloat32(tar, header);
-        entry = tar.getNextEntry();
-        expectName(entry, prefix + "labels.npy");
-        final Npy.Header labelHeader = Npy.readHeader(tar);
-        if (labelHeader.shape().length != 1 || labelHeader.shape()[0] != count) {
-            throw new DatasetFormatException(prefix + "labels.npy has shape " + labelHeader + ", expected [" + count + "]");
-        }
-        final int[] labels = Npy.readInt32(tar, labelHeader);
-        for (final int label : labels) {
-            if (label < 0 || label >= manifest.classes().size()) {
-                throw new DatasetFormatException(prefix + "labels.npy holds label " + label + ", but the dataset has "
-                        + manifest.classes().size() + " classes");
-            }
-            counter.add(label);
-        }
-        entry = tar.getNextEntry();
-        expectName(entry, prefix + "files.json");
-        final List<String> files = DatasetTar.MAPPER.readValue(DatasetTar.readEntry(tar, entry, 64L * 1024 * 1024), STRING_LIST);
-        if (files.size() != count) {
-            throw new DatasetFormatException(prefix + "files.json names " + files.size() + " files for " + count + " samples");
-        }
+        final ShardEntries.LabelsAndFiles rest = ShardEntries.read(tar, prefix, count, counter, manifest.classes().size(), "feature dataset");
         shardIndex++;
-        return new FeatureShard(count, dimension, features, labels, List.copyOf(files));
+        return new FeatureShard(count, dimension, features, rest.labels(), rest.files());
     }
 
     /** The stored summary once the end is reached, or one counted from the shards read. */
@@ -109,14 +85,5 @@ public final class FeatureDatasetReader implements Closeable {
     @Override
     public void close() throws IOException {
         tar.close();
-    }
-
-    private static void expectName(final TarArchiveEntry entry, final String expected) {
-        if (entry == null) {
-            throw new DatasetFormatException("feature dataset is truncated: expected " + expected);
-        }
-        if (!expected.equals(entry.getName())) {
-            throw new DatasetFormatException("unexpected entry '" + entry.getName() + "' in a feature dataset, expected " + expected);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.nifitransfer.core.dataset;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,10 +99,7 @@ public final class FeatureDatasetWriter implements Closeable {
         tar.putArchiveEntry(DatasetTar.newEntry(prefix + "features.npy", Npy.fileLength(Npy.FLOAT32, shape)));
         Npy.writeFloat32(tar, features, buffered * dimension, shape);
         tar.closeArchiveEntry();
-        DatasetTar.putEntry(tar, prefix + "labels.npy", Npy.int32File(labels, buffered));
-        final ByteArrayOutputStream names = new ByteArrayOutputStream();
-        DatasetTar.MAPPER.writeValue(names, files);
-        DatasetTar.putEntry(tar, prefix + "files.json", names.toByteArray());
+        ShardEntries.write(tar, prefix, labels, buffered, files);
         files.clear();
         buffered = 0;
         shardIndex++;

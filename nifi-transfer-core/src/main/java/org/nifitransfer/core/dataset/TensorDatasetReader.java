@@ -1,18 +1,13 @@
 package org.nifitransfer.core.dataset;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Reads a tensor dataset written by {@link TensorDatasetWriter}, one shard at a time. */
 public final class TensorDatasetReader implements Closeable {
-
-    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
-    };
 
     private final TarArchiveInputStream tar;
     private final DatasetManifest manifest;
@@ -53,7 +48,7 @@ public final class TensorDatasetReader implements Closeable {
         }
         final String prefix = TensorDatasetWriter.shardPrefix(shardIndex);
         final DatasetManifest.TensorSpec spec = manifest.tensor();
-        expectName(entry, prefix + "images.npy");
+        ShardEntries.expectName(entry, prefix + "images.npy", "tensor dataset");
         final Npy.Header imageHeader = Npy.readHeader(DatasetTar.entryStream(tar, entry));
         final long[] shape = imageHeader.shape();
         if (shape.length != 4 || shape[1] != spec.height() || shape[2] != spec.width() || shape[3] != spec.channels()) {
@@ -63,29 +58,9 @@ public final class TensorDatasetReader implements Closeable {
         final byte[] pixels = Npy.readUint8(tar, imageHeader);
         final int count = Math.toIntExact(shape[0]);
 
-        entry = tar.getNextEntry();
-        expectName(entry, prefix + "labels.npy");
-        final Npy.Header labelHeader = Npy.readHeader(tar);
-        if (labelHeader.shape().length != 1 || labelHeader.shape()[0] != count) {
-            throw new DatasetFormatException(prefix + "labels.npy has shape " + labelHeader + ", expected [" + count + "]");
-        }
-        final int[] labels = Npy.readInt32(tar, labelHeader);
-        for (final int label : labels) {
-            if (label < 0 || label >= manifest.classes().size()) {
-                throw new DatasetFormatException(prefix + "labels.npy holds label " + label + ", but the dataset has "
-                        + manifest.classes().size() + " classes");
-            }
-            counter.add(label);
-        }
-
-        entry = tar.getNextEntry();
-        expectName(entry, prefix + "files.json");
-        final List<String> files = DatasetTar.MAPPER.readValue(DatasetTar.readEntry(tar, entry, 64L * 1024 * 1024), STRING_LIST);
-        if (files.size() != count) {
-            throw new DatasetFormatException(prefix + "files.json names " + files.size() + " files for " + count + " images");
-        }
+        final ShardEntries.LabelsAndFiles rest = ShardEntries.read(tar, prefix, count, counter, manifest.classes().size(), "tensor dataset");
         shardIndex++;
-        return new TensorShard(count, spec.height(), spec.width(), pixels, labels, List.copyOf(files));
+        return new TensorShard(count, spec.height(), spec.width(), pixels, rest.labels(), rest.files());
     }
 
     /**
@@ -99,14 +74,5 @@ public final class TensorDatasetReader implements Closeable {
     @Override
     public void close() throws IOException {
         tar.close();
-    }
-
-    private static void expectName(final TarArchiveEntry entry, final String expected) {
-        if (entry == null) {
-            throw new DatasetFormatException("tensor dataset is truncated: expected " + expected);
-        }
-        if (!expected.equals(entry.getName())) {
-            throw new DatasetFormatException("unexpected entry '" + entry.getName() + "' in a tensor dataset, expected " + expected);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.nifitransfer.core.dataset;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -113,10 +112,7 @@ public final class TensorDatasetWriter implements Closeable {
         tar.putArchiveEntry(DatasetTar.newEntry(prefix + "images.npy", Npy.fileLength(Npy.UINT8, shape)));
         Npy.writeUint8(tar, pixels, length, shape);
         tar.closeArchiveEntry();
-        DatasetTar.putEntry(tar, prefix + "labels.npy", Npy.int32File(labels, buffered));
-        final ByteArrayOutputStream names = new ByteArrayOutputStream();
-        DatasetTar.MAPPER.writeValue(names, files);
-        DatasetTar.putEntry(tar, prefix + "files.json", names.toByteArray());
+        ShardEntries.write(tar, prefix, labels, buffered, files);
         files.clear();
         buffered = 0;
         shardIndex++;
