@@ -1,0 +1,509 @@
+package org.nifitransfer.e2e.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Apache NiFi 2.3.0 started as a child process from the NiFi home that Maven lays out under
+ * {@code target/nifi-home} ({@code lib/}: runtime jars and framework NARs; {@code extensions/}: our NAR).
+ *
+ * <p>The instance writes {@code conf/} from the templates in {@code src/test/resources/nifi-conf} (plain HTTP on
+ * 127.0.0.1 at a free port, no TLS, no users), starts {@code java -cp conf:lib/* org.apache.nifi.NiFi} with the JDK
+ * that runs the tests, DJL offline and usage tracking off, sends NiFi's output to a log file and waits until the REST
+ * API answers. {@link #restart()} stops and starts NiFi on the same home and port: the flow ({@code conf/flow.json.gz})
+ * and the flowfile, content and provenance repositories persist. {@link #close()} stops NiFi (SIGTERM, then a
+ * forced kill after a grace period); a JVM shutdown hook does the same if a test run ends without closing it.
+ *
+ * <p>Each instance starts its log file afresh; its restarts append to it. Only one instance should run per NiFi home
+ * at a time. {@link Builder#fresh(boolean)} (the default) removes the flow,
+ * repositories and state a previous instance left in the home before the first start; the unpacked NARs under
+ * {@code work/} are kept, which saves several seconds.
+ */
+public final class NiFiInstance implements AutoCloseable {
+
+    /** System property, set by failsafe, naming the NiFi home that Maven prepared. */
+    public static final String HOME_PROPERTY = "transfer.nifi.home";
+    /** System property, set by failsafe, naming the folder NiFi's log files go to. */
+    public static final String LOG_DIRECTORY_PROPERTY = "transfer.nifi.logs";
+
+    private static final String CONF_TEMPLATES = "/nifi-conf/";
+    private static final List<String> CONF_FILES = List.of("nifi.properties", "logback.xml", "state-management.xml");
+    /** What {@link Builder#fresh(boolean)} removes: everything a running NiFi writes, except the unpacked NARs. */
+    private static final List<String> RUNTIME_STATE = List.of("conf", "flowfile_repository", "content_repository",
+            "provenance_repository", "database_repository", "state", "nar_repository", "assets", "work/uploads",
+            "work/jetty");
+    private static final int LOG_TAIL_LINES = 80;
+
+    private final Path home;
+    private final Path logFile;
+    private final int port;
+    private final String heap;
+    private final Duration startTimeout;
+    private final Duration stopGracePeriod;
+    private final Path djlCacheDirectory;
+    private final HttpClient httpClient;
+    private final Thread shutdownHook;
+
+    private Process process;
+    private long logOffsetAtStart;
+    private Duration lastStartupTime;
+    private boolean hookRegistered;
+
+    private NiFiInstance(final Builder builder) throws IOException {
+        this.home = builder.home.toAbsolutePath().normalize();
+        requireDirectory(home.resolve("lib"), "the NiFi home's lib/ (run the build through Maven: mvn verify -pl nifi-transfer-e2e)");
+        requireDirectory(home.resolve("extensions"), "the NiFi home's extensions/ (run the build through Maven)");
+        Files.createDirectories(builder.logDirectory);
+        this.logFile = builder.logDirectory.toAbsolutePath().resolve(builder.name + ".log");
+        this.port = builder.port > 0 ? builder.port : freeLoopbackPort();
+        this.heap = builder.heap;
+        this.startTimeout = builder.startTimeout;
+        this.stopGracePeriod = builder.stopGracePeriod;
+        this.djlCacheDirectory = builder.djlCacheDirectory;
+        this.httpClient = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        this.shutdownHook = new Thread(this::destroyNow, "nifi-instance-shutdown-" + port);
+        if (builder.fresh) {
+            for (final String path : RUNTIME_STATE) {
+                deleteRecursively(home.resolve(path));
+            }
+        }
+        writeConfiguration(builder.sensitivePropertiesKey);
+        Files.writeString(logFile, "", StandardCharsets.UTF_8);
+    }
+
+    /** A builder for the NiFi home named by the {@value #HOME_PROPERTY} system property (failsafe sets it). */
+    public static Builder builder() {
+        final String home = System.getProperty(HOME_PROPERTY);
+        if (home == null || home.isBlank()) {
+            throw new IllegalStateException("System property " + HOME_PROPERTY + " is not set: run the end-to-end tests "
+                    + "through Maven (./mvnw verify -pl nifi-transfer-e2e), which prepares target/nifi-home");
+        }
+        final Path homePath = Path.of(home);
+        final String logs = System.getProperty(LOG_DIRECTORY_PROPERTY);
+        final Path logDirectory = logs == null || logs.isBlank() ? homePath.resolveSibling("nifi-logs") : Path.of(logs);
+        return new Builder(homePath, logDirectory);
+    }
+
+    /** Starts NiFi and waits until its REST API answers; fails with the end of NiFi's log if it does not. */
+    public synchronized NiFiInstance start() throws IOException, InterruptedException {
+        if (isRunning()) {
+            throw new IllegalStateException("NiFi is already running (pid " + process.pid() + ")");
+        }
+        assertPortFree();
+        final List<String> command = command();
+        appendToLog(System.lineSeparator() + "==== " + Instant.now() + " starting NiFi: " + String.join(" ", command)
+                + System.lineSeparator());
+        logOffsetAtStart = Files.size(logFile);
+        final ProcessBuilder processBuilder = new ProcessBuilder(command)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        final Map<String, String> environment = processBuilder.environment();
+        environment.put("DJL_OFFLINE", "true");
+        environment.put("OPT_OUT_TRACKING", "true");
+        environment.put("DJL_CACHE_DIR", djlCacheDirectory.toString());
+        environment.remove("JAVA_TOOL_OPTIONS");
+        environment.remove("JDK_JAVA_OPTIONS");
+        final long started = System.nanoTime();
+        process = processBuilder.start();
+        if (!hookRegistered) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            hookRegistered = true;
+        }
+        try {
+            awaitReady(started);
+        } catch (final IOException | RuntimeException | Error e) {
+            destroyNow();
+            throw e;
+        }
+        lastStartupTime = Duration.ofNanos(System.nanoTime() - started);
+        return this;
+    }
+
+    /** Stops NiFi: SIGTERM (NiFi's own shutdown hook stops the flow and repositories), then a forced kill. */
+    public synchronized void stop() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(stopGracePeriod.toMillis(), TimeUnit.MILLISECONDS)) {
+                appendToLogQuietly("==== NiFi did not stop within " + stopGracePeriod + ": killing it");
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        appendToLogQuietly("==== " + Instant.now() + " NiFi stopped, exit value " + exitValueOrUnknown());
+        process = null;
+    }
+
+    /** Stops NiFi and starts it again on the same home and port, keeping the flow and the repositories. */
+    public synchronized NiFiInstance restart() throws IOException, InterruptedException {
+        stop();
+        return start();
+    }
+
+    /** Stops NiFi if it runs (killing it at once if interrupted meanwhile) and removes the shutdown hook. */
+    @Override
+    public synchronized void close() {
+        try {
+            stop();
+        } catch (final InterruptedException e) {
+            destroyNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            if (hookRegistered) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (final IllegalStateException alreadyShuttingDown) {
+                    // the hook is running or about to: it stops NiFi itself
+                }
+                hookRegistered = false;
+            }
+        }
+    }
+
+    /** A client for this instance's REST API. */
+    public NiFiClient client() {
+        return new NiFiClient(apiUri());
+    }
+
+    /** {@code http://127.0.0.1:<port>/nifi-api}. */
+    public URI apiUri() {
+        return URI.create("http://127.0.0.1:" + port + "/nifi-api");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** The file NiFi's console output (all of its logging) goes to; restarts append to it. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The NiFi process's id. */
+    public synchronized long pid() {
+        if (!isRunning()) {
+            throw new IllegalStateException("NiFi is not running");
+        }
+        return process.pid();
+    }
+
+    /** How long the last {@link #start()} took until the REST API answered. */
+    public Duration lastStartupTime() {
+        if (lastStartupTime == null) {
+            throw new IllegalStateException("NiFi has not started yet");
+        }
+        return lastStartupTime;
+    }
+
+    /** The NiFi process's resident set size in bytes, from {@code /proc/<pid>/status}. */
+    public long residentSetSizeBytes() throws IOException {
+        for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                final String[] fields = line.trim().split("\\s+");
+                return Long.parseLong(fields[1]) * 1024L;
+            }
+        }
+        throw new IOException("No VmRSS in /proc/" + pid() + "/status");
+    }
+
+    /** The NiFi process's TCP sockets now (from {@code /proc}): what it listens on and talks to. */
+    public List<TcpSockets.Socket> tcpSockets() throws IOException {
+        return TcpSockets.ofProcess(pid());
+    }
+
+    /** What NiFi logged since the last start (the whole log file since then). */
+    public String logSinceStart() throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+            final long length = file.length() - logOffsetAtStart;
+            if (length > Integer.MAX_VALUE - 16) {
+                throw new IOException("The log since the start is too large to read at once: " + length + " bytes");
+            }
+            final byte[] bytes = new byte[(int) Math.max(0, length)];
+            file.seek(logOffsetAtStart);
+            file.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The last lines NiFi logged since the last start. */
+    public String logTail(final int lines) {
+        try {
+            final List<String> all = logSinceStart().lines().toList();
+            return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (final IOException e) {
+            return "(cannot read " + logFile + ": " + e + ")";
+        }
+    }
+
+    private List<String> command() {
+        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        final List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.add("-Xms" + heap);
+        command.add("-Xmx" + heap);
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-Djava.awt.headless=true");
+        command.add("-Djava.net.preferIPv4Stack=true");
+        command.add("-Dai.djl.offline=true");
+        command.add("-DDJL_CACHE_DIR=" + djlCacheDirectory);
+        command.add("-Dsun.net.http.allowRestrictedHeaders=true");
+        command.add("-Djava.protocol.handler.pkgs=sun.net.www.protocol");
+        command.add("-Dnifi.properties.file.path=conf/nifi.properties");
+        command.add("-cp");
+        command.add("conf:lib/*");
+        command.add("org.apache.nifi.NiFi");
+        return command;
+    }
+
+    private void awaitReady(final long startedNanos) throws IOException, InterruptedException {
+        final URI about = URI.create(apiUri() + "/flow/about");
+        final long deadline = startedNanos + startTimeout.toNanos();
+        String lastProblem = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("NiFi exited during start-up with exit value " + process.exitValue()
+                        + "; the end of its log (" + logFile + "):" + System.lineSeparator() + logTail(LOG_TAIL_LINES));
+            }
+            try {
+                final HttpResponse<String> response = httpClient.send(
+                        HttpRequest.newBuilder(about).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                lastProblem = "HTTP " + response.statusCode() + ": " + abbreviate(response.body());
+            } catch (final IOException notListeningYet) {
+                lastProblem = notListeningYet.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new IOException("NiFi did not answer " + about + " within " + startTimeout + " (last: " + lastProblem
+                + "); the end of its log (" + logFile + "):" + System.lineSeparator() + logTail(LOG_TAIL_LINES));
+    }
+
+    private void writeConfiguration(final String sensitivePropertiesKey) throws IOException {
+        final Path conf = home.resolve("conf");
+        Files.createDirectories(conf);
+        for (final String file : CONF_FILES) {
+            final String template = readTemplate(file);
+            final String text = template
+                    .replace("${http.port}", Integer.toString(port))
+                    .replace("${sensitive.props.key}", sensitivePropertiesKey);
+            Files.writeString(conf.resolve(file), text, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String readTemplate(final String file) throws IOException {
+        try (InputStream in = NiFiInstance.class.getResourceAsStream(CONF_TEMPLATES + file)) {
+            if (in == null) {
+                throw new IOException("Missing test resource " + CONF_TEMPLATES + file);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void assertPortFree() throws IOException {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+        } catch (final IOException e) {
+            throw new IOException("Port " + port + " on 127.0.0.1 is taken; is another NiFi still running?", e);
+        }
+    }
+
+    private void destroyNow() {
+        final Process current = process;
+        if (current != null && current.isAlive()) {
+            current.destroy();
+            try {
+                if (!current.waitFor(stopGracePeriod.toMillis(), TimeUnit.MILLISECONDS)) {
+                    current.destroyForcibly();
+                    current.waitFor(30, TimeUnit.SECONDS);
+                }
+            } catch (final InterruptedException e) {
+                current.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private String exitValueOrUnknown() {
+        try {
+            return Integer.toString(process.exitValue());
+        } catch (final IllegalThreadStateException stillRunning) {
+            return "unknown (still running)";
+        }
+    }
+
+    private void appendToLog(final String text) throws IOException {
+        Files.writeString(logFile, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private void appendToLogQuietly(final String line) {
+        try {
+            appendToLog(line + System.lineSeparator());
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void requireDirectory(final Path directory, final String what) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            throw new IOException("Missing " + what + ": " + directory);
+        }
+    }
+
+    private static void deleteRecursively(final Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (final Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
+        }
+    }
+
+    private static String abbreviate(final String text) {
+        final String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+    }
+
+    /** Configures a {@link NiFiInstance}; {@link #build()} writes the conf, {@link #start()} builds and starts. */
+    public static final class Builder {
+        private final Path home;
+        private Path logDirectory;
+        private String name = "nifi";
+        private int port;
+        private boolean fresh = true;
+        private String heap = "1g";
+        private Duration startTimeout = Duration.ofMinutes(3);
+        private Duration stopGracePeriod = Duration.ofSeconds(60);
+        private String sensitivePropertiesKey = "nifi-transfer-e2e-" + UUID.randomUUID();
+        private Path djlCacheDirectory = defaultDjlCacheDirectory();
+
+        private Builder(final Path home, final Path logDirectory) {
+            this.home = Objects.requireNonNull(home);
+            this.logDirectory = Objects.requireNonNull(logDirectory);
+        }
+
+        /** The log file's name (without {@code .log}) under the log directory, e.g. the test class's simple name. */
+        public Builder name(final String name) {
+            this.name = Objects.requireNonNull(name);
+            return this;
+        }
+
+        public Builder logDirectory(final Path logDirectory) {
+            this.logDirectory = Objects.requireNonNull(logDirectory);
+            return this;
+        }
+
+        /** The HTTP port on 127.0.0.1; by default a free one chosen now. */
+        public Builder port(final int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Whether to remove the flow, repositories and state left in the home before the first start (default true). */
+        public Builder fresh(final boolean fresh) {
+            this.fresh = fresh;
+            return this;
+        }
+
+        /** NiFi's heap, as in {@code -Xmx} (default {@code 1g}, NiFi's own default). */
+        public Builder heap(final String heap) {
+            this.heap = Objects.requireNonNull(heap);
+            return this;
+        }
+
+        public Builder startTimeout(final Duration startTimeout) {
+            this.startTimeout = Objects.requireNonNull(startTimeout);
+            return this;
+        }
+
+        public Builder stopGracePeriod(final Duration stopGracePeriod) {
+            this.stopGracePeriod = Objects.requireNonNull(stopGracePeriod);
+            return this;
+        }
+
+        public Builder sensitivePropertiesKey(final String key) {
+            if (key.length() < 12) {
+                throw new IllegalArgumentException("NiFi needs a sensitive properties key of at least 12 characters");
+            }
+            this.sensitivePropertiesKey = key;
+            return this;
+        }
+
+        /** Where DJL's natives are extracted; by default $DJL_CACHE_DIR or ~/.djl.ai, so extracted natives are reused. */
+        public Builder djlCacheDirectory(final Path directory) {
+            this.djlCacheDirectory = Objects.requireNonNull(directory);
+            return this;
+        }
+
+        /** Writes the conf into the home (cleaning it first when fresh); does not start NiFi. */
+        public NiFiInstance build() throws IOException {
+            return new NiFiInstance(this);
+        }
+
+        /** Builds and starts; stops NiFi again if the start fails. */
+        public NiFiInstance start() throws IOException, InterruptedException {
+            final NiFiInstance instance = build();
+            try {
+                return instance.start();
+            } catch (final IOException | InterruptedException | RuntimeException e) {
+                instance.close();
+                throw e;
+            }
+        }
+
+        private static Path defaultDjlCacheDirectory() {
+            final String fromEnvironment = System.getenv("DJL_CACHE_DIR");
+            if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+                return Path.of(fromEnvironment);
+            }
+            return Path.of(System.getProperty("user.home"), ".djl.ai");
+        }
+    }
+}
