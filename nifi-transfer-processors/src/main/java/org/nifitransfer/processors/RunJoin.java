@@ -101,6 +101,8 @@ final class RunJoin {
             if (group.getValue().size() == roles.size()) {
                 final List<FlowFile> taken = take(session, group.getValue().values());
                 if (taken.size() != roles.size()) {
+                    // a member left the queue between the scan and the take (another thread, expiry): try again later
+                    taken.forEach(session::transfer);
                     return new Waiting();
                 }
                 final Map<String, FlowFile> members = new LinkedHashMap<>();
@@ -144,10 +146,23 @@ final class RunJoin {
         return queued != null && queued > 0 ? queued : flowFile.getEntryDate();
     }
 
+    /**
+     * Takes the wanted flowfiles off the queues. {@code ProcessSession.get(FlowFileFilter)} returns what it accepts
+     * from the first incoming connection that yields anything, so a group spread over several connections (a model
+     * from one processor, datasets from another) takes several calls.
+     */
     private static List<FlowFile> take(final ProcessSession session, final java.util.Collection<FlowFile> wanted) {
         final Set<String> ids = new HashSet<>();
         wanted.forEach(flowFile -> ids.add(flowFile.getAttribute(CoreAttributes.UUID.key())));
-        return session.get(flowFile -> ids.contains(flowFile.getAttribute(CoreAttributes.UUID.key()))
-                ? FlowFileFilter.FlowFileFilterResult.ACCEPT_AND_CONTINUE : FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE);
+        final List<FlowFile> taken = new ArrayList<>();
+        while (taken.size() < ids.size()) {
+            final List<FlowFile> batch = session.get(flowFile -> ids.contains(flowFile.getAttribute(CoreAttributes.UUID.key()))
+                    ? FlowFileFilter.FlowFileFilterResult.ACCEPT_AND_CONTINUE : FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE);
+            if (batch.isEmpty()) {
+                break;
+            }
+            taken.addAll(batch);
+        }
+        return taken;
     }
 }

@@ -31,6 +31,7 @@ public final class EpochTrainer {
     private final Cancellation cancellation;
     private final boolean keepBest;
     private final boolean baseline;
+    private final long seed;
 
     private EpochTrainer(final Builder builder) {
         this.phase = builder.phase;
@@ -42,6 +43,7 @@ public final class EpochTrainer {
         this.cancellation = builder.cancellation;
         this.keepBest = builder.keepBest;
         this.baseline = builder.baseline;
+        this.seed = builder.seed;
     }
 
     public static Builder builder() {
@@ -105,13 +107,16 @@ public final class EpochTrainer {
             final long known = batchesPerEpoch;
             train.forEachBatch(epoch, manager, (data, labels) -> {
                 cancellation.check();
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    final NDList predictions = trainer.forward(new NDList(data), new NDList(labels));
-                    final NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
-                    collector.backward(loss);
-                    totals.add(loss, predictions.head(), labels);
+                synchronized (TrainingLock.LOCK) {
+                    trainer.getManager().getEngine().setRandomSeed(TrainingLock.batchSeed(seed, current, totals.batches));
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        final NDList predictions = trainer.forward(new NDList(data), new NDList(labels));
+                        final NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
+                        collector.backward(loss);
+                        totals.add(loss, predictions.head(), labels);
+                    }
+                    trainer.step();
                 }
-                trainer.step();
                 progress.accept(new TrainingProgress(phase, current, initialEpoch + epochs, totals.batches, known,
                         totals.meanLoss(), totals.accuracy()));
             });
@@ -192,8 +197,15 @@ public final class EpochTrainer {
         private Cancellation cancellation = Cancellation.NONE;
         private boolean keepBest;
         private boolean baseline;
+        private long seed = 42;
 
         private Builder() {
+        }
+
+        /** Seeds the random draws of every batch (dropout), so a training reproduces even beside another. Default 42. */
+        public Builder optSeed(final long value) {
+            this.seed = value;
+            return this;
         }
 
         /**

@@ -109,7 +109,6 @@ public final class FineTuner {
         final DatasetManifest.TensorSpec spec = DatasetManifest.TensorSpec.of(input.height(), input.width(), null, null, input.normalization());
         final Set<String> trainable = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::name)
                 .collect(Collectors.toSet());
-        Engine.getEngine(BaseModel.PYTORCH).setRandomSeed((int) seed);
         try (TensorCache trainCache = TensorCache.create(train.open(), workDirectory, spec, "train dataset");
              TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, "validation dataset");
              BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(BaseModel.PYTORCH)
@@ -133,7 +132,10 @@ public final class FineTuner {
                         .optOptimizer(optimizer.create(rate))
                         .optDevices(new Device[] {device});
                 try (Trainer trainer = network.newTrainer(config)) {
-                    trainer.initialize(new Shape(1, 3, input.height(), input.width()));
+                    synchronized (TrainingLock.LOCK) {
+                        Engine.getEngine(BaseModel.PYTORCH).setRandomSeed((int) seed);
+                        trainer.initialize(new Shape(1, 3, input.height(), input.width()));
+                    }
                     new HeadWeights(manifest.headParameters(), model.headWeights()).copyInto(head);
                     final EpochTrainer.Result result = EpochTrainer.builder()
                             .setPhase(EpochRecord.FINE_TUNE)
@@ -144,6 +146,7 @@ public final class FineTuner {
                             .optProgress(progress)
                             .optCancellation(cancellation)
                             .optKeepBest(keepBest)
+                            .optSeed(seed)
                             .optBaseline(keepBest)
                             .build()
                             .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed),

@@ -75,7 +75,6 @@ public final class HeadTrainer {
     public Result train(final float[] trainFeatures, final int[] trainLabels, final float[] validationFeatures,
                         final int[] validationLabels) throws IOException {
         final Engine engine = Engine.getEngine("PyTorch");
-        engine.setRandomSeed((int) seed);
         final Block block = head.newBlock();
         final Tracker rate = Tracker.fixed(learningRate);
         try (Model model = Model.newInstance("head", device, "PyTorch")) {
@@ -84,7 +83,10 @@ public final class HeadTrainer {
                     .optOptimizer(optimizer.create(rate))
                     .optDevices(new Device[] {device});
             try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(1, head.inputDimension()));
+                synchronized (TrainingLock.LOCK) {
+                    engine.setRandomSeed((int) seed);
+                    trainer.initialize(new Shape(1, head.inputDimension()));
+                }
                 if (head.standardize()) {
                     ((FeatureStandardization) ((ai.djl.nn.SequentialBlock) block).getChildren().get(0).getValue())
                             .fit(trainFeatures, trainLabels.length);
@@ -97,6 +99,7 @@ public final class HeadTrainer {
                         .optProgress(progress)
                         .optCancellation(cancellation)
                         .optKeepBest(keepBest)
+                        .optSeed(seed)
                         .build()
                         .fit(trainer,
                                 new ArrayBatchSource(trainFeatures, trainLabels, head.inputDimension(), batchSize, true, seed),

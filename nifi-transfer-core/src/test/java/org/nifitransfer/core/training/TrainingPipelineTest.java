@@ -250,6 +250,23 @@ class TrainingPipelineTest {
     }
 
     @Test
+    void twoTrainingsAtOnceBothFinish() throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
+            final Loaded trainSet = load(features(base, train));
+            final Loaded validationSet = load(features(base, validation));
+            final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                final java.util.concurrent.Future<HeadTrainer.Result> first = pool.submit(() -> trainHead(trainSet, validationSet, 1));
+                final java.util.concurrent.Future<HeadTrainer.Result> second = pool.submit(() -> trainHead(trainSet, validationSet, 1));
+                assertEquals(first.get().training().history(), second.get().training().history(),
+                        "interleaved trainings with the same seed still give the same history");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void batchNormStatisticsStayFrozenUnlessAskedToUpdate() throws Exception {
         final ModelPackage model = headModel("tiny_base_bn.pt");
         final List<ParameterInfo> none = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.NONE).build()

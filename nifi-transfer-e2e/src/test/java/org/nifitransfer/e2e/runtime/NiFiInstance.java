@@ -59,6 +59,7 @@ public final class NiFiInstance implements AutoCloseable {
     private final Path home;
     private final Path logFile;
     private final int port;
+    private final int managementPort;
     private final String heap;
     private final Duration startTimeout;
     private final Duration stopGracePeriod;
@@ -70,6 +71,7 @@ public final class NiFiInstance implements AutoCloseable {
     private long logOffsetAtStart;
     private Duration lastStartupTime;
     private boolean hookRegistered;
+    private final boolean detached;
 
     private NiFiInstance(final Builder builder) throws IOException {
         this.home = builder.home.toAbsolutePath().normalize();
@@ -78,6 +80,8 @@ public final class NiFiInstance implements AutoCloseable {
         Files.createDirectories(builder.logDirectory);
         this.logFile = builder.logDirectory.toAbsolutePath().resolve(builder.name + ".log");
         this.port = builder.port > 0 ? builder.port : freeLoopbackPort();
+        this.managementPort = freeLoopbackPort();
+        this.detached = builder.detached;
         this.heap = builder.heap;
         this.startTimeout = builder.startTimeout;
         this.stopGracePeriod = builder.stopGracePeriod;
@@ -132,7 +136,10 @@ public final class NiFiInstance implements AutoCloseable {
         environment.remove("JDK_JAVA_OPTIONS");
         final long started = System.nanoTime();
         process = processBuilder.start();
-        if (!hookRegistered) {
+        if (detached) {
+            Files.createDirectories(pidFile().getParent());
+            Files.writeString(pidFile(), Long.toString(process.pid()), StandardCharsets.UTF_8);
+        } else if (!hookRegistered) {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             hookRegistered = true;
         }
@@ -190,6 +197,37 @@ public final class NiFiInstance implements AutoCloseable {
     }
 
     /** A client for this instance's REST API. */
+    /** Where a detached instance writes its process id: {@code <home>/run/nifi.pid}. */
+    public Path pidFile() {
+        return home.resolve("run").resolve("nifi.pid");
+    }
+
+    /**
+     * Stops the NiFi a detached instance left running in {@code home}, by the pid in its pid file: SIGTERM, then a forced
+     * kill after {@code grace}.
+     *
+     * @return true when a running NiFi was stopped
+     */
+    public static boolean stopDetached(final Path home, final Duration grace) throws IOException, InterruptedException {
+        final Path pidFile = home.resolve("run").resolve("nifi.pid");
+        if (!Files.exists(pidFile)) {
+            return false;
+        }
+        final long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).strip());
+        Files.delete(pidFile);
+        final java.util.Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty() || !handle.get().isAlive()) {
+            return false;
+        }
+        handle.get().destroy();
+        try {
+            handle.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            handle.get().destroyForcibly();
+        }
+        return true;
+    }
+
     public NiFiClient client() {
         return new NiFiClient(apiUri());
     }
@@ -286,6 +324,9 @@ public final class NiFiInstance implements AutoCloseable {
         command.add("-Dsun.net.http.allowRestrictedHeaders=true");
         command.add("-Djava.protocol.handler.pkgs=sun.net.www.protocol");
         command.add("-Dnifi.properties.file.path=conf/nifi.properties");
+        // NiFi's management server defaults to 127.0.0.1:52020: a free port keeps several instances (and other
+        // NiFis on the machine) from colliding
+        command.add("-Dorg.apache.nifi.management.server.address=127.0.0.1:" + managementPort);
         command.add("-cp");
         command.add("conf:lib/*");
         command.add("org.apache.nifi.NiFi");
@@ -418,6 +459,7 @@ public final class NiFiInstance implements AutoCloseable {
         private String name = "nifi";
         private int port;
         private boolean fresh = true;
+        private boolean detached;
         private String heap = "1g";
         private Duration startTimeout = Duration.ofMinutes(3);
         private Duration stopGracePeriod = Duration.ofSeconds(60);
@@ -449,6 +491,15 @@ public final class NiFiInstance implements AutoCloseable {
         /** Whether to remove the flow, repositories and state left in the home before the first start (default true). */
         public Builder fresh(final boolean fresh) {
             this.fresh = fresh;
+            return this;
+        }
+
+        /**
+         * Detached: NiFi keeps running when this JVM exits (no shutdown hook), and its pid is written to
+         * {@code <home>/run/nifi.pid} for {@link NiFiInstance#stopDetached(Path, Duration)}. For the main job, not tests.
+         */
+        public Builder detached(final boolean value) {
+            this.detached = value;
             return this;
         }
 

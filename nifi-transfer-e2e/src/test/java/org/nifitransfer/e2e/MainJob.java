@@ -1,0 +1,162 @@
+package org.nifitransfer.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nifitransfer.e2e.runtime.NiFiClient;
+import org.nifitransfer.e2e.runtime.NiFiInstance;
+
+/**
+ * The project's main job ({@code ./run.sh}): starts a local NiFi 2.3.0 with the NAR on 127.0.0.1, imports
+ * {@code templates/cats-vs-dogs.json}, points its parameters at the data and base, runs it, prints the head and
+ * fine-tuned accuracies and where the results landed, and leaves NiFi running with its UI address printed.
+ * {@code stop} stops it.
+ *
+ * <p>Without {@code --data} and {@code --base-model} it generates a small dataset of striped images and uses the tiny
+ * fixture base: a smoke run, not a benchmark.
+ */
+public final class MainJob {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private MainJob() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final Path home = Path.of(System.getProperty(NiFiInstance.HOME_PROPERTY, "target/nifi-home")).toAbsolutePath();
+        if (args.length > 0 && args[0].equals("stop")) {
+            System.out.println(NiFiInstance.stopDetached(home, Duration.ofSeconds(60)) ? "NiFi stopped." : "No NiFi of this project was running.");
+            return;
+        }
+        final Map<String, String> options = new HashMap<>();
+        for (int i = args.length > 0 && args[0].equals("start") ? 1 : 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Unknown argument '" + args[i] + "'. Usage: start [--data DIR] [--base-model FILE|URL] "
+                        + "[--preset zero-one|minus-one-one|imagenet|caffe] [--size N] [--unfreeze N] [--head-epochs N] [--fine-tune-epochs N] "
+                        + "[--fine-tune-lr R] [--port N] | stop");
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        final Path project = Path.of(options.getOrDefault("project", "..")).toAbsolutePath().normalize();
+        final Path output = project.resolve("target/run-output");
+        Files.createDirectories(output);
+        final boolean smoke = !options.containsKey("data") && !options.containsKey("base-model");
+        final Map<String, String> parameters = new HashMap<>();
+        if (smoke) {
+            final Path data = CatsVsDogsTemplateIT.writeStripes(Files.createTempDirectory(output, "stripes-"), 100, 30, 30);
+            System.out.println("No --data or --base-model given: a SMOKE RUN, not a benchmark — generated striped images in " + data
+                    + " and the tiny fixture base.");
+            parameters.put("data.directory", data.toString());
+            parameters.put("base.model", project.resolve("fixtures/models/tiny_base.pt").toString());
+            parameters.put("normalization.preset", "zero-one");
+            parameters.put("image.size", "64");
+            parameters.put("head.epochs", "40");
+            parameters.put("fine.tune.learning.rate", "0.001");
+            parameters.put("fine.tune.epochs", "5");
+        } else {
+            parameters.put("data.directory", Path.of(options.getOrDefault("data", "data")).toAbsolutePath().toString());
+            parameters.put("base.model", options.containsKey("base-model") && options.get("base-model").contains("://")
+                    ? options.get("base-model") : Path.of(options.getOrDefault("base-model", "base.pt")).toAbsolutePath().toString());
+        }
+        copyOption(options, parameters, "preset", "normalization.preset");
+        copyOption(options, parameters, "size", "image.size");
+        copyOption(options, parameters, "unfreeze", "unfreeze.top.blocks");
+        copyOption(options, parameters, "head-epochs", "head.epochs");
+        copyOption(options, parameters, "fine-tune-epochs", "fine.tune.epochs");
+        copyOption(options, parameters, "fine-tune-lr", "fine.tune.learning.rate");
+
+        if (NiFiInstance.stopDetached(home, Duration.ofSeconds(60))) {
+            System.out.println("Stopped the NiFi a previous run left running.");
+        }
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(true).heap("2g");
+        if (options.containsKey("port")) {
+            builder.port(Integer.parseInt(options.get("port")));
+        }
+        final NiFiInstance nifi = builder.start();
+        final NiFiClient client = nifi.client();
+        System.out.printf(Locale.ROOT, "NiFi 2.3.0 started on 127.0.0.1:%d in %.0f s (pid %d, log %s)%n", nifi.port(),
+                nifi.lastStartupTime().toMillis() / 1000.0, nifi.pid(), nifi.logFile());
+
+        final String group = client.uploadFlowDefinition(client.rootProcessGroupId(), "cats-vs-dogs",
+                project.resolve("templates/cats-vs-dogs.json")).path("id").asText();
+        client.updateParameters(client.parameterContextId(group), parameters, Duration.ofMinutes(1));
+        for (final NiFiClient.ProcessorSummary processor : client.awaitValidation(group, Duration.ofMinutes(1))) {
+            if (!processor.isValid()) {
+                System.err.println(processor.name() + " is not valid: " + processor.validationErrors() + "\nNiFi stays up at http://127.0.0.1:"
+                        + nifi.port() + "/nifi/ to fix it; ./run.sh stop stops it.");
+                System.exit(1);
+            }
+        }
+        System.out.println("Imported templates/cats-vs-dogs.json with " + parameters + "; starting it.");
+        client.startProcessGroup(group);
+        final long start = System.nanoTime();
+        long results = 0;
+        while (results < 8) {
+            Thread.sleep(2000);
+            results = queued(client, group, "results");
+            final long failures = queued(client, group, "failures");
+            if (failures > 0) {
+                System.err.println(failures + " flowfile(s) went to 'failures': "
+                        + client.queryProvenance(Map.of("Relationship", "failure"), 10, Duration.ofSeconds(30)).stream()
+                                .map(event -> event.componentName() + ": " + event.attribute("transfer.error")).toList());
+                System.exit(1);
+            }
+            if ((System.nanoTime() - start) / 1_000_000_000L % 30 < 2) {
+                System.out.printf(Locale.ROOT, "  %.0f s: %d of 8 results%n", (System.nanoTime() - start) / 1e9, results);
+            }
+        }
+        client.stopProcessGroup(group);
+
+        final Map<String, String> ids = new HashMap<>();
+        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
+        for (final String evaluator : List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model")) {
+            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
+                    found -> found.stream().filter(event -> event.attribute("transfer.result") != null).count() >= 4
+                            && found.stream().anyMatch(event -> "ATTRIBUTES_MODIFIED".equals(event.eventType())), Duration.ofMinutes(2));
+            String phase = "";
+            for (final NiFiClient.ProvenanceEvent event : events) {
+                final String name = event.attribute("filename");
+                if (event.attribute("transfer.result") != null || "ATTRIBUTES_MODIFIED".equals(event.eventType())) {
+                    Files.write(output.resolve(name), client.provenanceOutputContent(event.eventId()));
+                }
+                if ("metrics".equals(event.attribute("transfer.result"))) {
+                    phase = event.attribute("transfer.eval.phase");
+                    final JsonNode metrics = MAPPER.readTree(output.resolve(name).toFile());
+                    System.out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n", phase,
+                            metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt());
+                }
+            }
+        }
+        System.out.println();
+        try (java.util.stream.Stream<Path> files = Files.list(output)) {
+            for (final Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                if (file.getFileName().toString().contains("fine-tune") && (file.toString().endsWith(".png") || file.toString().endsWith(".tar"))) {
+                    System.out.println((file.toString().endsWith(".tar") ? "Model:          " : "Plot:           ") + file);
+                }
+            }
+        }
+        System.out.println("All results:    " + output);
+        System.out.println("NiFi UI:        http://127.0.0.1:" + nifi.port() + "/nifi/   (the flow is the 'cats-vs-dogs' group; provenance holds "
+                + "every result)");
+        System.out.println("Stop NiFi with: ./run.sh stop");
+        System.exit(0);
+    }
+
+    private static void copyOption(final Map<String, String> options, final Map<String, String> parameters, final String option,
+                                   final String parameter) {
+        if (options.containsKey(option)) {
+            parameters.put(parameter, options.get(option));
+        }
+    }
+
+    private static long queued(final NiFiClient client, final String group, final String destination) throws Exception {
+        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.destinationName()))
+                .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
+    }
+}
