@@ -74,7 +74,7 @@ public final class MainJob {
         if (NiFiInstance.stopDetached(home, Duration.ofSeconds(60))) {
             System.out.println("Stopped the NiFi a previous run left running.");
         }
-        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(true).heap("2g");
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(true);
         if (options.containsKey("port")) {
             builder.port(Integer.parseInt(options.get("port")));
         }
