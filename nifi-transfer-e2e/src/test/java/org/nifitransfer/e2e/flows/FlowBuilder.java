@@ -120,10 +120,21 @@ final class FlowBuilder {
         return processor;
     }
 
-    /** Marks relationships of a processor as auto-terminated (deliberately: their flowfiles are not needed). */
-    FlowBuilder terminate(final VersionedProcessor processor, final Relationship... relationships) {
-        for (final Relationship relationship : relationships) {
-            processor.getAutoTerminatedRelationships().add(relationship.getName());
+    /**
+     * Routes what cannot go on to {@code failures} and drops what is deliberately not kept, for every processor added so
+     * far: each one's {@code failure} and {@code timeout} relationships go to the port; {@code original} (inputs a join
+     * used, part of the output's lineage) and {@code unused} (splits a processor does not need, copies of data used
+     * elsewhere) are auto-terminated.
+     */
+    FlowBuilder routeFailures(final VersionedPort failures) throws ReflectiveOperationException {
+        for (final VersionedProcessor processor : processors) {
+            final Set<Relationship> relationships = types.get(processor.getIdentifier()).getDeclaredConstructor().newInstance().getRelationships();
+            final Relationship[] toFailures = relationships.stream().filter(relationship -> Set.of("failure", "timeout").contains(relationship.getName()))
+                    .sorted(java.util.Comparator.comparing(Relationship::getName)).toArray(Relationship[]::new);
+            connect(processor, failures, toFailures);
+            relationships.stream().filter(relationship -> Set.of("original", "unused").contains(relationship.getName()))
+                    .sorted(java.util.Comparator.comparing(Relationship::getName))
+                    .forEach(relationship -> processor.getAutoTerminatedRelationships().add(relationship.getName()));
         }
         return this;
     }

@@ -43,6 +43,14 @@ public final class FlowDefinitions {
 
     /** Every flow by its path below the project root. */
     static Map<String, FlowBuilder> all() {
+        try {
+            return flows();
+        } catch (final ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, FlowBuilder> flows() throws ReflectiveOperationException {
         final Map<String, FlowBuilder> flows = new LinkedHashMap<>();
         flows.put("templates/cats-vs-dogs.json", catsVsDogs());
         flows.put("sample-flows/flowers-onnx-head-only.json", flowersOnnxHeadOnly());
@@ -82,7 +90,7 @@ public final class FlowDefinitions {
      * The cats-vs-dogs template: load, resize, augment on the fly, extract features with a TorchScript base, train a head,
      * unfreeze the top blocks, fine-tune, and evaluate both the head model and the fine-tuned model on the test split.
      */
-    static FlowBuilder catsVsDogs() {
+    static FlowBuilder catsVsDogs() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("cats-vs-dogs", "Transfer learning as in the Keras/TensorFlow tutorials: a frozen "
                 + "pretrained base, a new head, then fine-tuning of the top blocks. Change the parameters, start the group, and read "
                 + "the results in provenance (Evaluate's results) or in the 'results' output port's queue.");
@@ -135,22 +143,8 @@ public final class FlowDefinitions {
                 .connect(evaluateHead, results, Evaluate.REL_RESULTS)
                 .connect(evaluateTuned, results, Evaluate.REL_RESULTS)
                 .connect(evaluateHead, models, Evaluate.REL_MODEL)
-                .connect(evaluateTuned, models, Evaluate.REL_MODEL)
-                .connect(load, failures, LoadImageFolder.REL_FAILURE)
-                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
-                .connect(augment, failures, Augment.REL_FAILURE)
-                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
-                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
-                .connect(unfreeze, failures, UnfreezeLayers.REL_FAILURE)
-                .connect(fineTune, failures, FineTune.REL_FAILURE, FineTune.REL_TIMEOUT)
-                .connect(evaluateHead, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
-                .connect(evaluateTuned, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
-                // the inputs a join used, and the splits a processor does not need, are deliberately not kept
-                .terminate(extract, ExtractFeatures.REL_UNUSED)
-                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
-                .terminate(fineTune, FineTune.REL_ORIGINAL, FineTune.REL_UNUSED)
-                .terminate(evaluateHead, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED)
-                .terminate(evaluateTuned, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+                .connect(evaluateTuned, models, Evaluate.REL_MODEL);
+        flow.routeFailures(failures);
 
         flow.label("1. Load the folder: one image dataset per split (train, validation, test), one run id.", 0, -110, 400, 80)
                 .label("2. Decode, resize to #{image.size} and record the base's normalisation preset.", COLUMN, -110, 400, 80)
@@ -166,7 +160,7 @@ public final class FlowDefinitions {
     }
 
     /** The fast path: an ONNX base, features and a head only, on a folder of class folders split 80/10/10. */
-    static FlowBuilder flowersOnnxHeadOnly() {
+    static FlowBuilder flowersOnnxHeadOnly() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("flowers-onnx-head-only", "Five flower classes from class folders (split 80/10/10), "
                 + "features from the ONNX SqueezeNet (ONNX Runtime, the fastest on CPU), a head trained on them, and an evaluation on "
                 + "the test split. No fine-tuning: ONNX bases are inference only.");
@@ -188,15 +182,8 @@ public final class FlowDefinitions {
                 .connect(resize, evaluate, ResizeAndNormalize.REL_SUCCESS)
                 .connect(extract, head, ExtractFeatures.REL_SUCCESS)
                 .connect(head, evaluate, TrainHead.REL_SUCCESS)
-                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
-                .connect(load, failures, LoadImageFolder.REL_FAILURE)
-                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
-                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
-                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
-                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
-                .terminate(extract, ExtractFeatures.REL_UNUSED)
-                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
-                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
+        flow.routeFailures(failures);
         flow.label("Class folders only: LoadImageFolder splits each class 80/10/10 with a seed.", 0, -110, 400, 80)
                 .label("The ONNX base runs on ONNX Runtime: features only, no fine-tuning.", 2 * COLUMN, -110, 400, 80)
                 .label("Evaluate joins the head model with the test split's tensors.", COLUMN, ROW - 110, 400, 80);
@@ -204,7 +191,7 @@ public final class FlowDefinitions {
     }
 
     /** Fine-tuning from a named layer with a cosine schedule, the images augmented on the fly, one evaluation. */
-    static FlowBuilder fineTuneOnTheFly() {
+    static FlowBuilder fineTuneOnTheFly() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("fine-tune-on-the-fly", "A TorchScript base, a head, then fine-tuning from a named layer "
                 + "upward (the TensorFlow tutorial's fine_tune_at) with a cosine learning-rate schedule, while every epoch sees new random "
                 + "variants of the training images. The fine-tuned model is evaluated on the test split.");
@@ -239,19 +226,8 @@ public final class FlowDefinitions {
                 .connect(head, unfreeze, TrainHead.REL_SUCCESS)
                 .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS)
                 .connect(fineTune, evaluate, FineTune.REL_SUCCESS)
-                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
-                .connect(load, failures, LoadImageFolder.REL_FAILURE)
-                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
-                .connect(augment, failures, Augment.REL_FAILURE)
-                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
-                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
-                .connect(unfreeze, failures, UnfreezeLayers.REL_FAILURE)
-                .connect(fineTune, failures, FineTune.REL_FAILURE, FineTune.REL_TIMEOUT)
-                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
-                .terminate(extract, ExtractFeatures.REL_UNUSED)
-                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
-                .terminate(fineTune, FineTune.REL_ORIGINAL, FineTune.REL_UNUSED)
-                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
+        flow.routeFailures(failures);
         flow.label("Augmentation is attached, not applied: FineTune draws new variants every epoch.", 2 * COLUMN, -110, 400, 80)
                 .label("Everything from #{fine.tune.from.layer} upward trains, with a cosine-decaying learning rate.", 2 * COLUMN, ROW - 110,
                         880, 80);
@@ -259,7 +235,7 @@ public final class FlowDefinitions {
     }
 
     /** Augmentation stored in the dataset (five variants per training image), then features and a head. */
-    static FlowBuilder materializedAugmentation() {
+    static FlowBuilder materializedAugmentation() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("materialized-augmentation", "Five augmented copies of every training image are stored "
                 + "(with the originals), so the frozen base sees them when it extracts features: the head then learns from six times as "
                 + "many images. Download the augmented dataset from provenance to look at the variants.");
@@ -285,16 +261,8 @@ public final class FlowDefinitions {
                 .connect(augment, evaluate, Augment.REL_SUCCESS)
                 .connect(extract, head, ExtractFeatures.REL_SUCCESS)
                 .connect(head, evaluate, TrainHead.REL_SUCCESS)
-                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL)
-                .connect(load, failures, LoadImageFolder.REL_FAILURE)
-                .connect(resize, failures, ResizeAndNormalize.REL_FAILURE)
-                .connect(augment, failures, Augment.REL_FAILURE)
-                .connect(extract, failures, ExtractFeatures.REL_FAILURE)
-                .connect(head, failures, TrainHead.REL_FAILURE, TrainHead.REL_TIMEOUT)
-                .connect(evaluate, failures, Evaluate.REL_FAILURE, Evaluate.REL_TIMEOUT)
-                .terminate(extract, ExtractFeatures.REL_UNUSED)
-                .terminate(head, TrainHead.REL_ORIGINAL, TrainHead.REL_UNUSED)
-                .terminate(evaluate, Evaluate.REL_ORIGINAL, Evaluate.REL_UNUSED);
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
+        flow.routeFailures(failures);
         flow.label("Materialize: the train split grows to originals + #{variants.per.image} variants each; other splits pass.",
                 2 * COLUMN, -110, 400, 80);
         return flow;
