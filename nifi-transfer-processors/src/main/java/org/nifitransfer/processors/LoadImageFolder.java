@@ -142,6 +142,15 @@ public class LoadImageFolder extends AbstractProcessor {
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .dependsOn(LAYOUT, LAYOUT_AUTO, LAYOUT_CLASS_FOLDERS)
             .build();
+    public static final PropertyDescriptor TEST_FROM_VALIDATION = new PropertyDescriptor.Builder()
+            .name("Test Fraction From Validation")
+            .description("For split folders without a test/ folder (such as the tutorial's cats_and_dogs_filtered): the share "
+                    + "of each class's validation images moved into a test split, seeded and stratified, as the TensorFlow "
+                    + "transfer-learning tutorial takes a fifth of its validation set for testing. 0: no test split is made.")
+            .required(true)
+            .defaultValue("0")
+            .addValidator(StandardValidators.NUMBER_VALIDATOR)
+            .build();
     public static final PropertyDescriptor FILE_FILTER = new PropertyDescriptor.Builder()
             .name("File Filter")
             .description("A regular expression file names must match; other files are ignored without being listed. "
@@ -179,7 +188,7 @@ public class LoadImageFolder extends AbstractProcessor {
     static final String STATE_RUN_ID = "run.id";
     static final String STATE_OUTCOME = "outcome";
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, FILE_FILTER,
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, TEST_FROM_VALIDATION, FILE_FILTER,
             MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
@@ -255,6 +264,11 @@ public class LoadImageFolder extends AbstractProcessor {
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
+        final Double testShare = context.getProperty(TEST_FROM_VALIDATION).asDouble();
+        if (testShare == null || testShare < 0 || testShare >= 1) {
+            results.add(new ValidationResult.Builder().subject(TEST_FROM_VALIDATION.getName()).valid(false)
+                    .input(context.getProperty(TEST_FROM_VALIDATION).getValue()).explanation("must be in [0, 1)").build());
+        }
         if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
             try {
                 fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
@@ -279,6 +293,7 @@ public class LoadImageFolder extends AbstractProcessor {
                 .optSeed(context.getProperty(RANDOM_SEED).asLong())
                 .optMaxPerClass(context.getProperty(MAX_PER_CLASS).asInteger())
                 .optMaxFileSize(context.getProperty(MAX_FILE_SIZE).asDataSize(DataUnit.B).longValue())
+                .optTestFromValidation(context.getProperty(TEST_FROM_VALIDATION).asDouble())
                 .optValidator(validator);
         if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
             final double[] fractions = fractions(context.getProperty(SPLIT_FRACTIONS).getValue());

@@ -268,6 +268,19 @@ class LoadImageFolderTest {
     }
 
     @Test
+    void aTestSplitComesFromValidationWhenTheFolderHasNone() {
+        TestImages.stripedFolder(root, new String[] {"train", "validation"}, new int[] {4, 10}, 16);
+        runner.setProperty(LoadImageFolder.TEST_FROM_VALIDATION, "0.2");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
+        final List<MockFlowFile> flowFiles = runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS);
+        split(flowFiles, "validation").assertAttributeEquals(TransferAttributes.COUNT, "16");
+        split(flowFiles, "test").assertAttributeEquals("transfer.count.vertical", "2");
+        runner.setProperty(LoadImageFolder.TEST_FROM_VALIDATION, "1");
+        runner.assertNotValid();
+    }
+
+    @Test
     void invalidConfiguration() {
         runner.setProperty(LoadImageFolder.SPLIT_FRACTIONS, "0.5, 0.1, 0.1");
         runner.assertNotValid();

@@ -62,6 +62,7 @@ public final class ImageFolderScanner {
     private final int threads;
     private final long maxFileSize;
     private final DirectoryLister lister;
+    private final double testFromValidation;
 
     private ImageFolderScanner(final Builder builder) {
         this.directory = builder.directory;
@@ -74,6 +75,7 @@ public final class ImageFolderScanner {
         this.threads = builder.threads;
         this.maxFileSize = builder.maxFileSize;
         this.lister = builder.lister;
+        this.testFromValidation = builder.testFromValidation;
     }
 
     public static Builder builder() {
@@ -175,6 +177,10 @@ public final class ImageFolderScanner {
         final Map<String, List<ImageFile>> splits = found == FolderLayout.SPLIT_FOLDERS
                 ? toImageFiles(usable, classes)
                 : splitByFractions(usable.getOrDefault(Splits.TRAIN, Map.of()), classes, walk.warnings);
+        if (found == FolderLayout.SPLIT_FOLDERS && testFromValidation > 0 && !splits.containsKey(Splits.TEST)
+                && splits.containsKey(Splits.VALIDATION)) {
+            carveTestFromValidation(splits, classes);
+        }
         for (final String split : splits.keySet()) {
             for (final String className : classes) {
                 final long count = splits.get(split).stream().filter(file -> classes.get(file.label()).equals(className)).count();
@@ -337,6 +343,29 @@ public final class ImageFolderScanner {
         splits.values().forEach(files -> files.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath)));
         splits.values().removeIf(List::isEmpty);
         return splits;
+    }
+
+    /**
+     * Moves a seeded, stratified {@code testFromValidation} share of each class's validation images into a test split,
+     * as the TensorFlow transfer-learning tutorial takes a fifth of its validation set for testing.
+     */
+    private void carveTestFromValidation(final Map<String, List<ImageFile>> splits, final List<String> classes) {
+        final List<ImageFile> validation = new ArrayList<>();
+        final List<ImageFile> test = new ArrayList<>();
+        for (int label = 0; label < classes.size(); label++) {
+            final int current = label;
+            final List<ImageFile> files = new ArrayList<>(splits.get(Splits.VALIDATION).stream().filter(file -> file.label() == current).toList());
+            Collections.shuffle(files, new Random(seed ^ ("test/" + classes.get(label)).hashCode()));
+            final int count = (int) Math.round(files.size() * testFromValidation);
+            test.addAll(files.subList(0, count));
+            validation.addAll(files.subList(count, files.size()));
+        }
+        validation.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath));
+        test.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath));
+        splits.put(Splits.VALIDATION, validation);
+        if (!test.isEmpty()) {
+            splits.put(Splits.TEST, test);
+        }
     }
 
     private String fractionsText() {
@@ -504,8 +533,18 @@ public final class ImageFolderScanner {
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxFileSize = 100L * 1024 * 1024;
         private DirectoryLister lister = ImageFolderScanner::listSorted;
+        private double testFromValidation;
 
         private Builder() {
+        }
+
+        /**
+         * With split folders and no {@code test/} folder: move this share (0..1) of each class's validation images into
+         * a test split, seeded and stratified. Default 0: no test split is made.
+         */
+        public Builder optTestFromValidation(final double value) {
+            this.testFromValidation = value;
+            return this;
         }
 
         /** The directory to scan (required). */
@@ -590,6 +629,9 @@ public final class ImageFolderScanner {
             }
             if (fractions[0] <= 0) {
                 throw new IllegalArgumentException("The train fraction must be above 0");
+            }
+            if (testFromValidation < 0 || testFromValidation >= 1 || Double.isNaN(testFromValidation)) {
+                throw new IllegalArgumentException("The test fraction from validation must be in [0, 1), got " + testFromValidation);
             }
             return new ImageFolderScanner(this);
         }

@@ -97,6 +97,29 @@ class ImageFolderScannerTest {
     }
 
     @Test
+    void aTestSplitIsCarvedFromValidationWhenThereIsNoTestFolder() throws IOException, FolderScanException {
+        for (int i = 0; i < 10; i++) {
+            file("train/a/a" + i + ".jpg", "img");
+            file("train/b/b" + i + ".jpg", "img");
+            file("validation/a/va" + i + ".jpg", "img");
+            file("validation/b/vb" + i + ".jpg", "img");
+        }
+        final FolderScan scan = scan(ImageFolderScanner.builder().optTestFromValidation(0.2));
+        assertEquals(Map.of("a", 8L, "b", 8L), counts(scan, Splits.VALIDATION));
+        assertEquals(Map.of("a", 2L, "b", 2L), counts(scan, Splits.TEST));
+        assertEquals(Map.of("a", 10L, "b", 10L), counts(scan, Splits.TRAIN));
+        final java.util.Set<String> test = scan.splits().get(Splits.TEST).stream().map(FolderScan.ImageFile::relativePath)
+                .collect(Collectors.toSet());
+        assertTrue(scan.splits().get(Splits.VALIDATION).stream().noneMatch(file -> test.contains(file.relativePath())));
+        assertEquals(scan.splits(), scan(ImageFolderScanner.builder().optTestFromValidation(0.2)).splits(), "seeded");
+
+        file("test/a/t.jpg", "img");
+        file("test/b/t.jpg", "img");
+        final FolderScan withTestFolder = scan(ImageFolderScanner.builder().optTestFromValidation(0.2));
+        assertEquals(Map.of("a", 10L, "b", 10L), counts(withTestFolder, Splits.VALIDATION), "a test folder is used as it is");
+    }
+
+    @Test
     void maxPerClassSamplesUsableImagesOnly() throws IOException, FolderScanException {
         for (int i = 0; i < 6; i++) {
             file("train/a/a" + i + ".jpg", i < 3 ? "bad" : "img");

@@ -79,11 +79,16 @@ public final class FlowDefinitions {
     }
 
     /** Parameters the data half of every flow uses. */
-    private static void dataParameters(final FlowBuilder flow, final String directory, final String preset, final String size) {
+    private static void dataParameters(final FlowBuilder flow, final String directory, final String preset, final String size,
+                                       final boolean splitFolders) {
         flow.parameter("data.directory", directory, "The image folder: train/, validation/ (or val/) and test/, each with one folder "
                 + "per class (or class folders only, split 80/10/10)")
                 .parameter("normalization.preset", preset, "The preset the base was trained with: zero-one, minus-one-one, imagenet or caffe")
                 .parameter("image.size", size, "Width and height the images are resized to (the base's input size)");
+        if (splitFolders) {
+            flow.parameter("test.from.validation", "0.2", "Without a test/ folder (cats_and_dogs_filtered has none): the share of "
+                    + "validation images set aside as the test split, as the TensorFlow tutorial does; 0 for none");
+        }
     }
 
     /**
@@ -94,7 +99,7 @@ public final class FlowDefinitions {
         final FlowBuilder flow = new FlowBuilder("cats-vs-dogs", "Transfer learning as in the Keras/TensorFlow tutorials: a frozen "
                 + "pretrained base, a new head, then fine-tuning of the top blocks. Change the parameters, start the group, and read "
                 + "the results in provenance (Evaluate's results) or in the 'results' output port's queue.");
-        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.pt", "The headless pretrained base: a TorchScript .pt file (needed for "
                         + "fine-tuning), or a DJL model-zoo URL when NiFi is online")
                 .parameter("unfreeze.top.blocks", "2", "How many of the base's top blocks fine-tuning trains")
@@ -105,7 +110,8 @@ public final class FlowDefinitions {
                 .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
 
         final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
+                "1 min");
         final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
                 properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
                         ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
@@ -164,7 +170,7 @@ public final class FlowDefinitions {
         final FlowBuilder flow = new FlowBuilder("flowers-onnx-head-only", "Five flower classes from class folders (split 80/10/10), "
                 + "features from the ONNX SqueezeNet (ONNX Runtime, the fastest on CPU), a head trained on them, and an evaluation on "
                 + "the test split. No fine-tuning: ONNX bases are inference only.");
-        dataParameters(flow, "/data/flowers/train", "caffe", "224");
+        dataParameters(flow, "/data/flowers/train", "caffe", "224", false);
         flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless ONNX base");
         final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
                 properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.LAYOUT, "class-folders"), "1 min");
@@ -195,13 +201,14 @@ public final class FlowDefinitions {
         final FlowBuilder flow = new FlowBuilder("fine-tune-on-the-fly", "A TorchScript base, a head, then fine-tuning from a named layer "
                 + "upward (the TensorFlow tutorial's fine_tune_at) with a cosine learning-rate schedule, while every epoch sees new random "
                 + "variants of the training images. The fine-tuned model is evaluated on the test split.");
-        dataParameters(flow, "/data/cats_and_dogs_filtered", "caffe", "224");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "caffe", "224", true);
         flow.parameter("base.model", "/models/squeezenet1_1_features.pt", "The headless TorchScript base")
                 .parameter("fine.tune.from.layer", "11", "The first layer to train: a block ('11'), a layer ('12.expand1x1') or a "
                         + "parameter name, as the model's summary.txt lists them")
                 .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning");
         final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
+                "1 min");
         final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
                 properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
                         ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
@@ -239,11 +246,12 @@ public final class FlowDefinitions {
         final FlowBuilder flow = new FlowBuilder("materialized-augmentation", "Five augmented copies of every training image are stored "
                 + "(with the originals), so the frozen base sees them when it extracts features: the head then learns from six times as "
                 + "many images. Download the augmented dataset from provenance to look at the variants.");
-        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224");
+        dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.onnx", "The headless base (.onnx or .pt)")
                 .parameter("variants.per.image", "5", "Augmented copies stored per training image");
         final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}"), "1 min");
+                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
+                "1 min");
         final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
                 properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
                         ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
