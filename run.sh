@@ -7,6 +7,9 @@
 #                                                    class) and a headless TorchScript base (.pt)
 #   options: --preset zero-one|minus-one-one|imagenet|caffe  --size N  --unfreeze N  --head-epochs N
 #            --fine-tune-epochs N  --fine-tune-lr R  --port N
+#   ./run.sh --download cats-and-dogs --base-model FILE|URL [options]
+#                                                    online: fetch the tutorial's cats_and_dogs_filtered set (and a base
+#                                                    given as a DJL model URL) first; the NiFi it starts stays offline
 #   ./run.sh stop                                    stops the NiFi it started
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +26,11 @@ if [ "${1:-}" = stop ]; then
   fi
   exit 0
 fi
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true
+export OPT_OUT_TRACKING=true
+case " $* " in
+  *" --download "*|*"://"*) ;;                 # the main job fetches what was asked for; NiFi itself stays offline
+  *) export DJL_OFFLINE=true ;;
+esac
 args=()
 for arg in "$@"; do
   case "$arg" in

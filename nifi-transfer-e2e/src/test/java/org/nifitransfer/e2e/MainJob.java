@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
@@ -39,13 +40,27 @@ public final class MainJob {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("Unknown argument '" + args[i] + "'. Usage: start [--data DIR] [--base-model FILE|URL] "
                         + "[--preset zero-one|minus-one-one|imagenet|caffe] [--size N] [--unfreeze N] [--head-epochs N] [--fine-tune-epochs N] "
-                        + "[--fine-tune-lr R] [--port N] | stop");
+                        + "[--fine-tune-lr R] [--port N] [--download cats-and-dogs] | stop");
             }
             options.put(args[i].substring(2), args[++i]);
         }
         final Path project = Path.of(options.getOrDefault("project", "..")).toAbsolutePath().normalize();
         final Path output = project.resolve("target/run-output");
         Files.createDirectories(output);
+        if ("cats-and-dogs".equals(options.get("download"))) {
+            // downloads happen here, in the main job, never in the NiFi it starts (which stays offline)
+            final Path data = DatasetDownload.downloadAndUnpack(DatasetDownload.CATS_AND_DOGS, project.resolve("target/downloads"));
+            System.out.println("Using the tutorial's cats_and_dogs_filtered set in " + data + " (a fifth of validation becomes the test split).");
+            options.put("data", data.toString());
+        } else if (options.containsKey("download")) {
+            throw new IllegalArgumentException("--download knows only cats-and-dogs");
+        }
+        if (options.containsKey("base-model") && BaseModel.isUrl(options.get("base-model"))) {
+            try (BaseModel base = BaseModel.builder().setLocation(options.get("base-model")).load()) {
+                System.out.println("Fetched " + options.get("base-model") + " into " + base.getFile());
+                options.put("base-model", base.getFile().toString());
+            }
+        }
         final boolean smoke = !options.containsKey("data") && !options.containsKey("base-model");
         final Map<String, String> parameters = new HashMap<>();
         if (smoke) {
@@ -61,8 +76,7 @@ public final class MainJob {
             parameters.put("fine.tune.epochs", "5");
         } else {
             parameters.put("data.directory", Path.of(options.getOrDefault("data", "data")).toAbsolutePath().toString());
-            parameters.put("base.model", options.containsKey("base-model") && options.get("base-model").contains("://")
-                    ? options.get("base-model") : Path.of(options.getOrDefault("base-model", "base.pt")).toAbsolutePath().toString());
+            parameters.put("base.model", Path.of(options.getOrDefault("base-model", "base.pt")).toAbsolutePath().toString());
         }
         copyOption(options, parameters, "preset", "normalization.preset");
         copyOption(options, parameters, "size", "image.size");
