@@ -46,6 +46,7 @@ public final class MainJob {
         }
         final Path project = Path.of(options.getOrDefault("project", "..")).toAbsolutePath().normalize();
         final Path output = project.resolve("target/run-output");
+        deleteTree(output);
         Files.createDirectories(output);
         if ("cats-and-dogs".equals(options.get("download"))) {
             // downloads happen here, in the main job, never in the NiFi it starts (which stays offline)
@@ -160,6 +161,18 @@ public final class MainJob {
                 + "every result)");
         System.out.println("Stop NiFi with: ./run.sh stop");
         System.exit(0);
+    }
+
+    /** Removes the previous run's results, so the summary lists only this run's. */
+    private static void deleteTree(final Path directory) throws java.io.IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     private static void copyOption(final Map<String, String> options, final Map<String, String> parameters, final String option,

@@ -1,7 +1,6 @@
 package org.nifitransfer.core.pipeline;
 
 import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /** Asked between items of long work; a stop request ends the work with a {@link CancellationException}. */
 @FunctionalInterface
@@ -18,10 +17,5 @@ public interface Cancellation {
         if (isCancelled()) {
             throw new CancellationException("Stopped on request");
         }
-    }
-
-    /** A cancellation from any boolean supplier, e.g. {@code () -> !context.isScheduled()}. */
-    static Cancellation of(final BooleanSupplier supplier) {
-        return supplier::getAsBoolean;
     }
 }
