@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# nifi-transfer benchmarks against Python peers (issue 5): prints one table, each stage with our figure, the Python
+# peer's figure and the ratio, measured in the same run, on the same files, with the same thread count.
+#   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--data DIR] [--python PATH] [--no-build]
+#     --threads N     threads on both sides (default 2): DJL PyTorch num_threads/num_interop_threads, ONNX Runtime
+#                     intra/inter-op, the Java decode pool; torch.set_num_threads and the ThreadPoolExecutor in Python
+#     --seconds S     time per throughput measurement (default 8)
+#     --data DIR      real data (default ../shared/data beside the checkout; generated images and the fixture base
+#                     otherwise, and the table says so)
+#     --no-build      skip ./mvnw install (run what was built last)
+# The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,
+# python3-torch and python3-numpy; this script installs them with apt when it can and says so clearly when it
+# cannot (the table then shows why the peer column is empty). DJL runs offline, without usage tracking.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DJL_OFFLINE=true OPT_OUT_TRACKING=true
+
+threads=2
+python=/usr/bin/python3
+build=1
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads="$2"; shift 2 ;;
+    --python) python="$2"; args+=(--python "$2"); shift 2 ;;
+    --seconds|--head-epochs|--data) args+=("$1" "$2"); shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pair in numpy:python3-numpy PIL:python3-pil torch:python3-torch; do
+  "$python" -c "import ${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench.sh: the Python peers need ${missing[*]} (for $python); installing with apt-get ..."
+  apt=()
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then apt=(sudo apt-get); fi
+  if [ ${#apt[@]} -gt 0 ] && command -v apt-get >/dev/null \
+     && "${apt[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq "${missing[@]}"; then
+    echo "bench.sh: installed ${missing[*]}"
+  else
+    echo "bench.sh: WARNING: could not install ${missing[*]} (needs root or passwordless sudo and apt-get)." >&2
+    echo "bench.sh: the Python peer columns will say what is missing; install them with:" >&2
+    echo "bench.sh:   sudo apt-get install -y ${missing[*]}" >&2
+  fi
+fi
+
+if [ "$build" = 1 ]; then
+  ./mvnw -q -B install -DskipTests -pl nifi-transfer-bench -am
+fi
+exec ./mvnw -q -B -pl nifi-transfer-bench exec:exec -Dbench.threads="$threads" -Dbench.args="${args[*]}"

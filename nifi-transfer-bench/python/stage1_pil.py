@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Stage 1 peer: decode + resize + normalise with PIL + NumPy, on a thread pool, to NCHW float32."""
+import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from PIL import Image
+
+from benchcommon import emit
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--list", required=True, help="file with one image path a line")
+parser.add_argument("--size", type=int, default=224)
+parser.add_argument("--order", default="RGB", choices=["RGB", "BGR"])
+parser.add_argument("--mean", default="0,0,0", help="0..255 units, output channel order")
+parser.add_argument("--std", default="1,1,1", help="0..255 units, output channel order")
+parser.add_argument("--warmup", type=int, default=200)
+args = parser.parse_args()
+
+files = [line for line in open(args.list).read().splitlines() if line]
+mean = np.array([float(v) for v in args.mean.split(",")], dtype=np.float32)
+std = np.array([float(v) for v in args.std.split(",")], dtype=np.float32)
+size = (args.size, args.size)
+
+
+def load(path):
+    with Image.open(path) as image:
+        image = image.convert("RGB").resize(size, Image.BILINEAR)
+        pixels = np.asarray(image, dtype=np.float32)
+    if args.order == "BGR":
+        pixels = pixels[..., ::-1]
+    return np.ascontiguousarray(((pixels - mean) / std).transpose(2, 0, 1))
+
+
+with ThreadPoolExecutor(args.threads) as pool:
+    list(pool.map(load, files[: args.warmup]))
+    start = time.perf_counter()
+    for _ in pool.map(load, files):
+        pass
+    elapsed = time.perf_counter() - start
+emit(images_per_s=len(files) / elapsed, images=len(files), seconds=elapsed, threads=args.threads)

@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Stage 4 peer: fine-tuning throughput, forward + backward with the top blocks of the base unfrozen and a new
+linear head on global average pooling; SGD step on the unfrozen parameters; batch from an .npy."""
+import argparse
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from benchcommon import emit, set_threads
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--model", required=True, help="headless TorchScript base")
+parser.add_argument("--batch", required=True, help=".npy float32 [N,3,H,W], already normalised")
+parser.add_argument("--classes", type=int, default=5)
+parser.add_argument("--unfreeze", type=int, default=2, help="top N blocks (first name segment) unfrozen")
+parser.add_argument("--seconds", type=float, default=8)
+args = parser.parse_args()
+set_threads(args.threads)
+torch.manual_seed(42)
+
+base = torch.jit.load(args.model, map_location="cpu")
+blocks = sorted({int(name.split(".")[0]) for name, _ in base.named_parameters()})
+top = set(blocks[-args.unfreeze:])
+trainable = []
+for name, parameter in base.named_parameters():
+    parameter.requires_grad_(int(name.split(".")[0]) in top)
+    if parameter.requires_grad:
+        trainable.append(parameter)
+batch = torch.from_numpy(np.load(args.batch))
+with torch.no_grad():
+    channels = base(batch[:1]).shape[1]
+head = nn.Linear(channels, args.classes)
+labels = torch.arange(len(batch)) % args.classes
+optimizer = torch.optim.SGD(trainable + list(head.parameters()), lr=1e-4, momentum=0.9)
+loss_fn = nn.CrossEntropyLoss()
+base.train()
+
+
+def step():
+    optimizer.zero_grad()
+    loss = loss_fn(head(base(batch).mean(dim=(2, 3))), labels)
+    loss.backward()
+    optimizer.step()
+
+
+for _ in range(2):
+    step()
+steps = 0
+start = time.perf_counter()
+while True:
+    step()
+    steps += 1
+    elapsed = time.perf_counter() - start
+    if elapsed >= args.seconds and steps >= 3:
+        break
+emit(images_per_s=steps * len(batch) / elapsed, steps=steps, batch_size=len(batch), unfrozen_blocks=sorted(top),
+     trainable_parameters=sum(p.numel() for p in trainable))

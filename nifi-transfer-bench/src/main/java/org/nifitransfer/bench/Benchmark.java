@@ -1,0 +1,486 @@
+package org.nifitransfer.bench;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.nifitransfer.core.dataset.NormalizationPreset;
+import org.nifitransfer.core.dataset.Npy;
+import org.nifitransfer.core.image.ImageDecoder;
+import org.nifitransfer.core.image.Interpolation;
+import org.nifitransfer.core.image.ResizeMode;
+import org.nifitransfer.core.image.Resizer;
+import org.nifitransfer.core.image.RgbImage;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.HeadSpec;
+import org.nifitransfer.core.model.Pooling;
+import org.nifitransfer.core.training.HeadTrainer;
+import org.nifitransfer.core.training.OptimizerChoice;
+
+/**
+ * Benchmarks nifi-transfer's stages against Python peers, in one run, on the same files, with the same thread
+ * count, and prints a table. Run through {@code ./bench.sh} (which sets DJL offline and the engine thread
+ * properties); options: {@code --threads N --repo DIR --data DIR --python PATH --seconds S --head-epochs E}.
+ */
+public final class Benchmark {
+
+    private static final int SIZE = 224;
+    private static final int BATCH = 32;
+
+    private final Options options;
+    private final BenchTable table = new BenchTable();
+    private final PythonPeer python;
+    private final Path work;
+
+    private List<Path> files;
+    private List<Integer> labels;
+    private List<String> classes;
+    private Path ptModel;
+    private Path onnxModel;
+    private NormalizationPreset preset;
+    private String dataDescription;
+    private double ceilingGflops;
+    private Double peerCeilingGflops;
+    private Double flopsPerImage;
+
+    private Benchmark(final Options options) throws IOException {
+        this.options = options;
+        this.work = options.repo.resolve("nifi-transfer-bench/target/bench-work");
+        Files.createDirectories(work);
+        this.python = new PythonPeer(options.python, options.repo.resolve("nifi-transfer-bench/python"), options.threads);
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final Options options = Options.parse(args);
+        final Benchmark benchmark = new Benchmark(options);
+        benchmark.run();
+    }
+
+    private void run() throws Exception {
+        System.out.printf(Locale.ROOT, "nifi-transfer benchmark: %d thread(s) on both sides, %d processor(s) visible, Java %s%n",
+                options.threads, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        if (python.missing() != null) {
+            System.out.println("Python peers will NOT run: " + python.missing());
+        }
+        prepareData();
+        System.out.println("data: " + dataDescription);
+        ceiling();
+        stage1();
+        stage2();
+        stage3();
+        stage4();
+        table.todo("5. flowers pipeline through the processors", "s wall");
+        table.todo("6. 25,000 images, 1 GB heap: peak heap", "MB");
+        table.todo("6. 25,000 images, 1 GB heap: peak RSS", "MB");
+        table.note("threads: " + options.threads + " (DJL ai.djl.pytorch.num_threads/num_interop_threads, ONNX Runtime intra/inter-op "
+                + "session options, Java decode pool; Python torch.set_num_threads/set_num_interop_threads, ThreadPoolExecutor)");
+        table.note("data: " + dataDescription);
+        table.note(String.format(Locale.ROOT, "cores: %d visible; other processes on the machine (e.g. a concurrent build) "
+                + "share them and lower both sides' figures", Runtime.getRuntime().availableProcessors()));
+        System.out.println();
+        System.out.print(table.format());
+    }
+
+    // ---------------------------------------------------------------- data
+
+    private void prepareData() throws IOException {
+        final Path shared = options.data;
+        final Path flowers = shared.resolve("datasets/flowers");
+        final Path models = shared.resolve("models");
+        if (Files.isDirectory(flowers) && Files.isRegularFile(models.resolve("squeezenet1_1_features.pt"))
+                && Files.isRegularFile(models.resolve("squeezenet1_1_features.onnx"))) {
+            loadFolder(flowers, List.of("train", "val"));
+            ptModel = models.resolve("squeezenet1_1_features.pt");
+            onnxModel = models.resolve("squeezenet1_1_features.onnx");
+            preset = NormalizationPreset.CAFFE;
+            dataDescription = String.format(Locale.ROOT, "%s: %d images (train + val), %d classes; SqueezeNet 1.1 features, caffe preset",
+                    flowers, files.size(), classes.size());
+        } else {
+            final Path generated = work.resolve("generated");
+            generate(generated, 5, 120);
+            loadFolder(generated, List.of("train"));
+            ptModel = options.repo.resolve("fixtures/models/tiny_base.pt");
+            onnxModel = options.repo.resolve("fixtures/models/tiny_base_dynamic.onnx");
+            preset = NormalizationPreset.ZERO_ONE;
+            dataDescription = String.format(Locale.ROOT, "GENERATED (no %s): %d 320x240 JPEGs, %d classes; fixture tiny_base, "
+                    + "zero-one preset - not comparable to the real-data figures", shared, files.size(), classes.size());
+        }
+    }
+
+    private void loadFolder(final Path root, final List<String> splits) throws IOException {
+        files = new ArrayList<>();
+        labels = new ArrayList<>();
+        final Path first = root.resolve(splits.getFirst());
+        try (Stream<Path> dirs = Files.list(first)) {
+            classes = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        for (final String split : splits) {
+            for (int c = 0; c < classes.size(); c++) {
+                final Path dir = root.resolve(split).resolve(classes.get(c));
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (Stream<Path> list = Files.list(dir)) {
+                    for (final Path file : list.filter(Files::isRegularFile).sorted().toList()) {
+                        files.add(file);
+                        labels.add(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes {@code perClass} smooth random 320x240 JPEGs per class under {@code root/train/class_i}. */
+    private static void generate(final Path root, final int classCount, final int perClass) throws IOException {
+        final Random random = new Random(42);
+        for (int c = 0; c < classCount; c++) {
+            final Path dir = root.resolve("train").resolve("class_" + c);
+            Files.createDirectories(dir);
+            for (int i = 0; i < perClass; i++) {
+                final Path file = dir.resolve(String.format(Locale.ROOT, "img_%04d.jpg", i));
+                if (Files.exists(file)) {
+                    continue;
+                }
+                final BufferedImage image = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
+                final Graphics2D g = image.createGraphics();
+                g.setPaint(new GradientPaint(0, 0, new Color(random.nextInt(0xFFFFFF)), 320, 240, new Color(random.nextInt(0xFFFFFF))));
+                g.fillRect(0, 0, 320, 240);
+                for (int s = 0; s < 20; s++) {
+                    g.setColor(new Color(random.nextInt(0xFFFFFF)));
+                    g.fillOval(random.nextInt(320), random.nextInt(240), 10 + random.nextInt(80), 10 + random.nextInt(80));
+                }
+                g.dispose();
+                ImageIO.write(image, "jpg", file.toFile());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- ceiling
+
+    private void ceiling() {
+        final int n = 1024;
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            final NDArray a = manager.randomUniform(0, 1, new Shape(n, n));
+            final NDArray b = manager.randomUniform(0, 1, new Shape(n, n));
+            for (int i = 0; i < 3; i++) {
+                a.matMul(b).close();
+            }
+            // the best of half-second windows: a ceiling, so other load on the machine should not lower it
+            final long end = System.nanoTime() + (long) (ceilingSeconds() * 1e9);
+            double best = 0;
+            while (System.nanoTime() < end) {
+                int reps = 0;
+                final long start = System.nanoTime();
+                long elapsed;
+                do {
+                    final NDArray c = a.matMul(b);
+                    c.toFloatArray(); // forces completion on every engine
+                    c.close();
+                    reps++;
+                    elapsed = System.nanoTime() - start;
+                } while (elapsed < 0.5e9);
+                best = Math.max(best, 2.0 * n * n * n * reps / (elapsed / 1e9) / 1e9);
+            }
+            ceilingGflops = best;
+        }
+        final PythonPeer.Result peer = python.run("ceiling_matmul.py", List.of("--size", Integer.toString(n), "--seconds",
+                Double.toString(ceilingSeconds())));
+        peerCeilingGflops = peer.number("gflops");
+        table.rate("0. ceiling: dense float32 matmul 1024x1024", "GFLOP/s", ceilingGflops, "DJL PyTorch", peerCeilingGflops,
+                peer.note() != null ? peer.note() : "torch " + peer.text("torch") + ", BLAS " + peer.text("blas"));
+    }
+
+    private double ceilingSeconds() {
+        return Math.max(2, options.seconds * 0.5);
+    }
+
+    // ---------------------------------------------------------------- stage 1
+
+    private void stage1() throws Exception {
+        final ImageDecoder decoder = ImageDecoder.builder().build();
+        final Resizer resizer = Resizer.builder().setSize(SIZE, SIZE).optMode(ResizeMode.STRETCH).optInterpolation(Interpolation.BILINEAR).build();
+        final ExecutorService pool = Executors.newFixedThreadPool(options.threads);
+        try {
+            final int warmup = Math.min(200, files.size());
+            decodeAll(pool, decoder, resizer, files.subList(0, warmup));
+            final long start = System.nanoTime();
+            decodeAll(pool, decoder, resizer, files);
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            final Path list = work.resolve("files.txt");
+            Files.write(list, files.stream().map(Path::toString).toList());
+            final PythonPeer.Result peer = python.run("stage1_pil.py", List.of("--list", list.toString(), "--size", Integer.toString(SIZE),
+                    "--order", preset.channelOrder().name(), "--mean", join(preset.mean()), "--std", join(preset.std())));
+            table.rate("1. decode + resize + normalise to 224x224", "images/s", files.size() / seconds, "ImageDecoder+Resizer+preset",
+                    peer.number("images_per_s"), peer.note() != null ? peer.note() : "PIL + NumPy");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void decodeAll(final ExecutorService pool, final ImageDecoder decoder, final Resizer resizer, final List<Path> batch)
+            throws Exception {
+        final List<Future<float[]>> futures = new ArrayList<>(batch.size());
+        for (final Path file : batch) {
+            futures.add(pool.submit(() -> decodeOne(decoder, resizer, file)));
+        }
+        for (final Future<float[]> future : futures) {
+            future.get();
+        }
+    }
+
+    private float[] decodeOne(final ImageDecoder decoder, final Resizer resizer, final Path file) throws Exception {
+        final RgbImage image = resizer.resize(decoder.decode(Files.readAllBytes(file), file.getFileName().toString()));
+        final float[] out = new float[3 * SIZE * SIZE];
+        preset.normalize(image.getData(), 0, 1, SIZE, SIZE, out, 0);
+        return out;
+    }
+
+    /** The first {@code count} files of {@code from}, decoded, resized and normalised: NCHW float32. */
+    private float[] normalizedBatch(final List<Path> from, final int count) throws Exception {
+        final ImageDecoder decoder = ImageDecoder.builder().build();
+        final Resizer resizer = Resizer.builder().setSize(SIZE, SIZE).build();
+        final int imageFloats = 3 * SIZE * SIZE;
+        final float[] batch = new float[count * imageFloats];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(decodeOne(decoder, resizer, from.get(i % from.size())), 0, batch, i * imageFloats, imageFloats);
+        }
+        return batch;
+    }
+
+    // ---------------------------------------------------------------- stage 2
+
+    private void stage2() throws Exception {
+        final float[] batch = normalizedBatch(files, BATCH);
+        final Path batchFile = work.resolve("batch.npy");
+        try (OutputStream out = Files.newOutputStream(batchFile)) {
+            Npy.writeFloat32(out, batch, batch.length, BATCH, 3, SIZE, SIZE);
+        }
+        // FLOPs from the TorchScript weights
+        try (BaseModel trainable = BaseModel.builder().setLocation(ptModel.toString()).optTrainable(true).load()) {
+            flopsPerImage = Flops.perImage(trainable.parameters(), SIZE, SIZE);
+        }
+        final double ort;
+        final Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(onnxModel).optEngine("OnnxRuntime").optTranslator(new NoopTranslator())
+                .optOption("interOpNumThreads", Integer.toString(options.threads))
+                .optOption("intraOpNumThreads", Integer.toString(options.threads))
+                .build();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
+             NDManager manager = NDManager.newBaseManager("OnnxRuntime")) {
+            ort = imagesPerSecond(manager, predictor, batch);
+        }
+        final double torch;
+        try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).load();
+             Predictor<NDList, NDList> predictor = base.newPredictor();
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            torch = imagesPerSecond(manager, predictor, batch);
+        }
+        final PythonPeer.Result peer = python.run("stage2_torch_extract.py", List.of("--model", ptModel.toString(), "--batch",
+                batchFile.toString(), "--seconds", Double.toString(options.seconds)));
+        final Double peerRate = peer.number("images_per_s");
+        final String peerNote = peer.note() != null ? peer.note() : "torch.jit + no_grad";
+        table.rate("2. frozen extraction, batch 32, ONNX Runtime", "images/s", ort, fraction(ort, ceilingGflops), peerRate, peerNote);
+        table.rate("2. frozen extraction, batch 32, PyTorch engine", "images/s", torch, fraction(torch, ceilingGflops), peerRate, peerNote);
+        if (peerRate != null && peerCeilingGflops != null) {
+            table.note("Python's extraction: " + fraction(peerRate, peerCeilingGflops) + " (its own torch matmul)");
+        }
+        table.note(flopsPerImage == null ? "base FLOPs per image: unknown architecture, no ceiling fraction"
+                : String.format(Locale.ROOT, "base FLOPs per image at 224x224: %.3f GFLOP (2 x multiply-adds of the convolutions); "
+                + "ceiling fraction = images/s x FLOPs / matmul GFLOP/s", flopsPerImage / 1e9));
+    }
+
+    private String fraction(final double imagesPerSecond, final double gflops) {
+        if (flopsPerImage == null || gflops <= 0) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%.0f%% of ceiling", 100 * imagesPerSecond * flopsPerImage / 1e9 / gflops);
+    }
+
+    /** Runs batches (input creation, forward, global average pooling, copy out) for {@code options.seconds}. */
+    private double imagesPerSecond(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            runBatch(manager, predictor, batch);
+        }
+        int batches = 0;
+        final long start = System.nanoTime();
+        long elapsed;
+        do {
+            runBatch(manager, predictor, batch);
+            batches++;
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < options.seconds * 1e9 || batches < 3);
+        return batches * (double) BATCH / (elapsed / 1e9);
+    }
+
+    private static float[] runBatch(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch) throws Exception {
+        try (NDManager scope = manager.newSubManager()) {
+            final NDArray input = scope.create(FloatBuffer.wrap(batch), new Shape(BATCH, 3, SIZE, SIZE));
+            final NDList output = predictor.predict(new NDList(input));
+            try {
+                return Pooling.AVG.apply(output.head()).toFloatArray();
+            } finally {
+                output.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- stage 3
+
+    private void stage3() throws Exception {
+        // features of every image with the ONNX base (the fast path), split 80/20 by position within each class
+        final int count = files.size();
+        final List<Integer> trainIndex = new ArrayList<>();
+        final List<Integer> validationIndex = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            (i % 5 == 4 ? validationIndex : trainIndex).add(i);
+        }
+        final float[][] features = new float[count][];
+        final Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(onnxModel).optEngine("OnnxRuntime").optTranslator(new NoopTranslator())
+                .optOption("interOpNumThreads", Integer.toString(options.threads))
+                .optOption("intraOpNumThreads", Integer.toString(options.threads))
+                .build();
+        int dimension = 0;
+        try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
+             NDManager manager = NDManager.newBaseManager("OnnxRuntime")) {
+            for (int start = 0; start < count; start += BATCH) {
+                final int end = Math.min(count, start + BATCH);
+                final float[] batch = normalizedBatch(files.subList(start, end), BATCH);
+                final float[] pooled = runBatch(manager, predictor, batch);
+                dimension = pooled.length / BATCH;
+                for (int i = start; i < end; i++) {
+                    final float[] row = new float[dimension];
+                    System.arraycopy(pooled, (i - start) * dimension, row, 0, dimension);
+                    features[i] = row;
+                }
+            }
+        }
+        final float[] trainX = gather(features, trainIndex, dimension);
+        final int[] trainY = trainIndex.stream().mapToInt(labels::get).toArray();
+        final float[] validationX = gather(features, validationIndex, dimension);
+        final int[] validationY = validationIndex.stream().mapToInt(labels::get).toArray();
+        writeFloat(work.resolve("train_x.npy"), trainX, trainY.length, dimension);
+        writeInt(work.resolve("train_y.npy"), trainY);
+        writeFloat(work.resolve("val_x.npy"), validationX, validationY.length, dimension);
+        writeInt(work.resolve("val_y.npy"), validationY);
+
+        final HeadSpec head = new HeadSpec(dimension, List.of(), 0.2, "relu", classes.size(), true);
+        trainHead(head, 1, trainX, trainY, validationX, validationY); // warm-up
+        final long start = System.nanoTime();
+        final HeadTrainer.Result result = trainHead(head, options.headEpochs, trainX, trainY, validationX, validationY);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        final double accuracy = result.training().history().getLast().validationAccuracy();
+        final PythonPeer.Result peer = python.run("stage3_head.py", List.of("--dir", work.toString(), "--epochs",
+                Integer.toString(options.headEpochs), "--classes", Integer.toString(classes.size())));
+        final Double peerAccuracy = peer.number("val_accuracy");
+        table.rate(String.format(Locale.ROOT, "3. head training (%d train / %d val features of %d, batch 32)", trainY.length,
+                        validationY.length, dimension), "epochs/s", options.headEpochs / seconds,
+                String.format(Locale.ROOT, "val acc %.3f", accuracy), peer.number("epochs_per_s"),
+                peer.note() != null ? peer.note() : peerAccuracy == null ? "PyTorch" : String.format(Locale.ROOT, "val acc %.3f", peerAccuracy));
+    }
+
+    private HeadTrainer.Result trainHead(final HeadSpec head, final int epochs, final float[] trainX, final int[] trainY,
+                                         final float[] validationX, final int[] validationY) throws IOException {
+        return HeadTrainer.builder().setHead(head).optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(1e-3f).optEpochs(epochs)
+                .optBatchSize(BATCH).optSeed(42).build().train(trainX, trainY, validationX, validationY);
+    }
+
+    private static float[] gather(final float[][] rows, final List<Integer> index, final int dimension) {
+        final float[] out = new float[index.size() * dimension];
+        for (int i = 0; i < index.size(); i++) {
+            System.arraycopy(rows[index.get(i)], 0, out, i * dimension, dimension);
+        }
+        return out;
+    }
+
+    private static void writeFloat(final Path file, final float[] data, final int rows, final int columns) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            Npy.writeFloat32(out, data, data.length, rows, columns);
+        }
+    }
+
+    private static void writeInt(final Path file, final int[] data) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            Npy.writeInt32(out, data, data.length, data.length);
+        }
+    }
+
+    private static String join(final double[] values) {
+        final StringBuilder text = new StringBuilder();
+        for (final double value : values) {
+            text.append(text.isEmpty() ? "" : ",").append(value);
+        }
+        return text.toString();
+    }
+
+    // ---------------------------------------------------------------- stage 4
+
+    /** TODO(issue 5): our side through FineTuner; the Python peer already runs. */
+    private void stage4() {
+        final PythonPeer.Result peer = python.run("stage4_finetune.py", List.of("--model", ptModel.toString(), "--batch",
+                work.resolve("batch.npy").toString(), "--classes", Integer.toString(classes.size()), "--unfreeze", "2",
+                "--seconds", Double.toString(options.seconds)));
+        table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32", "images/s", null, "not measured yet", peer.number("images_per_s"),
+                peer.note() != null ? peer.note() : "forward + backward + SGD step");
+    }
+
+    // ---------------------------------------------------------------- options
+
+    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs) {
+        static Options parse(final String[] args) {
+            int threads = 2;
+            Path repo = Path.of("").toAbsolutePath();
+            Path data = null;
+            String python = "/usr/bin/python3";
+            double seconds = 8;
+            int headEpochs = 10;
+            for (int i = 0; i < args.length; i++) {
+                final String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--threads" -> threads = Integer.parseInt(value);
+                    case "--repo" -> repo = Path.of(value).toAbsolutePath().normalize();
+                    case "--data" -> data = Path.of(value).toAbsolutePath().normalize();
+                    case "--python" -> python = value;
+                    case "--seconds" -> seconds = Double.parseDouble(value);
+                    case "--head-epochs" -> headEpochs = Integer.parseInt(value);
+                    default -> throw new IllegalArgumentException("Unknown option " + args[i]
+                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E");
+                }
+                i++;
+            }
+            if (data == null) {
+                data = repo.resolve("../shared/data").normalize();
+            }
+            return new Options(threads, repo, data, python, seconds, headEpochs);
+        }
+    }
+
+    static {
+        // the engines' thread counts must be set before they load; bench.sh passes them, this is the fallback
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+}
