@@ -33,7 +33,12 @@ public final class FeatureExtractor {
 
     /** The name under which a base file is embedded in a feature dataset or model: {@code base/base.pt} or {@code base/base.onnx}. */
     public static String baseEntry(final BaseModel base) {
-        return "base/base." + (BaseModel.ONNX_RUNTIME.equals(base.getEngine()) ? "onnx" : "pt");
+        return baseEntry(base.getEngine());
+    }
+
+    /** The embedded base's entry name for an engine: ONNX Runtime bases are {@code .onnx} files, PyTorch ones {@code .pt}. */
+    public static String baseEntry(final String engine) {
+        return "base/base." + (BaseModel.ONNX_RUNTIME.equals(engine) ? "onnx" : "pt");
     }
 
     private final BaseModel base;

@@ -3,6 +3,7 @@ package org.nifitransfer.core.training;
 import java.nio.file.Path;
 import java.util.List;
 import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.model.FeatureExtractor;
 import org.nifitransfer.core.model.HeadSpec;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
@@ -27,8 +28,7 @@ public final class HeadModels {
                                            final HeadSpec head, final HeadTrainer.Result result, final String device) {
         final DatasetManifest.TensorSpec tensor = features.tensor();
         final DatasetManifest.BaseInfo base = features.features().base();
-        final String entry = base.entry() != null ? base.entry()
-                : "base/base." + ("OnnxRuntime".equals(base.engine()) ? "onnx" : "pt");
+        final String entry = base.entry() != null ? base.entry() : FeatureExtractor.baseEntry(base.engine());
         final ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, ModelManifest.FORMAT_VERSION, features.runId(),
                 features.classes(), new ModelManifest.InputSpec(tensor.height(), tensor.width(), tensor.channels(), tensor.normalization()),
                 new DatasetManifest.BaseInfo(base.name(), base.engine(), base.sha256(), entry, base.outputShape()),
