@@ -81,21 +81,9 @@ public class FineTune extends AbstractProcessor {
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
     public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;
 
-    public static final PropertyDescriptor OPTIMIZER = new PropertyDescriptor.Builder()
-            .name("Optimizer")
-            .description("The optimizer")
-            .required(true)
-            .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
-                    OptimizerChoice::getDescription))
-            .defaultValue(OptimizerChoice.RMSPROP.getValue())
-            .build();
-    public static final PropertyDescriptor LEARNING_RATE = new PropertyDescriptor.Builder()
-            .name("Learning Rate")
-            .description("The learning rate: much lower than for the head, so the pretrained weights change gently")
-            .required(true)
-            .defaultValue("0.00001")
-            .addValidator(StandardValidators.NUMBER_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(OptimizerChoice.RMSPROP);
+    public static final PropertyDescriptor LEARNING_RATE = TrainingSupport.learningRate("0.00001",
+            "The learning rate: much lower than for the head, so the pretrained weights change gently");
     public static final PropertyDescriptor SCHEDULE = new PropertyDescriptor.Builder()
             .name("Learning Rate Schedule")
             .description("How the learning rate changes over the fine-tuning updates")

@@ -127,21 +127,9 @@ public class TrainHead extends AbstractProcessor {
             .allowableValues("relu", "gelu", "tanh", "sigmoid")
             .defaultValue("relu")
             .build();
-    public static final PropertyDescriptor OPTIMIZER = new PropertyDescriptor.Builder()
-            .name("Optimizer")
-            .description("The optimizer")
-            .required(true)
-            .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
-                    OptimizerChoice::getDescription))
-            .defaultValue(OptimizerChoice.ADAM.getValue())
-            .build();
-    public static final PropertyDescriptor LEARNING_RATE = new PropertyDescriptor.Builder()
-            .name("Learning Rate")
-            .description("The learning rate")
-            .required(true)
-            .defaultValue("0.001")
-            .addValidator(StandardValidators.NUMBER_VALIDATOR)
-            .build();
+    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(OptimizerChoice.ADAM);
+    public static final PropertyDescriptor LEARNING_RATE = TrainingSupport.learningRate("0.001",
+            "The learning rate");
     public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
             .name("Epochs")
             .description("Passes over the training features")
@@ -308,24 +296,29 @@ public class TrainHead extends AbstractProcessor {
                 Files.copy(content, base[0], StandardCopyOption.REPLACE_EXISTING);
             });
             final int dimension = reader.getManifest().features().dimension();
-            float[] features = new float[0];
-            int[] labels = new int[0];
-            int count = 0;
+            final List<FeatureShard> shards = new ArrayList<>();
+            long count = 0;
             FeatureShard shard;
             while ((shard = reader.nextShard()) != null) {
-                if ((long) (count + shard.count()) * dimension * Float.BYTES > maxBytes) {
+                count += shard.count();
+                if (count * dimension * Float.BYTES > maxBytes) {
                     throw new IllegalArgumentException("The " + reader.getManifest().split() + " features do not fit in memory ("
-                            + (long) (count + shard.count()) * dimension * Float.BYTES / 1_000_000 + " MB and more, limit "
+                            + count * dimension * Float.BYTES / 1_000_000 + " MB and more, limit "
                             + maxBytes / 1_000_000 + " MB): use global average or max pooling, or give NiFi more heap");
                 }
-                features = Arrays.copyOf(features, (count + shard.count()) * dimension);
-                labels = Arrays.copyOf(labels, count + shard.count());
-                System.arraycopy(shard.features(), 0, features, count * dimension, shard.features().length);
-                System.arraycopy(shard.labels(), 0, labels, count, shard.count());
-                count += shard.count();
+                shards.add(shard);
             }
             if (count == 0) {
                 throw new DatasetFormatException("the " + reader.getManifest().split() + " feature dataset holds no samples");
+            }
+            // one copy into the arrays training uses, after all shards are read
+            final float[] features = new float[Math.toIntExact(count * dimension)];
+            final int[] labels = new int[(int) count];
+            int at = 0;
+            for (final FeatureShard part : shards) {
+                System.arraycopy(part.features(), 0, features, at * dimension, part.features().length);
+                System.arraycopy(part.labels(), 0, labels, at, part.count());
+                at += part.count();
             }
             return new Features(reader.getManifest(), features, labels, base[0]);
         }

@@ -21,6 +21,7 @@ import org.apache.nifi.logging.ComponentLog;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingProgress;
 
 /** What the model processors share: device choice, joins, progress in the processor's state, work folders. */
@@ -59,6 +60,29 @@ final class TrainingSupport {
             .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
+
+    /** The Optimizer property of a training processor, with its default. */
+    static PropertyDescriptor optimizer(final OptimizerChoice defaultChoice) {
+        return new PropertyDescriptor.Builder()
+                .name("Optimizer")
+                .description("The optimizer")
+                .required(true)
+                .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
+                        OptimizerChoice::getDescription))
+                .defaultValue(defaultChoice.getValue())
+                .build();
+    }
+
+    /** The Learning Rate property of a training processor, with its default and description. */
+    static PropertyDescriptor learningRate(final String defaultValue, final String description) {
+        return new PropertyDescriptor.Builder()
+                .name("Learning Rate")
+                .description(description)
+                .required(true)
+                .defaultValue(defaultValue)
+                .addValidator(StandardValidators.NUMBER_VALIDATOR)
+                .build();
+    }
 
     static final Relationship REL_ORIGINAL = new Relationship.Builder()
             .name("original")
