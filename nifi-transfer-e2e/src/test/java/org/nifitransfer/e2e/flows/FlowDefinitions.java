@@ -78,6 +78,28 @@ public final class FlowDefinitions {
         return properties;
     }
 
+    /** LoadImageFolder at the start of a flow, reading #{data.directory}, with more properties as pairs. */
+    private static VersionedProcessor load(final FlowBuilder flow, final Object... more) {
+        final Map<PropertyDescriptor, String> values = properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}");
+        values.putAll(properties(more));
+        return flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0, values, "1 min");
+    }
+
+    /** ResizeAndNormalize next to LoadImageFolder, at #{image.size} with #{normalization.preset}. */
+    private static VersionedProcessor resize(final FlowBuilder flow) {
+        return flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+    }
+
+    /** ExtractFeatures with #{base.model}, checking #{normalization.preset}, with more properties as pairs. */
+    private static VersionedProcessor extract(final FlowBuilder flow, final double x, final double y, final Object... more) {
+        final Map<PropertyDescriptor, String> values = properties(ExtractFeatures.BASE_MODEL, "#{base.model}",
+                ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}");
+        values.putAll(properties(more));
+        return flow.processor("ExtractFeatures", ExtractFeatures.class, x, y, values, "0 sec");
+    }
+
     /** Parameters the data half of every flow uses. */
     private static void dataParameters(final FlowBuilder flow, final String directory, final String preset, final String size,
                                        final boolean splitFolders) {
@@ -109,16 +131,10 @@ public final class FlowDefinitions {
                 .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning, numbered on from the head's")
                 .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
 
-        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
-                "1 min");
-        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
-                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
-                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment", Augment.class, 2 * COLUMN, 0, properties(), "0 sec");
-        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
-                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}",
-                        ExtractFeatures.DEVICE, "#{device}"), "0 sec");
+        final VersionedProcessor extract = extract(flow, 0, ROW, ExtractFeatures.DEVICE, "#{device}");
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW,
                 properties(TrainHead.LEARNING_RATE, "#{head.learning.rate}", TrainHead.EPOCHS, "#{head.epochs}", TrainHead.DEVICE, "#{device}"),
                 "1 sec");
@@ -172,13 +188,9 @@ public final class FlowDefinitions {
                 + "the test split. No fine-tuning: ONNX bases are inference only.");
         dataParameters(flow, "/data/flowers/train", "caffe", "224", false);
         flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless ONNX base");
-        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.LAYOUT, "class-folders"), "1 min");
-        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
-                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
-                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
-        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 2 * COLUMN, 0,
-                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor load = load(flow, LoadImageFolder.LAYOUT, "class-folders");
+        final VersionedProcessor resize = resize(flow);
+        final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, 2 * COLUMN, ROW, properties(), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, COLUMN, ROW, properties(), "1 sec");
         final VersionedPort results = flow.outputPort("results", COLUMN, 2 * ROW);
@@ -206,16 +218,11 @@ public final class FlowDefinitions {
                 .parameter("fine.tune.from.layer", "11", "The first layer to train: a block ('11'), a layer ('12.expand1x1') or a "
                         + "parameter name, as the model's summary.txt lists them")
                 .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning");
-        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
-                "1 min");
-        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
-                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
-                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment On The Fly", Augment.class, 2 * COLUMN, 0,
                 properties(Augment.ROTATION, "20", Augment.ZOOM, "0.1", Augment.FILL_MODE, "reflect"), "0 sec");
-        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
-                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor extract = extract(flow, 0, ROW);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW, properties(), "1 sec");
         final VersionedProcessor unfreeze = flow.processor("UnfreezeLayers From Layer", UnfreezeLayers.class, 2 * COLUMN, ROW,
                 properties(UnfreezeLayers.STRATEGY, "FROM_LAYER", UnfreezeLayers.LAYER_NAME, "#{fine.tune.from.layer}"), "0 sec");
@@ -249,16 +256,11 @@ public final class FlowDefinitions {
         dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.onnx", "The headless base (.onnx or .pt)")
                 .parameter("variants.per.image", "5", "Augmented copies stored per training image");
-        final VersionedProcessor load = flow.processor("LoadImageFolder", LoadImageFolder.class, 0, 0,
-                properties(LoadImageFolder.INPUT_DIRECTORY, "#{data.directory}", LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}"),
-                "1 min");
-        final VersionedProcessor resize = flow.processor("ResizeAndNormalize", ResizeAndNormalize.class, COLUMN, 0,
-                properties(ResizeAndNormalize.TARGET_WIDTH, "#{image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{image.size}",
-                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment Materialized", Augment.class, 2 * COLUMN, 0,
                 properties(Augment.MODE, "materialize", Augment.VARIANTS, "#{variants.per.image}"), "0 sec");
-        final VersionedProcessor extract = flow.processor("ExtractFeatures", ExtractFeatures.class, 0, ROW,
-                properties(ExtractFeatures.BASE_MODEL, "#{base.model}", ExtractFeatures.EXPECTED_PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor extract = extract(flow, 0, ROW);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW, properties(), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 2 * COLUMN, ROW, properties(), "1 sec");
         final VersionedPort results = flow.outputPort("results", 2 * COLUMN, 2 * ROW);
