@@ -85,9 +85,11 @@ public final class TransferAttributes {
             attributes.put(PHASE, last.phase());
             attributes.put("transfer.accuracy", format(last.accuracy()));
             attributes.put("transfer.loss", format(last.loss()));
-            attributes.put("transfer.val.accuracy", format(last.validationAccuracy()));
-            attributes.put("transfer.val.loss", format(last.validationLoss()));
             attributes.put("transfer.last.val.accuracy", format(last.validationAccuracy()));
+            if (manifest.metrics() == null) {
+                attributes.put("transfer.val.accuracy", format(last.validationAccuracy()));
+                attributes.put("transfer.val.loss", format(last.validationLoss()));
+            }
         }
         if (manifest.metrics() != null) {
             attributes.put("transfer.best.epoch", String.valueOf(manifest.metrics().bestEpoch()));
