@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # nifi-transfer benchmarks against Python peers (issue 5): prints one table, each stage with our figure, the Python
 # peer's figure and the ratio, measured in the same run, on the same files, with the same thread count.
-#   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--data DIR] [--python PATH] [--no-build]
+#   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--data DIR] [--stages 1,2,...] [--python PATH] [--no-build]
 #     --threads N     threads on both sides (default 2): DJL PyTorch num_threads/num_interop_threads, ONNX Runtime
 #                     intra/inter-op, the Java decode pool; torch.set_num_threads and the ThreadPoolExecutor in Python
 #     --seconds S     time per throughput measurement (default 8)
 #     --data DIR      real data (default ../shared/data beside the checkout; generated images and the fixture base
 #                     otherwise, and the table says so)
+#     --stages LIST   run only these stages (0 = matmul ceiling; default all)
 #     --no-build      skip ./mvnw install (run what was built last)
 # The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,
 # python3-torch and python3-numpy; this script installs them with apt when it can and says so clearly when it
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --python) python="$2"; args+=(--python "$2"); shift 2 ;;
-    --seconds|--head-epochs|--data) args+=("$1" "$2"); shift 2 ;;
+    --seconds|--head-epochs|--data|--stages) args+=("$1" "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;

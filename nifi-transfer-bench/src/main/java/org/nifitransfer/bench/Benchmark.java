@@ -18,9 +18,12 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -86,11 +89,21 @@ public final class Benchmark {
         }
         prepareData();
         System.out.println("data: " + dataDescription);
-        ceiling();
-        stage1();
-        stage2();
-        stage3();
-        stage4();
+        if (options.runs(0) || options.runs(2)) {
+            ceiling();
+        }
+        if (options.runs(1)) {
+            stage1();
+        }
+        if (options.runs(2) || options.runs(3) || options.runs(4)) {
+            stage2();
+        }
+        if (options.runs(3)) {
+            stage3();
+        }
+        if (options.runs(4)) {
+            stage4();
+        }
         table.todo("5. flowers pipeline through the processors", "s wall");
         table.todo("6. 25,000 images, 1 GB heap: peak heap", "MB");
         table.todo("6. 25,000 images, 1 GB heap: peak RSS", "MB");
@@ -448,7 +461,12 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- options
 
-    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs) {
+    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs, Set<Integer> stages) {
+
+        boolean runs(final int stage) {
+            return stages.isEmpty() || stages.contains(stage);
+        }
+
         static Options parse(final String[] args) {
             int threads = 2;
             Path repo = Path.of("").toAbsolutePath();
@@ -456,6 +474,7 @@ public final class Benchmark {
             String python = "/usr/bin/python3";
             double seconds = 8;
             int headEpochs = 10;
+            final Set<Integer> stages = new TreeSet<>();
             for (int i = 0; i < args.length; i++) {
                 final String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
@@ -465,15 +484,16 @@ public final class Benchmark {
                     case "--python" -> python = value;
                     case "--seconds" -> seconds = Double.parseDouble(value);
                     case "--head-epochs" -> headEpochs = Integer.parseInt(value);
+                    case "--stages" -> Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).forEach(stages::add);
                     default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E");
+                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --stages 1,2,...");
                 }
                 i++;
             }
             if (data == null) {
                 data = repo.resolve("../shared/data").normalize();
             }
-            return new Options(threads, repo, data, python, seconds, headEpochs);
+            return new Options(threads, repo, data, python, seconds, headEpochs, stages);
         }
     }
 
