@@ -1,0 +1,154 @@
+package org.nifitransfer.bench;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.DatasetManifest;
+import org.nifitransfer.core.dataset.FeatureDatasetReader;
+import org.nifitransfer.core.dataset.FeatureShard;
+import org.nifitransfer.core.dataset.ImageDatasetWriter;
+import org.nifitransfer.core.dataset.NormalizationPreset;
+import org.nifitransfer.core.image.Resizer;
+import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.FeatureExtractor;
+import org.nifitransfer.core.model.HeadSpec;
+import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.model.UnfreezeSelector;
+import org.nifitransfer.core.model.UnfreezeStrategy;
+import org.nifitransfer.core.pipeline.Cancellation;
+import org.nifitransfer.core.pipeline.TensorConverter;
+import org.nifitransfer.core.training.FineTuner;
+import org.nifitransfer.core.training.HeadModels;
+import org.nifitransfer.core.training.HeadTrainer;
+import org.nifitransfer.core.training.OptimizerChoice;
+import org.nifitransfer.core.training.TrainingProgress;
+
+/**
+ * Stage 4, our side: the real {@link FineTuner} (FineTune's defaults: RMSprop 1e-5, batch 32, the top blocks of the
+ * base unfrozen, BatchNorm statistics frozen) on a tensor dataset of real images, with a head first trained on
+ * their features. Throughput is measured between the end of the first training batch and the end of the last, from
+ * the trainer's own progress reports, so it covers reading the batch from the tensor cache, normalising it, forward,
+ * backward and the optimizer step, and leaves out start-up and validation.
+ */
+final class FineTuneStage {
+
+    /** Images/s and what was measured. */
+    record Measured(double imagesPerSecond, int batchesTimed, long trainableParameters) {
+    }
+
+    private final List<Path> files;
+    private final List<Integer> labels;
+    private final List<String> classes;
+    private final Path ptModel;
+    private final NormalizationPreset preset;
+    private final int size;
+    private final int batch;
+
+    FineTuneStage(final List<Path> files, final List<Integer> labels, final List<String> classes, final Path ptModel,
+                  final NormalizationPreset preset, final int size, final int batch) {
+        this.files = files;
+        this.labels = labels;
+        this.classes = classes;
+        this.ptModel = ptModel;
+        this.preset = preset;
+        this.size = size;
+        this.batch = batch;
+    }
+
+    Measured measure(final int batches, final int topBlocks, final Path work) throws Exception {
+        // every k-th file, so all classes are in; the last batch is the validation set
+        final int count = (batches + 1) * batch;
+        final List<Integer> picked = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            picked.add((int) ((long) i * files.size() / count));
+        }
+        final byte[] train = tensors("train", picked.subList(0, batches * batch));
+        final byte[] validation = tensors("validation", picked.subList(batches * batch, count));
+        final ModelPackage headModel = headModel(train, validation, work);
+        final List<ParameterInfo> selected = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(topBlocks)
+                .build().apply(headModel.manifest().baseParameters());
+        final long trainable = selected.stream().filter(ParameterInfo::trainable).mapToLong(ParameterInfo::count).sum();
+        final ModelPackage unfrozen = new ModelPackage(headModel.manifest().withBaseParameters(selected, false, "top " + topBlocks + " blocks"),
+                headModel.baseFile(), headModel.headWeights());
+        final long[] firstBatchEnd = new long[1];
+        final long[] lastBatchEnd = new long[1];
+        final int[] timed = new int[1];
+        final FineTuner tuner = FineTuner.builder().optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(1e-5f).optEpochs(1)
+                .optBatchSize(batch).optProgress((TrainingProgress update) -> {
+                    final long now = System.nanoTime();
+                    if (update.batch() == 1) {
+                        firstBatchEnd[0] = now;
+                    } else {
+                        lastBatchEnd[0] = now;
+                        timed[0] = (int) update.batch() - 1;
+                    }
+                }).build();
+        tuner.fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+        if (timed[0] < 1) {
+            throw new IllegalStateException("Fine-tuning reported " + (timed[0] + 1) + " batch(es); the stage needs at least 2");
+        }
+        return new Measured(timed[0] * (double) batch / ((lastBatchEnd[0] - firstBatchEnd[0]) / 1e9), timed[0], trainable);
+    }
+
+    private byte[] tensors(final String split, final List<Integer> picked) throws IOException {
+        final ByteArrayOutputStream images = new ByteArrayOutputStream();
+        try (ImageDatasetWriter writer = new ImageDatasetWriter(images, DatasetManifest.of(DatasetKind.IMAGES, "bench", split, classes, null))) {
+            for (final int index : picked) {
+                final Path file = files.get(index);
+                writer.add(labels.get(index), file.getFileName().toString(), Files.readAllBytes(file));
+            }
+        }
+        final ByteArrayOutputStream tensors = new ByteArrayOutputStream();
+        TensorConverter.builder().setResizer(Resizer.builder().setSize(size, size).build()).setNormalization(preset).build()
+                .convert(new ByteArrayInputStream(images.toByteArray()), tensors, Cancellation.NONE);
+        return tensors.toByteArray();
+    }
+
+    /** A head trained for a few epochs on the train tensors' features, packaged with the base, as TrainHead emits it. */
+    private ModelPackage headModel(final byte[] train, final byte[] validation, final Path work) throws Exception {
+        try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).load()) {
+            final FeatureExtractor extractor = FeatureExtractor.builder().setBase(base).optBatchSize(batch).build();
+            final Features trainSet = features(extractor, train);
+            final Features validationSet = features(extractor, validation);
+            final HeadSpec head = new HeadSpec(trainSet.dimension, List.of(), 0.2, "relu", classes.size(), true);
+            final HeadTrainer.Result result = HeadTrainer.builder().setHead(head).optEpochs(3).optBatchSize(batch).build()
+                    .train(trainSet.values, trainSet.labels, validationSet.values, validationSet.labels);
+            final ModelPackage model = HeadModels.packageHead(trainSet.manifest, ptModel, base.parameters(), head, result, "cpu()");
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            model.write(bytes);
+            return ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
+        }
+    }
+
+    private record Features(DatasetManifest manifest, int dimension, float[] values, int[] labels) {
+    }
+
+    private static Features features(final FeatureExtractor extractor, final byte[] tensors) throws Exception {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        extractor.extract(new ByteArrayInputStream(tensors), out, true, Cancellation.NONE, done -> { });
+        final List<FeatureShard> shards = new ArrayList<>();
+        try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(out.toByteArray()))) {
+            FeatureShard shard;
+            while ((shard = reader.nextShard()) != null) {
+                shards.add(shard);
+            }
+            final int dimension = reader.getManifest().features().dimension();
+            final int total = shards.stream().mapToInt(s -> s.labels().length).sum();
+            final float[] values = new float[total * dimension];
+            final int[] labels = new int[total];
+            int at = 0;
+            for (final FeatureShard s : shards) {
+                System.arraycopy(s.features(), 0, values, at * dimension, s.features().length);
+                System.arraycopy(s.labels(), 0, labels, at, s.labels().length);
+                at += s.labels().length;
+            }
+            return new Features(reader.getManifest(), dimension, values, labels);
+        }
+    }
+}
