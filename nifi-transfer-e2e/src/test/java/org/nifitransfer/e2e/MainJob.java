@@ -1,7 +1,6 @@
 package org.nifitransfer.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +22,6 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
  * fixture base: a smoke run, not a benchmark.
  */
 public final class MainJob {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private MainJob() {
     }
@@ -98,56 +95,26 @@ public final class MainJob {
         System.out.printf(Locale.ROOT, "NiFi 2.3.0 started on 127.0.0.1:%d in %.0f s (pid %d, log %s)%n", nifi.port(),
                 nifi.lastStartupTime().toMillis() / 1000.0, nifi.pid(), nifi.logFile());
 
-        final String group = client.uploadFlowDefinition(client.rootProcessGroupId(), "cats-vs-dogs",
-                project.resolve("templates/cats-vs-dogs.json")).path("id").asText();
-        client.updateParameters(client.parameterContextId(group), parameters, Duration.ofMinutes(1));
-        for (final NiFiClient.ProcessorSummary processor : client.awaitValidation(group, Duration.ofMinutes(1))) {
-            if (!processor.isValid()) {
-                System.err.println(processor.name() + " is not valid: " + processor.validationErrors() + "\nNiFi stays up at http://127.0.0.1:"
-                        + nifi.port() + "/nifi/ to fix it; ./run.sh stop stops it.");
-                System.exit(1);
-            }
+        final String group;
+        try {
+            group = FlowRun.importFlow(client, "cats-vs-dogs", Files.readString(project.resolve("templates/cats-vs-dogs.json")), parameters);
+        } catch (final FlowRun.InvalidFlowException e) {
+            System.err.println(e.getMessage() + "\nNiFi stays up at http://127.0.0.1:" + nifi.port() + "/nifi/ to fix it; ./run.sh stop stops it.");
+            System.exit(1);
+            return;
         }
         System.out.println("Imported templates/cats-vs-dogs.json with " + parameters + "; starting it.");
-        client.startProcessGroup(group);
-        final long start = System.nanoTime();
-        long results = 0;
-        while (results < 8) {
-            Thread.sleep(2000);
-            results = queued(client, group, "results");
-            final long failures = queued(client, group, "failures");
-            if (failures > 0) {
-                System.err.println(failures + " flowfile(s) went to 'failures': "
-                        + client.queryProvenance(Map.of("Relationship", "failure"), 10, Duration.ofSeconds(30)).stream()
-                                .map(event -> event.componentName() + ": " + event.attribute("transfer.error")).toList());
-                System.exit(1);
-            }
-            if ((System.nanoTime() - start) / 1_000_000_000L % 30 < 2) {
-                System.out.printf(Locale.ROOT, "  %.0f s: %d of 8 results%n", (System.nanoTime() - start) / 1e9, results);
-            }
+        try {
+            FlowRun.runUntil(client, group, "results", 8, Duration.ofHours(12),
+                    results -> System.out.printf(Locale.ROOT, "  %d of 8 results%n", results));
+        } catch (final IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
         }
-        client.stopProcessGroup(group);
-
-        final Map<String, String> ids = new HashMap<>();
-        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
-        for (final String evaluator : List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model")) {
-            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().filter(event -> event.attribute("transfer.result") != null).count() >= 4
-                            && found.stream().anyMatch(event -> "ATTRIBUTES_MODIFIED".equals(event.eventType())), Duration.ofMinutes(2));
-            String phase = "";
-            for (final NiFiClient.ProvenanceEvent event : events) {
-                final String name = event.attribute("filename");
-                if (event.attribute("transfer.result") != null || "ATTRIBUTES_MODIFIED".equals(event.eventType())) {
-                    Files.write(output.resolve(name), client.provenanceOutputContent(event.eventId()));
-                }
-                if ("metrics".equals(event.attribute("transfer.result"))) {
-                    phase = event.attribute("transfer.eval.phase");
-                    final JsonNode metrics = MAPPER.readTree(output.resolve(name).toFile());
-                    System.out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n", phase,
-                            metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt());
-                }
-            }
-        }
+        final Map<String, JsonNode> evaluations = FlowRun.evaluations(client, group, List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"),
+                output);
+        evaluations.forEach((phase, metrics) -> System.out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n",
+                phase, metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt()));
         System.out.println();
         try (java.util.stream.Stream<Path> files = Files.list(output)) {
             for (final Path file : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -164,7 +131,7 @@ public final class MainJob {
     }
 
     /** Removes the previous run's results, so the summary lists only this run's. */
-    private static void deleteTree(final Path directory) throws java.io.IOException {
+    static void deleteTree(final Path directory) throws java.io.IOException {
         if (!Files.exists(directory)) {
             return;
         }
@@ -180,10 +147,5 @@ public final class MainJob {
         if (options.containsKey(option)) {
             parameters.put(parameter, options.get(option));
         }
-    }
-
-    private static long queued(final NiFiClient client, final String group, final String destination) throws Exception {
-        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.destinationName()))
-                .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
     }
 }

@@ -208,6 +208,28 @@ public final class FlowDefinitions {
         return flow;
     }
 
+    /**
+     * Not a committed flow: the data half alone (LoadImageFolder, ResizeAndNormalize, ExtractFeatures on every split)
+     * into a {@code features} port, for the memory benchmark (issue 5, stage 6). Parameters: data.directory (class
+     * folders), normalization.preset, image.size, base.model.
+     */
+    public static String extractionOnlyJson() throws IOException, ReflectiveOperationException {
+        final FlowBuilder flow = new FlowBuilder("extraction-only", "Class folders split 80/10/10, resized, normalised, and every "
+                + "split through the frozen base: the memory benchmark's flow.");
+        dataParameters(flow, "/data/images", "caffe", "224", false);
+        flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless base (.onnx or .pt)");
+        final VersionedProcessor load = load(flow, LoadImageFolder.LAYOUT, "class-folders");
+        final VersionedProcessor resize = resize(flow);
+        final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0, ExtractFeatures.SPLITS, "train, validation, test");
+        final VersionedPort features = flow.outputPort("features", 2 * COLUMN, ROW);
+        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
+                .connect(extract, features, ExtractFeatures.REL_SUCCESS);
+        flow.routeFailures(failures);
+        return json(flow.build());
+    }
+
     /** Fine-tuning from a named layer with a cosine schedule, the images augmented on the fly, one evaluation. */
     static FlowBuilder fineTuneOnTheFly() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("fine-tune-on-the-fly", "A TorchScript base, a head, then fine-tuning from a named layer "

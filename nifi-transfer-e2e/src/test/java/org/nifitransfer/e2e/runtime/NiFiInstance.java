@@ -61,6 +61,7 @@ public final class NiFiInstance implements AutoCloseable {
     private final int port;
     private final int managementPort;
     private final String heap;
+    private final List<String> javaArguments;
     private final Duration startTimeout;
     private final Duration stopGracePeriod;
     private final Path djlCacheDirectory;
@@ -83,6 +84,7 @@ public final class NiFiInstance implements AutoCloseable {
         this.managementPort = freeLoopbackPort();
         this.detached = builder.detached;
         this.heap = builder.heap;
+        this.javaArguments = List.copyOf(builder.javaArguments);
         this.startTimeout = builder.startTimeout;
         this.stopGracePeriod = builder.stopGracePeriod;
         this.djlCacheDirectory = builder.djlCacheDirectory;
@@ -272,13 +274,22 @@ public final class NiFiInstance implements AutoCloseable {
 
     /** The NiFi process's resident set size in bytes, from {@code /proc/<pid>/status}. */
     public long residentSetSizeBytes() throws IOException {
+        return procStatusBytes("VmRSS:");
+    }
+
+    /** The NiFi process's peak resident set size since it started (the kernel's high-water mark, VmHWM), in bytes. */
+    public long peakResidentSetSizeBytes() throws IOException {
+        return procStatusBytes("VmHWM:");
+    }
+
+    private long procStatusBytes(final String field) throws IOException {
         for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field)) {
                 final String[] fields = line.trim().split("\\s+");
                 return Long.parseLong(fields[1]) * 1024L;
             }
         }
-        throw new IOException("No VmRSS in /proc/" + pid() + "/status");
+        throw new IOException("No " + field + " in /proc/" + pid() + "/status");
     }
 
     /** The NiFi process's TCP sockets now (from {@code /proc}): what it listens on and talks to. */
@@ -327,6 +338,7 @@ public final class NiFiInstance implements AutoCloseable {
         // NiFi's management server defaults to 127.0.0.1:52020: a free port keeps several instances (and other
         // NiFis on the machine) from colliding
         command.add("-Dorg.apache.nifi.management.server.address=127.0.0.1:" + managementPort);
+        command.addAll(javaArguments);
         command.add("-cp");
         command.add("conf:lib/*");
         command.add("org.apache.nifi.NiFi");
@@ -461,6 +473,7 @@ public final class NiFiInstance implements AutoCloseable {
         private boolean fresh = true;
         private boolean detached;
         private String heap = "1g";
+        private final List<String> javaArguments = new ArrayList<>();
         private Duration startTimeout = Duration.ofMinutes(3);
         private Duration stopGracePeriod = Duration.ofSeconds(60);
         private String sensitivePropertiesKey = "nifi-transfer-e2e-" + UUID.randomUUID();
@@ -506,6 +519,12 @@ public final class NiFiInstance implements AutoCloseable {
         /** NiFi's heap, as in {@code -Xmx} (default {@code 1g}, NiFi's own default). */
         public Builder heap(final String heap) {
             this.heap = Objects.requireNonNull(heap);
+            return this;
+        }
+
+        /** More JVM arguments for NiFi's JVM, e.g. GC logging for a benchmark. */
+        public Builder javaArgument(final String argument) {
+            this.javaArguments.add(Objects.requireNonNull(argument));
             return this;
         }
 

@@ -1,0 +1,119 @@
+package org.nifitransfer.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import org.nifitransfer.e2e.runtime.NiFiClient;
+
+/**
+ * The steps the main job and the pipeline benchmark share on a running NiFi: import a flow definition with its
+ * parameters, run it until its results are queued, and read what its Evaluate processors wrote.
+ */
+final class FlowRun {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private FlowRun() {
+    }
+
+    /** A flow the running NiFi refused to start, with each invalid processor's reasons. */
+    static final class InvalidFlowException extends IllegalStateException {
+        InvalidFlowException(final String message) {
+            super(message);
+        }
+    }
+
+    /** Uploads {@code flow} as a new group under the root, sets its parameters and waits until every processor is valid. */
+    static String importFlow(final NiFiClient client, final String name, final String flow, final Map<String, String> parameters)
+            throws Exception {
+        final String group = client.uploadFlowDefinition(client.rootProcessGroupId(), name, flow.getBytes(StandardCharsets.UTF_8),
+                0, 0).path("id").asText();
+        client.updateParameters(client.parameterContextId(group), parameters, Duration.ofMinutes(1));
+        final StringBuilder invalid = new StringBuilder();
+        for (final NiFiClient.ProcessorSummary processor : client.awaitValidation(group, Duration.ofMinutes(1))) {
+            if (!processor.isValid()) {
+                invalid.append(processor.name()).append(" is not valid: ").append(processor.validationErrors()).append('\n');
+            }
+        }
+        if (!invalid.isEmpty()) {
+            throw new InvalidFlowException(invalid.toString().strip());
+        }
+        return group;
+    }
+
+    /**
+     * Starts {@code group} and waits until {@code count} flowfiles are queued for its output port {@code port}, failing
+     * as soon as anything reaches {@code failures}; stops the group and returns the seconds it took.
+     *
+     * @param progress receives the number queued at {@code port} about every 30 s
+     */
+    static double runUntil(final NiFiClient client, final String group, final String port, final long count, final Duration timeout,
+                           final LongConsumer progress) throws Exception {
+        client.startProcessGroup(group);
+        final long start = System.nanoTime();
+        long lastReport = start;
+        long results = 0;
+        while (results < count) {
+            Thread.sleep(250);
+            results = queued(client, group, port);
+            final long failures = queued(client, group, "failures");
+            if (failures > 0) {
+                client.stopProcessGroup(group);
+                throw new IllegalStateException(failures + " flowfile(s) went to 'failures': "
+                        + client.queryProvenance(Map.of("Relationship", "failure"), 10, Duration.ofSeconds(30)).stream()
+                                .map(event -> event.componentName() + ": " + event.attribute("transfer.error")).toList());
+            }
+            final long now = System.nanoTime();
+            if (now - start > timeout.toNanos()) {
+                client.stopProcessGroup(group);
+                throw new IllegalStateException("Only " + results + " of " + count + " results at '" + port + "' after " + timeout);
+            }
+            if (now - lastReport > 30e9) {
+                progress.accept(results);
+                lastReport = now;
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        client.stopProcessGroup(group);
+        return seconds;
+    }
+
+    static long queued(final NiFiClient client, final String group, final String destination) throws Exception {
+        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.destinationName()))
+                .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
+    }
+
+    /**
+     * Saves every result of the named Evaluate processors (metrics, plots, predictions, the evaluated model) from
+     * provenance into {@code output}, and returns each evaluation's metrics JSON by its phase (head, fine-tune).
+     */
+    static Map<String, JsonNode> evaluations(final NiFiClient client, final String group, final List<String> evaluators,
+                                             final Path output) throws Exception {
+        final Map<String, String> ids = new HashMap<>();
+        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
+        final Map<String, JsonNode> metrics = new LinkedHashMap<>();
+        for (final String evaluator : evaluators) {
+            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
+                    found -> found.stream().filter(event -> event.attribute("transfer.result") != null).count() >= 4
+                            && found.stream().anyMatch(event -> "ATTRIBUTES_MODIFIED".equals(event.eventType())), Duration.ofMinutes(2));
+            for (final NiFiClient.ProvenanceEvent event : events) {
+                final String name = event.attribute("filename");
+                if (event.attribute("transfer.result") != null || "ATTRIBUTES_MODIFIED".equals(event.eventType())) {
+                    Files.write(output.resolve(name), client.provenanceOutputContent(event.eventId()));
+                }
+                if ("metrics".equals(event.attribute("transfer.result"))) {
+                    metrics.put(event.attribute("transfer.eval.phase"), MAPPER.readTree(output.resolve(name).toFile()));
+                }
+            }
+        }
+        return metrics;
+    }
+}

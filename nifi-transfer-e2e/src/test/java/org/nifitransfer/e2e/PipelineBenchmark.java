@@ -1,0 +1,287 @@
+package org.nifitransfer.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.nifitransfer.e2e.flows.FlowDefinitions;
+import org.nifitransfer.e2e.runtime.NiFiClient;
+import org.nifitransfer.e2e.runtime.NiFiInstance;
+
+/**
+ * The benchmark stages that need a real NiFi (issue 5), run by the bench module's {@code Benchmark} in a JVM of its own
+ * (through Maven, for the test classpath and the NiFi home). Each prints one line {@code BENCH-RESULT {json}}.
+ * <ul>
+ *   <li>{@code pipeline}: the cats-vs-dogs template on a folder with a TorchScript base, from starting the group until
+ *   both evaluations are queued: wall time and test accuracies (stage 5).</li>
+ *   <li>{@code memory}: LoadImageFolder, ResizeAndNormalize and ExtractFeatures (every split) on a generated folder of
+ *   500x375 JPEGs in a NiFi with a 1 GB heap: wall time, peak heap (the largest occupancy the GC log shows before a
+ *   collection) and peak RSS (the kernel's VmHWM for the NiFi process) (stage 6).</li>
+ * </ul>
+ * Every NiFi it starts runs on 127.0.0.1 with DJL offline.
+ */
+public final class PipelineBenchmark {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A G1 pause line: {@code ... Pause Young (Normal) (G1 Evacuation Pause) 510M->96M(1024M) 4.1ms}. */
+    private static final Pattern GC_UPTIME = Pattern.compile("^\\[(\\d+(?:\\.\\d+)?)s\\]");
+    private static final Pattern GC_OCCUPANCY = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
+
+    private PipelineBenchmark() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Usage: pipeline|memory --work DIR --base FILE --preset P [--data DIR] [--size N] "
+                        + "[--images N] [--head-epochs N] [--fine-tune-epochs N]");
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        final String mode = args.length > 0 ? args[0] : "";
+        final ObjectNode result = switch (mode) {
+            case "pipeline" -> pipeline(options);
+            case "memory" -> memory(options);
+            default -> throw new IllegalArgumentException("The first argument is pipeline or memory, not '" + mode + "'");
+        };
+        System.out.println("BENCH-RESULT " + MAPPER.writeValueAsString(result));
+        System.exit(0);
+    }
+
+    // ---------------------------------------------------------------- stage 5
+
+    private static ObjectNode pipeline(final Map<String, String> options) throws Exception {
+        final Path work = Path.of(require(options, "work")).toAbsolutePath();
+        final Path output = work.resolve("pipeline-results");
+        MainJob.deleteTree(output);
+        Files.createDirectories(output);
+        final Map<String, String> parameters = new HashMap<>();
+        parameters.put("data.directory", Path.of(require(options, "data")).toAbsolutePath().toString());
+        parameters.put("base.model", Path.of(require(options, "base")).toAbsolutePath().toString());
+        parameters.put("normalization.preset", require(options, "preset"));
+        parameters.put("image.size", options.getOrDefault("size", "224"));
+        parameters.put("head.epochs", options.getOrDefault("head-epochs", "10"));
+        parameters.put("fine.tune.epochs", options.getOrDefault("fine-tune-epochs", "2"));
+        parameters.put("unfreeze.top.blocks", options.getOrDefault("unfreeze", "2"));
+        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-pipeline").start()) {
+            final NiFiClient client = nifi.client();
+            final String template = Files.readString(Path.of(require(options, "project")).resolve("templates/cats-vs-dogs.json"));
+            final String group = FlowRun.importFlow(client, "cats-vs-dogs", template, parameters);
+            final double seconds = FlowRun.runUntil(client, group, "results", 8, Duration.ofHours(2),
+                    done -> System.err.printf(Locale.ROOT, "  pipeline: %d of 8 results%n", done));
+            final Map<String, JsonNode> metrics = FlowRun.evaluations(client, group,
+                    List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"), output);
+            final ObjectNode result = MAPPER.createObjectNode();
+            result.put("seconds", seconds);
+            result.put("nifi_startup_s", nifi.lastStartupTime().toMillis() / 1000.0);
+            metrics.forEach((phase, values) -> {
+                result.put(phase.replace('-', '_') + "_accuracy", values.path("accuracy").asDouble());
+                result.put("test_images", values.path("count").asInt());
+            });
+            result.put("peak_rss_mb", nifi.peakResidentSetSizeBytes() / 1048576.0);
+            return result;
+        }
+    }
+
+    // ---------------------------------------------------------------- stage 6
+
+    private static ObjectNode memory(final Map<String, String> options) throws Exception {
+        final Path work = Path.of(require(options, "work")).toAbsolutePath();
+        final int images = Integer.parseInt(options.getOrDefault("images", "25000"));
+        final Path folder = generated(work, images);
+        final Path gcLog = work.resolve("gc-" + images + ".log");
+        Files.deleteIfExists(gcLog);
+        final long[] occupancy;
+        final ObjectNode result = MAPPER.createObjectNode();
+        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-memory-" + images).heap("1g")
+                .javaArgument("-Xlog:gc:file=" + gcLog + ":uptime").start()) {
+            final NiFiClient client = nifi.client();
+            final Map<String, String> parameters = Map.of("data.directory", folder.toString(), "base.model",
+                    Path.of(require(options, "base")).toAbsolutePath().toString(), "normalization.preset", require(options, "preset"),
+                    "image.size", options.getOrDefault("size", "224"));
+            final String group = FlowRun.importFlow(client, "extraction-only", FlowDefinitions.extractionOnlyJson(), parameters);
+            final long rssBefore = nifi.residentSetSizeBytes();
+            final double seconds = FlowRun.runUntil(client, group, "features", 3, Duration.ofHours(2),
+                    done -> System.err.printf(Locale.ROOT, "  memory, %d images: %d of 3 feature datasets%n", images, done));
+            // GC log times are seconds since NiFi's JVM started: collections after this are the benchmark's own REST queries
+            final double runEndUptime = Duration.between(ProcessHandle.of(nifi.pid()).orElseThrow().info().startInstant().orElseThrow(),
+                    java.time.Instant.now()).toMillis() / 1000.0;
+            final long peakRss = nifi.peakResidentSetSizeBytes();
+            long extracted = 0;
+            final Map<String, String> ids = new HashMap<>();
+            client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
+            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get("ExtractFeatures")),
+                    found -> found.stream().filter(PipelineBenchmark::isFeatureOutput).map(NiFiClient.ProvenanceEvent::flowFileUuid)
+                            .distinct().count() >= 3, Duration.ofMinutes(2));
+            final Map<String, Long> counts = new HashMap<>();
+            events.stream().filter(PipelineBenchmark::isFeatureOutput)
+                    .forEach(event -> counts.put(event.flowFileUuid(), Long.parseLong(event.attribute("transfer.count"))));
+            for (final long count : counts.values()) {
+                extracted += count;
+            }
+            result.put("images", images);
+            result.put("extracted", extracted);
+            result.put("seconds", seconds);
+            result.put("images_per_s", images / seconds);
+            result.put("peak_rss_mb", peakRss / 1048576.0);
+            result.put("rss_before_mb", rssBefore / 1048576.0);
+            result.put("heap_max_mb", 1024);
+            occupancy = peakHeap(gcLog, runEndUptime);
+        }
+        result.put("peak_heap_mb", occupancy[0] / 1048576.0);
+        result.put("max_live_heap_mb", occupancy[1] / 1048576.0);
+        result.put("gc_events", occupancy[2]);
+        return result;
+    }
+
+    private static boolean isFeatureOutput(final NiFiClient.ProvenanceEvent event) {
+        return "feature-dataset".equals(event.attribute("transfer.kind")) && event.attribute("transfer.count") != null;
+    }
+
+    /**
+     * From a {@code -Xlog:gc:...:uptime} file, counting the collections up to {@code untilUptime} seconds after the JVM
+     * started: the largest heap occupancy before a collection (how full the collector let the heap get), the largest
+     * after one (an upper bound of what was live), both in bytes, and the number of collections.
+     */
+    static long[] peakHeap(final Path gcLog, final double untilUptime) throws IOException {
+        long peak = 0;
+        long live = 0;
+        long events = 0;
+        for (final String line : Files.readAllLines(gcLog)) {
+            final Matcher uptime = GC_UPTIME.matcher(line);
+            if (uptime.find() && Double.parseDouble(uptime.group(1)) > untilUptime) {
+                break;
+            }
+            final Matcher matcher = GC_OCCUPANCY.matcher(line);
+            if (matcher.find()) {
+                peak = Math.max(peak, bytes(matcher.group(1), matcher.group(2)));
+                live = Math.max(live, bytes(matcher.group(3), matcher.group(4)));
+                events++;
+            }
+        }
+        if (events == 0) {
+            throw new IOException("No collection in " + gcLog + ": no peak heap to report");
+        }
+        return new long[] {peak, live, events};
+    }
+
+    private static long bytes(final String value, final String unit) {
+        final long number = Long.parseLong(value);
+        return switch (unit) {
+            case "K" -> number << 10;
+            case "M" -> number << 20;
+            default -> number << 30;
+        };
+    }
+
+    /**
+     * {@code count} 500x375 JPEGs (the size of the cats-vs-dogs photos) in two class folders. The images are generated
+     * once into a pool (image i is the same for every count) and each count's folder holds hard links to the first
+     * {@code count}, so the 5,000 set is the first fifth of the 25,000 set.
+     */
+    static Path generated(final Path work, final int count) throws Exception {
+        final Path folder = work.resolve("generated-500x375-" + count);
+        final Path done = folder.resolve(".complete");
+        if (Files.exists(done)) {
+            return folder;
+        }
+        final Path pool = work.resolve("generated-500x375-pool");
+        final List<String> classes = List.of("cat", "dog");
+        final ExecutorService threads = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try {
+            final List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                final int index = i;
+                final Path relative = Path.of(classes.get(i % 2), String.format(Locale.ROOT, "%s.%05d.jpg", classes.get(i % 2), i / 2));
+                futures.add(threads.submit(() -> {
+                    final Path file = pool.resolve(relative);
+                    if (!Files.exists(file)) {
+                        Files.createDirectories(file.getParent());
+                        final Path partial = file.resolveSibling(file.getFileName() + ".partial");
+                        ImageIO.write(photo(index), "jpg", partial.toFile());
+                        Files.move(partial, file);
+                    }
+                    final Path link = folder.resolve(relative);
+                    Files.createDirectories(link.getParent());
+                    Files.deleteIfExists(link);
+                    Files.createLink(link, file);
+                    return null;
+                }));
+            }
+            for (final Future<?> future : futures) {
+                future.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        Files.writeString(done, Integer.toString(count));
+        return folder;
+    }
+
+    /** A photo-sized image with gradients, shapes and grain, so it compresses and decodes like a photo, not a flat card. */
+    private static BufferedImage photo(final int index) {
+        final Random random = new Random(index * 7919L + 17);
+        final BufferedImage image = new BufferedImage(500, 375, BufferedImage.TYPE_INT_RGB);
+        final Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setPaint(new GradientPaint(0, 0, new Color(random.nextInt(0xFFFFFF)), 500, 375, new Color(random.nextInt(0xFFFFFF))));
+        g.fillRect(0, 0, 500, 375);
+        for (int s = 0; s < 30; s++) {
+            g.setColor(new Color(random.nextInt(0xFFFFFF)));
+            g.setStroke(new BasicStroke(1 + random.nextInt(6)));
+            if (s % 2 == 0) {
+                g.fillOval(random.nextInt(500), random.nextInt(375), 10 + random.nextInt(150), 10 + random.nextInt(150));
+            } else {
+                g.drawLine(random.nextInt(500), random.nextInt(375), random.nextInt(500), random.nextInt(375));
+            }
+        }
+        g.dispose();
+        final int[] row = new int[500];
+        for (int y = 0; y < 375; y++) {
+            image.getRGB(0, y, 500, 1, row, 0, 500);
+            for (int x = 0; x < 500; x++) {
+                final int grain = random.nextInt(25) - 12;
+                final int r = clamp(((row[x] >> 16) & 0xFF) + grain);
+                final int gr = clamp(((row[x] >> 8) & 0xFF) + grain);
+                final int b = clamp((row[x] & 0xFF) + grain);
+                row[x] = (r << 16) | (gr << 8) | b;
+            }
+            image.setRGB(0, y, 500, 1, row, 0, 500);
+        }
+        return image;
+    }
+
+    private static int clamp(final int value) {
+        return Math.max(0, Math.min(255, value));
+    }
+
+    private static String require(final Map<String, String> options, final String name) {
+        final String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+}
