@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # nifi-transfer benchmarks against Python peers (issue 5): prints one table, each stage with our figure, the Python
 # peer's figure and the ratio, measured in the same run, on the same files, with the same thread count.
-#   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--data DIR] [--stages 1,2,...] [--python PATH] [--no-build]
+#   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--fine-tune-epochs F] [--memory-images 5000,25000]
+#              [--data DIR] [--stages 1,2,...] [--python PATH] [--no-build]
 #     --threads N     threads on both sides (default 2): DJL PyTorch num_threads/num_interop_threads, ONNX Runtime
 #                     intra/inter-op, the Java decode pool; torch.set_num_threads and the ThreadPoolExecutor in Python
 #     --seconds S     time per throughput measurement (default 8)
 #     --data DIR      real data (default ../shared/data beside the checkout; generated images and the fixture base
 #                     otherwise, and the table says so)
-#     --stages LIST   run only these stages (0 = matmul ceiling; default all)
-#     --no-build      skip ./mvnw install (run what was built last)
+#     --head-epochs E, --fine-tune-epochs F   epochs of stages 3 and 5 (default 10 and 2)
+#     --memory-images LIST                    stage 6's dataset sizes (default 5000,25000: generated once, kept)
+#     --stages LIST   run only these stages (0 = matmul ceiling; default all). Stages 5 and 6 run a real NiFi
+#                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 25 min
+#     --no-build      skip ./mvnw install -DskipTests (run what was built last)
 # The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,
 # python3-torch and python3-numpy; this script installs them with apt when it can and says so clearly when it
 # cannot (the table then shows why the peer column is empty). DJL runs offline, without usage tracking.
@@ -24,9 +28,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --python) python="$2"; args+=(--python "$2"); shift 2 ;;
-    --seconds|--head-epochs|--data|--stages) args+=("$1" "$2"); shift 2 ;;
+    --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--data|--stages) args+=("$1" "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +54,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$build" = 1 ]; then
-  ./mvnw -q -B install -DskipTests -pl nifi-transfer-bench -am
+  # everything: the bench, and the NAR and NiFi home that stages 5 and 6 run
+  ./mvnw -q -B install -DskipTests
 fi
 exec ./mvnw -q -B -pl nifi-transfer-bench exec:exec -Dbench.threads="$threads" -Dbench.args="${args[*]}"

@@ -55,6 +55,7 @@ public final class Benchmark {
     private final Options options;
     private final BenchTable table = new BenchTable();
     private final PythonPeer python;
+    private final NiFiStages nifi;
     private final Path work;
 
     private List<Path> files;
@@ -64,6 +65,8 @@ public final class Benchmark {
     private Path onnxModel;
     private NormalizationPreset preset;
     private String dataDescription;
+    /** The flowers folder (train/, val/) when the real data is there, else null. */
+    private Path flowersData;
     private double ceilingGflops;
     private Double peerCeilingGflops;
     private Double flopsPerImage;
@@ -72,6 +75,7 @@ public final class Benchmark {
         this.options = options;
         this.work = options.repo.resolve("nifi-transfer-bench/target/bench-work");
         Files.createDirectories(work);
+        this.nifi = new NiFiStages(options.repo);
         this.python = new PythonPeer(options.python, options.repo.resolve("nifi-transfer-bench/python"), options.threads);
     }
 
@@ -104,9 +108,12 @@ public final class Benchmark {
         if (options.runs(4)) {
             stage4();
         }
-        table.todo("5. flowers pipeline through the processors", "s wall");
-        table.todo("6. 25,000 images, 1 GB heap: peak heap", "MB");
-        table.todo("6. 25,000 images, 1 GB heap: peak RSS", "MB");
+        if (options.runs(5)) {
+            stage5();
+        }
+        if (options.runs(6)) {
+            stage6();
+        }
         table.note("threads: " + options.threads + " (DJL ai.djl.pytorch.num_threads/num_interop_threads, ONNX Runtime intra/inter-op "
                 + "session options, Java decode pool; Python torch.set_num_threads/set_num_interop_threads, ThreadPoolExecutor)");
         table.note("data: " + dataDescription);
@@ -125,6 +132,7 @@ public final class Benchmark {
         if (Files.isDirectory(flowers) && Files.isRegularFile(models.resolve("squeezenet1_1_features.pt"))
                 && Files.isRegularFile(models.resolve("squeezenet1_1_features.onnx"))) {
             loadFolder(flowers, List.of("train", "val"));
+            flowersData = flowers;
             ptModel = models.resolve("squeezenet1_1_features.pt");
             onnxModel = models.resolve("squeezenet1_1_features.onnx");
             preset = NormalizationPreset.CAFFE;
@@ -465,9 +473,64 @@ public final class Benchmark {
                 + "tensor cache and normalising it; the peer reuses one normalised batch, so it does no data work");
     }
 
+    // ---------------------------------------------------------------- stage 5
+
+    private void stage5() {
+        final Path data = flowersData != null ? flowersData : work.resolve("generated/train");
+        final String epochs = String.format(Locale.ROOT, "head %d + fine-tune %d epochs", options.headEpochs, options.fineTuneEpochs);
+        final PythonPeer.Result ours = nifi.run("pipeline", List.of("--work", work.toString(), "--data", data.toString(), "--base",
+                ptModel.toString(), "--preset", preset.name(), "--size", Integer.toString(SIZE), "--head-epochs",
+                Integer.toString(options.headEpochs), "--fine-tune-epochs", Integer.toString(options.fineTuneEpochs)));
+        final PythonPeer.Result peer = python.run("stage5_pipeline.py", List.of("--data", data.toString(), "--model", ptModel.toString(),
+                "--out", work.resolve("stage5-python").toString(), "--size", Integer.toString(SIZE), "--order", preset.channelOrder().name(),
+                "--mean", join(preset.mean()), "--std", join(preset.std()), "--head-epochs", Integer.toString(options.headEpochs),
+                "--fine-tune-epochs", Integer.toString(options.fineTuneEpochs)));
+        table.cost("5. whole pipeline (template), " + epochs, "s wall", ours.number("seconds"), ours.note() != null ? ours.note()
+                        : String.format(Locale.ROOT, "NiFi; test acc %.3f / %.3f", ours.number("head_accuracy"), ours.number("fine_tune_accuracy")),
+                peer.number("seconds"), peer.note() != null ? peer.note()
+                        : String.format(Locale.ROOT, "script; test acc %.3f / %.3f", peer.number("head_accuracy"), peer.number("fine_tune_accuracy")));
+        table.note(String.format(Locale.ROOT, "stage 5: ours from starting the template's group in a running NiFi (start-up, %s s, not "
+                + "counted) until both evaluations are queued, %s test images; the peer from after its imports to its end; test "
+                + "accuracy head / fine-tuned", ours.text("nifi_startup_s"), ours.text("test_images")));
+    }
+
+    // ---------------------------------------------------------------- stage 6
+
+    private void stage6() throws Exception {
+        final Path base = onnxModel;
+        Double smallSeconds = null;
+        int smallImages = 0;
+        for (final int images : options.memoryImages) {
+            final PythonPeer.Result ours = nifi.run("memory", List.of("--work", work.toString(), "--images", Integer.toString(images),
+                    "--base", base.toString(), "--preset", preset.name(), "--size", Integer.toString(SIZE)));
+            final String label = String.format(Locale.ROOT, "6. %,d generated 500x375 JPEGs, NiFi -Xmx1g: ", images);
+            final String none = "no peer (NiFi only)";
+            final Double seconds = ours.number("seconds");
+            table.cost(label + "wall time", "s", seconds, ours.note() != null ? ours.note() : String.format(Locale.ROOT,
+                    "%,.0f images/s, %s extracted", ours.number("images_per_s"), ours.text("extracted")), null, none);
+            table.cost(label + "peak heap", "MB", ours.number("peak_heap_mb"), ours.note() != null ? ours.note()
+                    : String.format(Locale.ROOT, "before a GC; at most %.0f MB after one", ours.number("max_live_heap_mb")), null, none);
+            table.cost(label + "peak RSS", "MB", ours.number("peak_rss_mb"), ours.note() != null ? ours.note()
+                    : String.format(Locale.ROOT, "VmHWM; %.0f MB idle before the run", ours.number("rss_before_mb")), null, none);
+            if (seconds != null && smallSeconds != null) {
+                table.note(String.format(Locale.ROOT, "stage 6 linearity: %,d images took %.2fx the time of %,d (%.2fx the images): "
+                        + "%.0f vs %.0f images/s", images, seconds / smallSeconds, smallImages, images / (double) smallImages,
+                        images / seconds, smallImages / smallSeconds));
+            }
+            if (seconds != null && smallSeconds == null) {
+                smallSeconds = seconds;
+                smallImages = images;
+            }
+        }
+        table.note("stage 6: LoadImageFolder -> ResizeAndNormalize -> ExtractFeatures (every split, " + base.getFileName()
+                + ") in a NiFi with -Xms1g -Xmx1g; peak heap = the largest occupancy a G1 log line shows before a collection during "
+                + "the run, peak RSS = the kernel's high-water mark for the NiFi process (NiFi itself included)");
+    }
+
     // ---------------------------------------------------------------- options
 
-    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs, Set<Integer> stages) {
+    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs, int fineTuneEpochs,
+                   List<Integer> memoryImages, Set<Integer> stages) {
 
         boolean runs(final int stage) {
             return stages.isEmpty() || stages.contains(stage);
@@ -480,6 +543,8 @@ public final class Benchmark {
             String python = "/usr/bin/python3";
             double seconds = 8;
             int headEpochs = 10;
+            int fineTuneEpochs = 2;
+            List<Integer> memoryImages = List.of(5000, 25000);
             final Set<Integer> stages = new TreeSet<>();
             for (int i = 0; i < args.length; i++) {
                 final String value = i + 1 < args.length ? args[i + 1] : null;
@@ -490,16 +555,18 @@ public final class Benchmark {
                     case "--python" -> python = value;
                     case "--seconds" -> seconds = Double.parseDouble(value);
                     case "--head-epochs" -> headEpochs = Integer.parseInt(value);
+                    case "--fine-tune-epochs" -> fineTuneEpochs = Integer.parseInt(value);
+                    case "--memory-images" -> memoryImages = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
                     case "--stages" -> Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).forEach(stages::add);
                     default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --stages 1,2,...");
+                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --fine-tune-epochs F, --memory-images 5000,25000, --stages 1,2,...");
                 }
                 i++;
             }
             if (data == null) {
                 data = repo.resolve("../shared/data").normalize();
             }
-            return new Options(threads, repo, data, python, seconds, headEpochs, stages);
+            return new Options(threads, repo, data, python, seconds, headEpochs, fineTuneEpochs, memoryImages, stages);
         }
     }
 

@@ -84,20 +84,31 @@ final class PythonPeer {
         }
         final List<String> command = new ArrayList<>(List.of(python, scripts.resolve(script).toString(), "--threads", Integer.toString(threads)));
         command.addAll(args);
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        builder.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
+        return jsonResult(builder, script, "");
+    }
+
+    /**
+     * Runs {@code builder} (stderr to ours) and reads the JSON after {@code prefix} on the last stdout line that starts
+     * with it; a failure or a missing line becomes the result's error, named by {@code name}.
+     */
+    static Result jsonResult(final ProcessBuilder builder, final String name, final String prefix) {
         try {
-            final ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-            builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-            builder.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
-            final Process process = builder.start();
+            final Process process = builder.redirectError(ProcessBuilder.Redirect.INHERIT).start();
             final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             process.waitFor();
             if (process.exitValue() != 0) {
-                return new Result(null, script + " failed (exit " + process.exitValue() + ")");
+                return new Result(null, name + " failed (exit " + process.exitValue() + ")");
             }
-            final String[] lines = out.strip().split("\n");
-            return new Result(JSON.readTree(lines[lines.length - 1]), null);
+            final List<String> lines = out.strip().lines().filter(line -> line.startsWith(prefix)).toList();
+            if (lines.isEmpty()) {
+                return new Result(null, name + " printed no result");
+            }
+            return new Result(JSON.readTree(lines.getLast().substring(prefix.length())), null);
         } catch (final IOException e) {
-            return new Result(null, script + ": " + e.getMessage());
+            return new Result(null, name + ": " + e.getMessage());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(null, "interrupted");
