@@ -115,8 +115,14 @@ public final class PipelineBenchmark {
         Files.deleteIfExists(gcLog);
         final long[] occupancy;
         final ObjectNode result = MAPPER.createObjectNode();
-        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-memory-" + images).heap("1g")
-                .javaArgument("-Xlog:gc:file=" + gcLog + ":uptime").start()) {
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("bench-memory-" + images).heap("1g")
+                .javaArgument("-Xlog:gc:file=" + gcLog + ":uptime");
+        if (options.containsKey("java-args")) { // e.g. -XX:NativeMemoryTracking=summary, to profile
+            for (final String argument : options.get("java-args").split(",")) {
+                builder.javaArgument(argument);
+            }
+        }
+        try (NiFiInstance nifi = builder.start()) {
             final NiFiClient client = nifi.client();
             final Map<String, String> parameters = Map.of("data.directory", folder.toString(), "base.model",
                     Path.of(require(options, "base")).toAbsolutePath().toString(), "normalization.preset", require(options, "preset"),

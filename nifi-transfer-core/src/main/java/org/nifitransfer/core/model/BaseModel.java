@@ -50,6 +50,8 @@ public final class BaseModel implements AutoCloseable {
     public static final String PYTORCH = "PyTorch";
     /** The ONNX Runtime engine's name in DJL. */
     public static final String ONNX_RUNTIME = "OnnxRuntime";
+    /** System property: {@code true} gives ONNX Runtime sessions back their CPU memory arena (off by default). */
+    public static final String ORT_ARENA_PROPERTY = "nifi.transfer.ort.cpu.arena";
 
     private static final Set<String> URL_SCHEMES = Set.of("djl", "http", "https", "s3", "hdfs", "jar");
 
@@ -312,6 +314,11 @@ public final class BaseModel implements AutoCloseable {
             }
             if (PYTORCH.equals(engineName)) {
                 criteria.optOption("mapLocation", "true");
+            }
+            if (ONNX_RUNTIME.equals(engineName) && !Boolean.getBoolean(ORT_ARENA_PROPERTY)) {
+                // ONNX Runtime's CPU arena keeps the largest batch's activations for as long as the session lives and
+                // gives little back: without it, native memory follows the batch in flight (issue 5: NiFi's RSS)
+                criteria.optOption("cpuArenaAllocator", "false");
             }
             final ZooModel<NDList, NDList> model;
             try {
