@@ -1,6 +1,14 @@
 package org.nifitransfer.core.image;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -15,7 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -48,6 +58,9 @@ public final class ImageDecoder {
     private static final long MEGAPIXEL = 1_000_000L;
     private static final long MAX_ARRAY_PIXELS = (Integer.MAX_VALUE - 8) / RgbImage.CHANNELS;
     private static final Map<ImageFormat, ImageReaderSpi> READERS = findReaders();
+    private static final int[] RGB_BAND_OFFSETS = {0, 1, 2};
+    private static final ColorModel SRGB_BYTES = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB),
+            false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
 
     private final long maxPixels;
     private final boolean applyExifOrientation;
@@ -188,6 +201,8 @@ public final class ImageDecoder {
                 final Raster raster = reader.readRaster(0, null);
                 final boolean ycck = jpegHeader.getAdobeTransform() == JpegHeader.ADOBE_TRANSFORM_YCCK;
                 image = PixelConverter.convertAdobeCmyk(raster, ycck);
+            } else if (format == ImageFormat.JPEG) {
+                image = readJpeg(reader);
             } else {
                 image = PixelConverter.convert(reader.read(0));
             }
@@ -204,6 +219,35 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /**
+     * Reads a JPEG that is not CMYK. When ImageIO would decode it into 8-bit sRGB, its default destination stores
+     * the bytes as BGR, copied from libjpeg's RGB scanlines one byte at a time and swapped back by
+     * {@link PixelConverter}; an RGB-ordered destination gets the same samples with one array copy a scanline,
+     * and its bytes are already an {@link RgbImage}'s. Other colour models (grey) go through the converter.
+     */
+    private static RgbImage readJpeg(final ImageReader reader) throws IOException {
+        final Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        if (!types.hasNext() || !isByteSrgb(types.next().getColorModel())) {
+            return PixelConverter.convert(reader.read(0));
+        }
+        final int width = reader.getWidth(0);
+        final int height = reader.getHeight(0);
+        final int rowBytes = width * RgbImage.CHANNELS;
+        final byte[] pixels = new byte[Math.multiplyExact(rowBytes, height)];
+        final WritableRaster raster = Raster.createInterleavedRaster(new DataBufferByte(pixels, pixels.length), width,
+                height, rowBytes, RgbImage.CHANNELS, RGB_BAND_OFFSETS, null);
+        final ImageReadParam param = reader.getDefaultReadParam();
+        param.setDestination(new BufferedImage(SRGB_BYTES, raster, false, null));
+        reader.read(0, param);
+        return new RgbImage(width, height, pixels);
+    }
+
+    private static boolean isByteSrgb(final ColorModel colorModel) {
+        return colorModel instanceof ComponentColorModel && !colorModel.hasAlpha()
+                && colorModel.getNumComponents() == RgbImage.CHANNELS
+                && colorModel.getTransferType() == DataBuffer.TYPE_BYTE && colorModel.getColorSpace().isCS_sRGB();
     }
 
     private static JpegHeader readJpegHeader(final ImageInputStream input, final ImageFormat format)

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nifitransfer.core.image.RgbImage;
 
@@ -52,6 +53,34 @@ class NormalizationPresetTest {
                 new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.5, 1.0});
         assertArrayEquals(new float[] {(50 - 127.5f) / 63.75f, (100 - 127.5f) / 127.5f, (200 - 127.5f) / 255f},
                 channelValues(custom), 1e-5f);
+    }
+
+    @Test
+    void normalizesSeveralImagesBetweenOffsetsPixelByPixel() {
+        final int count = 2;
+        final int height = 3;
+        final int width = 5;
+        final int plane = height * width;
+        final byte[] pixels = new byte[7 + count * plane * 3];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 37 + 11);
+        }
+        for (final NormalizationPreset preset : List.of(NormalizationPreset.IMAGENET, NormalizationPreset.CAFFE)) {
+            final float[][] table = preset.lookupTable();
+            final float[] out = new float[4 + count * plane * 3 + 3];
+            preset.normalize(pixels, 7, count, height, width, out, 4);
+            for (int image = 0; image < count; image++) {
+                for (int c = 0; c < 3; c++) {
+                    for (int i = 0; i < plane; i++) {
+                        final int source = 7 + (image * plane + i) * 3 + preset.channelOrder().sourceChannel(c);
+                        assertEquals(table[c][pixels[source] & 0xFF], out[4 + (image * 3 + c) * plane + i], 0f,
+                                preset.name() + " image " + image + " channel " + c + " pixel " + i);
+                    }
+                }
+            }
+            assertEquals(0f, out[3], 0f, "before outOffset");
+            assertEquals(0f, out[out.length - 1], 0f, "after the last image");
+        }
     }
 
     @Test

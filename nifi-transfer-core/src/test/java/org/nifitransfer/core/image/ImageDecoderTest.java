@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.Test;
@@ -378,6 +380,38 @@ class ImageDecoderTest {
         assertEquals(64, matching);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"baseline", "progressive", "icc"})
+    void decodesColourJpegsToTheSamplesImageIoReads(final String variant) throws IOException, ImageDecodeException {
+        final BufferedImage image = new BufferedImage(37, 29, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < 29; y++) {
+            for (int x = 0; x < 37; x++) {
+                image.setRGB(x, y, (x * 7 + y * 3) % 256 << 16 | (x * y) % 256 << 8 | (255 - x * 5) % 256);
+            }
+        }
+        byte[] jpeg = "progressive".equals(variant) ? encodeProgressiveJpeg(image) : TestImages.encode(image, "jpeg");
+        if ("icc".equals(variant)) {
+            final byte[] profile = ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData();
+            final byte[] payload = new byte[14 + profile.length];
+            System.arraycopy("ICC_PROFILE".getBytes(StandardCharsets.US_ASCII), 0, payload, 0, 11);
+            payload[12] = 1;
+            payload[13] = 1;
+            System.arraycopy(profile, 0, payload, 14, profile.length);
+            jpeg = TestImages.insertSegment(jpeg, 0xE2, payload);
+        }
+        // ImageIO's own default read (BGR destination, any embedded profile applied) is the reference.
+        final BufferedImage reference = ImageIO.read(new ByteArrayInputStream(jpeg));
+        final RgbImage decoded = decoder.decode(jpeg, "a.jpg");
+        assertEquals(37, decoded.getWidth());
+        assertEquals(29, decoded.getHeight());
+        for (int y = 0; y < 29; y++) {
+            for (int x = 0; x < 37; x++) {
+                final int rgb = reference.getRGB(x, y);
+                assertPixel(decoded, x, y, rgb >> 16 & 0xFF, rgb >> 8 & 0xFF, rgb & 0xFF, 0);
+            }
+        }
+    }
+
     @Test
     void sniffsFormatsAndNames() {
         final byte[] png = TestImages.encode(TestImages.solid(1, 1, BufferedImage.TYPE_INT_RGB, RED), "png");
@@ -386,6 +420,20 @@ class ImageDecoderTest {
         assertTrue(ImageFormat.fromFileName("notes.txt").isEmpty());
         assertTrue(ImageFormat.sniff("BMP is a format".getBytes(StandardCharsets.US_ASCII), 15).isEmpty());
         assertArrayEquals(new Object[] {"jpg", "jpeg", "jpe", "jfif"}, ImageFormat.JPEG.getExtensions().toArray());
+    }
+
+    private static byte[] encodeProgressiveJpeg(final BufferedImage image) throws IOException {
+        final ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream output = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(output);
+            final ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
     }
 
     private void assertReason(final String reason, final byte[] bytes, final String fileName) {
