@@ -4,7 +4,6 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,9 +124,7 @@ public final class FeatureExtractor {
     private float[] run(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch, final int count,
                         final DatasetManifest.TensorSpec spec) throws BaseModelException {
         try (NDManager scope = manager.newSubManager()) {
-            final NDArray input = scope.create(java.nio.FloatBuffer.wrap(batch, 0, count * spec.channels() * spec.height() * spec.width()),
-                    new Shape(count, spec.channels(), spec.height(), spec.width()));
-            final NDList output = predictor.predict(new NDList(input));
+            final NDList output = base.predict(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width());
             try {
                 final NDArray pooled = pooling.apply(output.head());
                 final float[] values = pooled.toFloatArray();

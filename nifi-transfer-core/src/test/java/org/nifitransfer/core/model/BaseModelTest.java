@@ -2,11 +2,20 @@ package org.nifitransfer.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.EngineException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.TranslateException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nifitransfer.core.training.StripeDatasets;
@@ -44,5 +53,70 @@ class BaseModelTest {
         final Path none = Files.createDirectory(folder.resolve("none"));
         assertEquals("Folder " + none + " holds no .pt or .onnx model file",
                 assertThrows(BaseModelException.class, () -> BaseModel.builder().setLocation(none.toString()).load()).getMessage());
+    }
+
+    /** The base's output for {@code images} through {@link BaseModel#predict}, and through its predictor on a plain NCHW array. */
+    private static float[][] outputs(final BaseModel base, final float[] images, final int count) throws TranslateException {
+        try (NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
+             Predictor<NDList, NDList> predictor = base.newPredictor()) {
+            final float[] viaPredict = base.predict(predictor, scope, images, count, 3, 32, 32).head().toFloatArray();
+            final float[] plain = predictor.predict(new NDList(scope.create(FloatBuffer.wrap(images), new Shape(count, 3, 32, 32))))
+                    .head().toFloatArray();
+            return new float[][] {viaPredict, plain};
+        }
+    }
+
+    private static float[] randomImages(final int count) {
+        final Random random = new Random(7);
+        final float[] images = new float[count * 3 * 32 * 32];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextFloat();
+        }
+        return images;
+    }
+
+    @Test
+    void channelsLastInputGivesTheNchwOutputWithinRoundingAndCanBeTurnedOff() throws Exception {
+        final float[] images = randomImages(4);
+        final String fixture = StripeDatasets.fixture("tiny_base.pt").toString();
+        try (BaseModel channelsLast = BaseModel.builder().setLocation(fixture).load();
+             BaseModel nchw = BaseModel.builder().setLocation(fixture).optChannelsLast(false).load()) {
+            assertTrue(channelsLast.isChannelsLast());
+            assertFalse(nchw.isChannelsLast());
+            final float[][] fast = outputs(channelsLast, images, 4);
+            final float[][] plain = outputs(nchw, images, 4);
+            assertArrayEquals(plain[1], plain[0], "optChannelsLast(false): exactly the plain NCHW output");
+            assertArrayEquals(plain[1], fast[1], "the same weights");
+            assertEquals(4 * 16 * 8 * 8, fast[0].length);
+            float largest = 0;
+            for (final float value : plain[1]) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            assertArrayEquals(plain[1], fast[0], 1e-5f * largest, "channels-last: the NCHW output within float rounding");
+            assertTrue(channelsLast.isChannelsLast(), "the base accepted channels-last input");
+        }
+        try (BaseModel onnx = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).load()) {
+            assertFalse(onnx.isChannelsLast(), "ONNX Runtime takes NCHW");
+            final float[][] output = outputs(onnx, images, 4);
+            assertArrayEquals(output[1], output[0]);
+        }
+    }
+
+    @Test
+    void aBaseThatRefusesChannelsLastRunsInNchwAndOtherErrorsStayTheBases() throws Exception {
+        try (BaseModel flat = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base_flat.pt").toString()).load()) {
+            assertTrue(flat.isChannelsLast());
+            assertArrayEquals(new long[] {16 * 8 * 8}, flat.probeOutputShape(3, 32, 32), "view() refuses channels-last: NCHW");
+            assertFalse(flat.isChannelsLast());
+            final float[][] output = outputs(flat, randomImages(2), 2);
+            assertArrayEquals(output[1], output[0]);
+        }
+        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load();
+             NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
+             Predictor<NDList, NDList> predictor = base.newPredictor()) {
+            final Exception error = assertThrows(Exception.class, () -> base.predict(predictor, scope, new float[4 * 32 * 32], 1, 4, 32, 32));
+            assertTrue(error instanceof TranslateException || error instanceof EngineException, error.toString());
+            assertTrue(base.isChannelsLast(), "a batch the base refuses in NCHW too does not turn channels-last off");
+        }
     }
 }
