@@ -139,20 +139,40 @@ public final class BaseModel implements AutoCloseable {
      *
      * <p>A PyTorch base gets the images as an NCHW tensor with channels-last strides (the data in NHWC order), so
      * oneDNN's convolutions, ReLU, pooling and concatenation all work in NHWC and skip the reorders to and from their
-     * blocked layout around every convolution: on SqueezeNet 1.1 about 40% less CPU per batch. The features equal
-     * the NCHW ones within float rounding (about 1e-5). A base that refuses channels-last strides (a
-     * {@code view()} of the feature map) is run in NCHW from its first batch on.
+     * blocked layout around every convolution: on SqueezeNet 1.1 about 40% less CPU per batch. The output equals
+     * the NCHW one within float rounding (about 1e-5). A base that refuses channels-last strides (a {@code view()}
+     * of the feature map) is run in NCHW from its first batch on.
      *
      * @param scope the manager (of the base's engine) the input is attached to
      */
     public NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images, final int count,
                           final int channels, final int height, final int width) throws TranslateException {
-        final Shape shape = new Shape(count, channels, height, width);
+        return predict(predictor, scope, images, false, count, channels, height, width);
+    }
+
+    /**
+     * Like {@link #predict}, for images in NHWC order ({@link org.nifitransfer.core.dataset.NormalizationPreset#normalizeInterleaved}):
+     * the input of a channels-last base without a copy. Only for a base that {@link #isChannelsLast()} when the
+     * images were written (a PyTorch base: the NCHW fallback transposes them with the engine).
+     */
+    public NDList predictInterleaved(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
+                                     final int count, final int channels, final int height, final int width) throws TranslateException {
+        if (!channelsLast) {
+            throw new IllegalStateException("Base model " + name + " takes NCHW images: use predict");
+        }
+        return predict(predictor, scope, images, true, count, channels, height, width);
+    }
+
+    private NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
+                           final boolean interleaved, final int count, final int channels, final int height, final int width)
+            throws TranslateException {
+        final Shape shape = interleaved ? new Shape(count, height, width, channels) : new Shape(count, channels, height, width);
         final FloatBuffer data = FloatBuffer.wrap(images, 0, Math.toIntExact(shape.size()));
         if (isChannelsLast()) {
             try {
-                // [N, C, H, W] -> NHWC copy -> a [N, C, H, W] view of it: channels-last strides
-                final NDArray nhwc = scope.create(data, shape).transpose(0, 2, 3, 1).flatten().reshape(count, height, width, channels);
+                // a [N, C, H, W] view of NHWC data: channels-last strides
+                final NDArray nhwc = interleaved ? scope.create(data, shape)
+                        : scope.create(data, shape).transpose(0, 2, 3, 1).flatten().reshape(count, height, width, channels);
                 final NDList output = predictor.predict(new NDList(nhwc.transpose(0, 3, 1, 2)));
                 channelsLastAccepted = true;
                 return output;
@@ -161,12 +181,20 @@ public final class BaseModel implements AutoCloseable {
                     throw e;
                 }
                 // the base's own error when it refuses the batch in NCHW too
-                final NDList output = predictor.predict(new NDList(scope.create(data.rewind(), shape)));
+                final NDList output = predictor.predict(new NDList(nchw(scope, data.rewind(), interleaved, shape)));
                 channelsLastRefused = true;
                 return output;
             }
         }
-        return predictor.predict(new NDList(scope.create(data, shape)));
+        return predictor.predict(new NDList(nchw(scope, data, interleaved, shape)));
+    }
+
+    /** The images as a contiguous NCHW array. */
+    private static NDArray nchw(final NDManager scope, final FloatBuffer data, final boolean interleaved, final Shape shape) {
+        if (!interleaved) {
+            return scope.create(data, shape);
+        }
+        return scope.create(data, shape).transpose(0, 3, 1, 2).flatten().reshape(shape.get(0), shape.get(3), shape.get(1), shape.get(2));
     }
 
     /** The base's parameters in the module's order (empty for ONNX, whose weights are not exposed). */

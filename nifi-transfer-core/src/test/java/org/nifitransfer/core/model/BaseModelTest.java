@@ -66,6 +66,23 @@ class BaseModelTest {
         }
     }
 
+    /** {@code images} (NCHW, 32 x 32) through {@link BaseModel#predictInterleaved}, after transposing them to NHWC. */
+    private static float[] interleavedOutput(final BaseModel base, final float[] images, final int count) throws TranslateException {
+        final int plane = 32 * 32;
+        final float[] nhwc = new float[images.length];
+        for (int n = 0; n < count; n++) {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < plane; i++) {
+                    nhwc[(n * plane + i) * 3 + c] = images[(n * 3 + c) * plane + i];
+                }
+            }
+        }
+        try (NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
+             Predictor<NDList, NDList> predictor = base.newPredictor()) {
+            return base.predictInterleaved(predictor, scope, nhwc, count, 3, 32, 32).head().toFloatArray();
+        }
+    }
+
     private static float[] randomImages(final int count) {
         final Random random = new Random(7);
         final float[] images = new float[count * 3 * 32 * 32];
@@ -94,6 +111,8 @@ class BaseModelTest {
             }
             assertArrayEquals(plain[1], fast[0], 1e-5f * largest, "channels-last: the NCHW output within float rounding");
             assertTrue(channelsLast.isChannelsLast(), "the base accepted channels-last input");
+            assertArrayEquals(fast[0], interleavedOutput(channelsLast, images, 4), "NHWC data: the same channels-last input");
+            assertThrows(IllegalStateException.class, () -> interleavedOutput(nchw, images, 4));
         }
         try (BaseModel onnx = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).load()) {
             assertFalse(onnx.isChannelsLast(), "ONNX Runtime takes NCHW");
@@ -110,6 +129,12 @@ class BaseModelTest {
             assertFalse(flat.isChannelsLast());
             final float[][] output = outputs(flat, randomImages(2), 2);
             assertArrayEquals(output[1], output[0]);
+            assertArrayEquals(output[1], interleavedOutput(flat, randomImages(2), 2), "NHWC data transposed for the NCHW base");
+        }
+        try (BaseModel flat = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base_flat.pt").toString()).load()) {
+            final float[] images = randomImages(2);
+            assertArrayEquals(outputs(flat, images, 2)[1], interleavedOutput(flat, images, 2), "the first batch falls back too");
+            assertFalse(flat.isChannelsLast());
         }
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load();
              NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
