@@ -331,13 +331,19 @@ public final class Benchmark {
         return String.format(Locale.ROOT, "%.0f%% of ceiling", 100 * imagesPerSecond * flopsPerImage / 1e9 / gflops);
     }
 
-    /** The PyTorch engine's extraction rate through {@link BaseModel#predict}, channels-last input or NCHW. */
+    /**
+     * The PyTorch engine's extraction rate as FeatureExtractor runs it: channels-last, the batch normalised to NHWC
+     * (here transposed once, up front, as the NCHW batch is normalised once) through {@link BaseModel#predictInterleaved};
+     * or NCHW through {@link BaseModel#predict}.
+     */
     private double torchImagesPerSecond(final float[] batch, final boolean channelsLast) throws Exception {
+        final float[] nhwc = channelsLast ? interleaved(batch) : null;
         try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).optChannelsLast(channelsLast).load();
              Predictor<NDList, NDList> predictor = base.newPredictor();
              NDManager manager = NDManager.newBaseManager("PyTorch")) {
             return imagesPerSecond(scope -> {
-                final NDList output = base.predict(predictor, scope, batch, BATCH, 3, SIZE, SIZE);
+                final NDList output = channelsLast ? base.predictInterleaved(predictor, scope, nhwc, BATCH, 3, SIZE, SIZE)
+                        : base.predict(predictor, scope, batch, BATCH, 3, SIZE, SIZE);
                 try {
                     return Pooling.AVG.apply(output.head()).toFloatArray();
                 } finally {
@@ -345,6 +351,20 @@ public final class Benchmark {
                 }
             }, manager);
         }
+    }
+
+    /** An NCHW batch of 3-channel SIZE x SIZE images in NHWC order. */
+    private static float[] interleaved(final float[] nchw) {
+        final int plane = SIZE * SIZE;
+        final float[] nhwc = new float[nchw.length];
+        for (int n = 0; n < nchw.length / (3 * plane); n++) {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < plane; i++) {
+                    nhwc[(n * plane + i) * 3 + c] = nchw[(n * 3 + c) * plane + i];
+                }
+            }
+        }
+        return nhwc;
     }
 
     /** One batch: input creation, forward, global average pooling, copy out, with arrays attached to {@code scope}. */
