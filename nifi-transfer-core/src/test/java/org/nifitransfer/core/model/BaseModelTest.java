@@ -122,6 +122,30 @@ class BaseModelTest {
     }
 
     @Test
+    void channelsLastBatchesLargerThanThePixelBudgetRunInSeveralPassesWithTheSameOutput() throws Exception {
+        final float[] images = randomImages(5);
+        final String fixture = StripeDatasets.fixture("tiny_base.pt").toString();
+        try (BaseModel whole = BaseModel.builder().setLocation(fixture).load();
+             BaseModel split = BaseModel.builder().setLocation(fixture).optMaxPixelsPerForward(2 * 32 * 32 + 5).load();
+             BaseModel nchw = BaseModel.builder().setLocation(fixture).optChannelsLast(false).optMaxPixelsPerForward(1).load()) {
+            assertEquals(2, split.imagesPerForward(32, 32));
+            assertEquals(1, split.imagesPerForward(64, 64));
+            assertEquals(Integer.MAX_VALUE, whole.imagesPerForward(32, 32), "by default the whole batch in one pass");
+            assertEquals(Integer.MAX_VALUE, nchw.imagesPerForward(32, 32), "NCHW batches run whole");
+            final float[] expected = outputs(whole, images, 5)[0];
+            assertArrayEquals(expected, outputs(split, images, 5)[0], "3 passes (2 + 2 + 1 images)");
+            assertArrayEquals(expected, interleavedOutput(split, images, 5), "3 passes of NHWC data");
+            final float[][] plain = outputs(nchw, images, 5);
+            assertArrayEquals(plain[1], plain[0], "NCHW: one pass, the plain output");
+        }
+        try (BaseModel onnx = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).optMaxPixelsPerForward(1)
+                .load()) {
+            assertEquals(Integer.MAX_VALUE, onnx.imagesPerForward(32, 32), "ONNX Runtime runs the batch as it is");
+        }
+        assertThrows(IllegalArgumentException.class, () -> BaseModel.builder().optMaxPixelsPerForward(0));
+    }
+
+    @Test
     void aBaseThatRefusesChannelsLastRunsInNchwAndOtherErrorsStayTheBases() throws Exception {
         try (BaseModel flat = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base_flat.pt").toString()).load()) {
             assertTrue(flat.isChannelsLast());
