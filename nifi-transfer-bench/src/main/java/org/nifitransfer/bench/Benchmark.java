@@ -304,18 +304,23 @@ public final class Benchmark {
              NDManager manager = NDManager.newBaseManager("OnnxRuntime")) {
             ort = imagesPerSecond(scope -> runBatch(scope, predictor, batch), manager);
         }
-        final double torch = torchImagesPerSecond(batch, true);
-        final double torchNchw = torchImagesPerSecond(batch, false);
+        final double torch = torchImagesPerSecond(batch, true, Long.MAX_VALUE);
+        final double torchPasses = torchImagesPerSecond(batch, true, 8L * SIZE * SIZE);
+        final double torchNchw = torchImagesPerSecond(batch, false, Long.MAX_VALUE);
         final PythonPeer.Result peer = python.run("stage2_torch_extract.py", List.of("--model", ptModel.toString(), "--batch",
                 batchFile.toString(), "--seconds", Double.toString(options.seconds)));
         final Double peerRate = peer.number("images_per_s");
         final String peerNote = peer.note() != null ? peer.note() : "torch.jit + no_grad";
         table.rate("2. frozen extraction, batch 32, ONNX Runtime", "images/s", ort, fraction(ort, ceilingGflops), peerRate, peerNote);
         table.rate("2. frozen extraction, batch 32, PyTorch engine", "images/s", torch, fraction(torch, ceilingGflops), peerRate, peerNote);
+        table.rate("2. frozen extraction, batch 32, PyTorch engine, 8 images per pass", "images/s", torchPasses,
+                fraction(torchPasses, ceilingGflops), peerRate, peerNote);
         table.rate("2. frozen extraction, batch 32, PyTorch engine, NCHW input", "images/s", torchNchw, fraction(torchNchw, ceilingGflops),
                 peerRate, peerNote);
         table.note("PyTorch engine: BaseModel.predict gives the base channels-last input (oneDNN runs NHWC, no reorders around each "
-                + "convolution); the NCHW row is the same with optChannelsLast(false); the Python peer feeds NCHW");
+                + "convolution); the NCHW row is the same with optChannelsLast(false); '8 images per pass': "
+                + "optMaxPixelsPerForward(8 x 224 x 224), 4 forward passes per batch (same features); the Python peer feeds NCHW, "
+                + "32 images per pass");
         if (peerRate != null && peerCeilingGflops != null) {
             table.note("Python's extraction: " + fraction(peerRate, peerCeilingGflops) + " (its own torch matmul)");
         }
@@ -336,9 +341,10 @@ public final class Benchmark {
      * (here transposed once, up front, as the NCHW batch is normalised once) through {@link BaseModel#predictInterleaved};
      * or NCHW through {@link BaseModel#predict}.
      */
-    private double torchImagesPerSecond(final float[] batch, final boolean channelsLast) throws Exception {
+    private double torchImagesPerSecond(final float[] batch, final boolean channelsLast, final long pixelsPerPass) throws Exception {
         final float[] nhwc = channelsLast ? interleaved(batch) : null;
-        try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).optChannelsLast(channelsLast).load();
+        try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).optChannelsLast(channelsLast)
+                .optMaxPixelsPerForward(pixelsPerPass).load();
              Predictor<NDList, NDList> predictor = base.newPredictor();
              NDManager manager = NDManager.newBaseManager("PyTorch")) {
             return imagesPerSecond(scope -> {
