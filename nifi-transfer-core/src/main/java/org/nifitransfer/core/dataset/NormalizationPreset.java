@@ -117,6 +117,31 @@ public record NormalizationPreset(String name, ChannelOrder channelOrder, double
         }
     }
 
+    /**
+     * Normalises like {@link #normalize} but writes NHWC (channels interleaved, in this preset's channel order):
+     * the layout of a channels-last tensor, with the same values.
+     *
+     * @param out receives {@code count * height * width * 3} floats from {@code outOffset}
+     */
+    public void normalizeInterleaved(final byte[] pixels, final int pixelOffset, final int count, final int height, final int width,
+                                     final float[] out, final int outOffset) {
+        final float[][] table = lookupTable();
+        final float[] first = table[0];
+        final float[] second = table[1];
+        final float[] third = table[2];
+        final int firstSource = channelOrder.sourceChannel(0);
+        final int secondSource = channelOrder.sourceChannel(1);
+        final int thirdSource = channelOrder.sourceChannel(2);
+        final int length = count * height * width * 3;
+        for (int i = 0; i < length; i += 3) {
+            final int source = pixelOffset + i;
+            final int target = outOffset + i;
+            out[target] = first[pixels[source + firstSource] & 0xFF];
+            out[target + 1] = second[pixels[source + secondSource] & 0xFF];
+            out[target + 2] = third[pixels[source + thirdSource] & 0xFF];
+        }
+    }
+
     @Override
     public double[] mean() {
         return mean.clone();

@@ -6,6 +6,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -20,6 +21,7 @@ import ai.djl.util.PairList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -61,15 +63,23 @@ public final class BaseModel implements AutoCloseable {
     private final Path file;
     private final String sha256;
     private final Device device;
+    private final boolean channelsLast;
+    private final long maxPixelsPerForward;
+    /** Set once a channels-last batch ran, so later failures are the base's own, not the layout's. */
+    private volatile boolean channelsLastAccepted;
+    /** Set when the base failed on channels-last input but ran the same batch in NCHW. */
+    private volatile boolean channelsLastRefused;
 
     private BaseModel(final ZooModel<NDList, NDList> model, final String name, final String engine, final Path file,
-                      final String sha256, final Device device) {
+                      final String sha256, final Device device, final boolean channelsLast, final long maxPixelsPerForward) {
         this.model = model;
         this.name = name;
         this.engine = engine;
         this.file = file;
         this.sha256 = sha256;
         this.device = device;
+        this.channelsLast = channelsLast && PYTORCH.equals(engine);
+        this.maxPixelsPerForward = maxPixelsPerForward;
     }
 
     public static Builder builder() {
@@ -115,9 +125,124 @@ public final class BaseModel implements AutoCloseable {
         return PYTORCH.equals(engine);
     }
 
-    /** A predictor that runs the frozen base; close it after use. */
+    /** A predictor that runs the frozen base; close it after use. Feed it through {@link #predict}. */
     public Predictor<NDList, NDList> newPredictor() {
         return model.newPredictor();
+    }
+
+    /**
+     * True when {@link #predict} hands the base channels-last input: a PyTorch base loaded with
+     * {@link Builder#optChannelsLast} (the default) that has not refused it.
+     */
+    public boolean isChannelsLast() {
+        return channelsLast && !channelsLastRefused;
+    }
+
+    /**
+     * Runs the base on {@code count} normalised images ({@code count * channels * height * width} floats, NCHW
+     * order) and returns its output; close it after use.
+     *
+     * <p>A PyTorch base gets the images as an NCHW tensor with channels-last strides (the data in NHWC order), so
+     * oneDNN's convolutions, ReLU, pooling and concatenation all work in NHWC and skip the reorders to and from their
+     * blocked layout around every convolution: on SqueezeNet 1.1 about 40% less CPU per batch. The output equals
+     * the NCHW one within float rounding (about 1e-5). A base that refuses channels-last strides (a {@code view()}
+     * of the feature map) is run in NCHW from its first batch on. A PyTorch batch larger than
+     * {@link #imagesPerForward} images runs in several forward passes (see {@link Builder#optMaxPixelsPerForward}).
+     *
+     * @param scope the manager (of the base's engine) the input is attached to
+     */
+    public NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images, final int count,
+                          final int channels, final int height, final int width) throws TranslateException {
+        return predict(predictor, scope, images, false, count, channels, height, width);
+    }
+
+    /**
+     * Like {@link #predict}, for images in NHWC order ({@link org.nifitransfer.core.dataset.NormalizationPreset#normalizeInterleaved}):
+     * the input of a channels-last base without a copy. Only for a base that {@link #isChannelsLast()} when the
+     * images were written (a PyTorch base: the NCHW fallback transposes them with the engine).
+     */
+    public NDList predictInterleaved(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
+                                     final int count, final int channels, final int height, final int width) throws TranslateException {
+        if (!channelsLast) {
+            throw new IllegalStateException("Base model " + name + " takes NCHW images: use predict");
+        }
+        return predict(predictor, scope, images, true, count, channels, height, width);
+    }
+
+    /**
+     * The images per forward pass {@link #predict} splits a batch of {@code height x width} images into: a channels-last
+     * base's batch (whose per-image output does not depend on the pass size); NCHW and ONNX Runtime batches run whole.
+     */
+    public int imagesPerForward(final int height, final int width) {
+        return isChannelsLast() ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPixelsPerForward / ((long) height * width)))
+                : Integer.MAX_VALUE;
+    }
+
+    private NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
+                           final boolean interleaved, final int count, final int channels, final int height, final int width)
+            throws TranslateException {
+        final int chunk = imagesPerForward(height, width);
+        if (count <= chunk) {
+            return forward(predictor, scope, images, 0, interleaved, count, channels, height, width);
+        }
+        // forward passes of a few images keep the feature maps in cache: the ReLU, pooling and concatenation passes
+        // between the convolutions are memory-bound. In channels-last each image's output is the same as in one pass
+        // (in NCHW, oneDNN picks other kernels for other batch sizes: last-bit differences).
+        final int imageFloats = channels * height * width;
+        final List<NDList> parts = new ArrayList<>();
+        try {
+            for (int start = 0; start < count; start += chunk) {
+                parts.add(forward(predictor, scope, images, start * imageFloats, interleaved, Math.min(chunk, count - start), channels,
+                        height, width));
+            }
+            final NDList output = new NDList();
+            for (int i = 0; i < parts.getFirst().size(); i++) {
+                final NDList pieces = new NDList();
+                for (final NDList part : parts) {
+                    pieces.add(part.get(i));
+                }
+                final NDArray joined = NDArrays.concat(pieces);
+                joined.attach(scope);
+                output.add(joined);
+            }
+            return output;
+        } finally {
+            parts.forEach(NDList::close);
+        }
+    }
+
+    private NDList forward(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images, final int offset,
+                           final boolean interleaved, final int count, final int channels, final int height, final int width)
+            throws TranslateException {
+        final Shape shape = interleaved ? new Shape(count, height, width, channels) : new Shape(count, channels, height, width);
+        final FloatBuffer data = FloatBuffer.wrap(images, offset, Math.toIntExact(shape.size())).slice();
+        if (isChannelsLast()) {
+            try {
+                // a [N, C, H, W] view of NHWC data: channels-last strides
+                final NDArray nhwc = interleaved ? scope.create(data, shape)
+                        : scope.create(data, shape).transpose(0, 2, 3, 1).flatten().reshape(count, height, width, channels);
+                final NDList output = predictor.predict(new NDList(nhwc.transpose(0, 3, 1, 2)));
+                channelsLastAccepted = true;
+                return output;
+            } catch (final TranslateException | EngineException e) {
+                if (channelsLastAccepted) {
+                    throw e;
+                }
+                // the base's own error when it refuses the batch in NCHW too
+                final NDList output = predictor.predict(new NDList(nchw(scope, data.rewind(), interleaved, shape)));
+                channelsLastRefused = true;
+                return output;
+            }
+        }
+        return predictor.predict(new NDList(nchw(scope, data, interleaved, shape)));
+    }
+
+    /** The images as a contiguous NCHW array. */
+    private static NDArray nchw(final NDManager scope, final FloatBuffer data, final boolean interleaved, final Shape shape) {
+        if (!interleaved) {
+            return scope.create(data, shape);
+        }
+        return scope.create(data, shape).transpose(0, 3, 1, 2).flatten().reshape(shape.get(0), shape.get(3), shape.get(1), shape.get(2));
     }
 
     /** The base's parameters in the module's order (empty for ONNX, whose weights are not exposed). */
@@ -173,8 +298,7 @@ public final class BaseModel implements AutoCloseable {
         }
         try (NDManager manager = NDManager.newBaseManager(device, engine);
              Predictor<NDList, NDList> predictor = newPredictor()) {
-            final NDArray input = manager.zeros(new Shape(1, channels, height, width));
-            final NDList output = predictor.predict(new NDList(input));
+            final NDList output = predict(predictor, manager, new float[channels * height * width], 1, channels, height, width);
             final long[] shape = output.head().getShape().getShape();
             final long[] perImage = new long[shape.length - 1];
             System.arraycopy(shape, 1, perImage, 0, perImage.length);
@@ -241,6 +365,8 @@ public final class BaseModel implements AutoCloseable {
         private String location;
         private String engine;
         private boolean trainable;
+        private boolean channelsLast = true;
+        private long maxPixelsPerForward = Long.MAX_VALUE;
         private Device device = Device.cpu();
 
         private Builder() {
@@ -261,6 +387,32 @@ public final class BaseModel implements AutoCloseable {
         /** Loads TorchScript weights as trainable tensors (needed to fine-tune). Default false. */
         public Builder optTrainable(final boolean value) {
             this.trainable = value;
+            return this;
+        }
+
+        /**
+         * Whether {@link BaseModel#predict} runs a PyTorch base on channels-last input (faster on CPU; features
+         * equal to NCHW's within float rounding). Default true; ignored for ONNX Runtime. Fine-tuning does not use it.
+         */
+        public Builder optChannelsLast(final boolean value) {
+            this.channelsLast = value;
+            return this;
+        }
+
+        /**
+         * The most image pixels (images x height x width) {@link BaseModel#predict} gives a PyTorch base in one forward
+         * pass; larger batches run in several passes, with the same output. Only for channels-last input
+         * ({@link #optChannelsLast}), ignored for NCHW and ONNX Runtime. Default: no limit (the whole batch in one pass).
+         *
+         * <p>On an idle 2-core machine, 8 x 224 x 224 (8 SqueezeNet images per pass) halved the time per batch of 32: the
+         * feature maps stay in cache. On an oversubscribed machine it doubled it: every pass adds thread barriers that
+         * wait for descheduled threads.
+         */
+        public Builder optMaxPixelsPerForward(final long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("Pixels per forward pass must be at least 1, got " + value);
+            }
+            this.maxPixelsPerForward = value;
             return this;
         }
 
@@ -337,7 +489,8 @@ public final class BaseModel implements AutoCloseable {
                     throw new BaseModelException("Loaded " + location + " but cannot find its model file: " + e.getMessage(), e);
                 }
             }
-            return new BaseModel(model, url ? location : file.getFileName().toString(), actualEngine, file, sha256, device);
+            return new BaseModel(model, url ? location : file.getFileName().toString(), actualEngine, file, sha256, device, channelsLast,
+                    maxPixelsPerForward);
         }
 
         private static Path modelFile(final Path path) throws BaseModelException {

@@ -4,7 +4,6 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,8 +105,15 @@ public final class FeatureExtractor {
                     for (int start = 0; start < shard.count(); start += batchSize) {
                         cancellation.check();
                         final int count = Math.min(batchSize, shard.count() - start);
-                        preset.normalize(shard.pixels(), start * shard.imageBytes(), count, spec.height(), spec.width(), batch, 0);
-                        final float[] features = run(manager, predictor, batch, count, spec);
+                        // a channels-last base takes NHWC data as it is: no transposing copy in the engine
+                        final boolean interleaved = base.isChannelsLast();
+                        final int offset = start * shard.imageBytes();
+                        if (interleaved) {
+                            preset.normalizeInterleaved(shard.pixels(), offset, count, spec.height(), spec.width(), batch, 0);
+                        } else {
+                            preset.normalize(shard.pixels(), offset, count, spec.height(), spec.width(), batch, 0);
+                        }
+                        final float[] features = run(manager, predictor, batch, interleaved, count, spec);
                         for (int i = 0; i < count; i++) {
                             writer.add(features, (int) (i * dimension), shard.labels()[start + i], shard.files().get(start + i));
                         }
@@ -122,12 +128,12 @@ public final class FeatureExtractor {
         }
     }
 
-    private float[] run(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch, final int count,
-                        final DatasetManifest.TensorSpec spec) throws BaseModelException {
+    private float[] run(final NDManager manager, final Predictor<NDList, NDList> predictor, final float[] batch, final boolean interleaved,
+                        final int count, final DatasetManifest.TensorSpec spec) throws BaseModelException {
         try (NDManager scope = manager.newSubManager()) {
-            final NDArray input = scope.create(java.nio.FloatBuffer.wrap(batch, 0, count * spec.channels() * spec.height() * spec.width()),
-                    new Shape(count, spec.channels(), spec.height(), spec.width()));
-            final NDList output = predictor.predict(new NDList(input));
+            final NDList output = interleaved
+                    ? base.predictInterleaved(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width())
+                    : base.predict(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width());
             try {
                 final NDArray pooled = pooling.apply(output.head());
                 final float[] values = pooled.toFloatArray();

@@ -12,7 +12,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.FloatBuffer;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.nifitransfer.core.dataset.DatasetManifest;
@@ -73,9 +72,7 @@ public final class ModelRunner implements AutoCloseable {
         final int classes = manifest.classes().size();
         try (NDManager scope = headModel.getNDManager().newSubManager();
              NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
-            final NDArray batch = baseScope.create(FloatBuffer.wrap(images, 0, count * 3 * input.height() * input.width()),
-                    new Shape(count, 3, input.height(), input.width()));
-            final NDList output = basePredictor.predict(new NDList(batch));
+            final NDList output = base.predict(basePredictor, baseScope, images, count, 3, input.height(), input.width());
             final float[] features;
             try {
                 features = pooling.apply(output.head()).toFloatArray();

@@ -84,6 +84,27 @@ class NormalizationPresetTest {
     }
 
     @Test
+    void interleavedHoldsTheSameValuesInNhwcOrder() {
+        final java.util.Random random = new java.util.Random(3);
+        final byte[] pixels = new byte[5 + 2 * 4 * 3 * 3];
+        random.nextBytes(pixels);
+        for (final NormalizationPreset preset : new NormalizationPreset[] {NormalizationPreset.IMAGENET, NormalizationPreset.CAFFE}) {
+            final float[] planar = new float[1 + 2 * 3 * 4 * 3];
+            final float[] interleaved = new float[1 + 2 * 3 * 4 * 3];
+            preset.normalize(pixels, 5, 2, 4, 3, planar, 1);
+            preset.normalizeInterleaved(pixels, 5, 2, 4, 3, interleaved, 1);
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 3; c++) {
+                    for (int i = 0; i < 12; i++) {
+                        assertEquals(planar[1 + (n * 3 + c) * 12 + i], interleaved[1 + (n * 12 + i) * 3 + c], 0f,
+                                preset.name() + " image " + n + " channel " + c + " pixel " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsZeroStandardDeviation() {
         assertThrows(IllegalArgumentException.class, () -> new NormalizationPreset("bad", ChannelOrder.RGB,
                 new double[] {0, 0, 0}, new double[] {1, 0, 1}));

@@ -155,6 +155,24 @@ class TrainingPipelineTest {
     }
 
     @Test
+    void channelsLastExtractionGivesTheNchwFeaturesWithinRounding() throws Exception {
+        final String fixture = StripeDatasets.fixture("tiny_base.pt").toString();
+        try (BaseModel channelsLast = BaseModel.builder().setLocation(fixture).load();
+             BaseModel nchw = BaseModel.builder().setLocation(fixture).optChannelsLast(false).load()) {
+            final Loaded fast = load(features(channelsLast, validation));
+            final Loaded plain = load(features(nchw, validation));
+            assertTrue(channelsLast.isChannelsLast());
+            assertArrayEquals(plain.labels(), fast.labels());
+            assertEquals(plain.features().length, fast.features().length);
+            for (int i = 0; i < plain.features().length; i++) {
+                assertEquals(plain.features()[i], fast.features()[i], 1e-5 * Math.max(1, Math.abs(plain.features()[i])), "feature " + i);
+            }
+            assertArrayEquals(plain.features(), load(features(nchw, validation)).features(), "NCHW extraction is reproducible");
+            assertArrayEquals(fast.features(), load(features(channelsLast, validation)).features(), "channels-last too");
+        }
+    }
+
+    @Test
     void sameSeedSameHistoryAndOtherSeedDiffers() throws Exception {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
             final Loaded trainSet = load(features(base, train));
