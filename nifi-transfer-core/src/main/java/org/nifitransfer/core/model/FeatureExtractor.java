@@ -135,6 +135,10 @@ public final class FeatureExtractor {
                     ? base.predictInterleaved(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width())
                     : base.predict(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width());
             try {
+                if (BaseModel.ONNX_RUNTIME.equals(base.getEngine())) {
+                    // pooled in Java: ONNX Runtime's arrays would load the whole PyTorch engine into NiFi for a mean
+                    return pooling.apply(output.head().toFloatArray(), output.head().getShape().getShape());
+                }
                 final NDArray pooled = pooling.apply(output.head());
                 final float[] values = pooled.toFloatArray();
                 pooled.close();

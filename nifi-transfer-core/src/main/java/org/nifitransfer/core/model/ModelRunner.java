@@ -75,7 +75,10 @@ public final class ModelRunner implements AutoCloseable {
             final NDList output = base.predict(basePredictor, baseScope, images, count, 3, input.height(), input.width());
             final float[] features;
             try {
-                features = pooling.apply(output.head()).toFloatArray();
+                // as FeatureExtractor pools, so a model sees the features it was trained on
+                features = BaseModel.ONNX_RUNTIME.equals(base.getEngine())
+                        ? pooling.apply(output.head().toFloatArray(), output.head().getShape().getShape())
+                        : pooling.apply(output.head()).toFloatArray();
             } finally {
                 output.close();
             }

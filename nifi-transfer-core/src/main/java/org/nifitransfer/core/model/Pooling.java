@@ -58,6 +58,38 @@ public enum Pooling {
         return this == AVG ? spatial.mean(new int[] {2}) : spatial.max(new int[] {2});
     }
 
+    /**
+     * Pools a batch given as row-major values of {@code shape} ({@code [N, C, ...]}) in Java, summing in double: for
+     * engines whose arrays cannot reduce natively (ONNX Runtime's would borrow the PyTorch engine, loading it into
+     * the process for a mean). A 2-D shape is returned as it is.
+     */
+    public float[] apply(final float[] values, final long[] shape) {
+        if (shape.length <= 2 || this == FLATTEN) {
+            return values;
+        }
+        final int batch = Math.toIntExact(shape[0]);
+        final int channels = Math.toIntExact(shape[1]);
+        final int spatial = values.length / (batch * channels);
+        final float[] pooled = new float[batch * channels];
+        for (int row = 0; row < pooled.length; row++) {
+            final int from = row * spatial;
+            if (this == AVG) {
+                double sum = 0;
+                for (int i = from; i < from + spatial; i++) {
+                    sum += values[i];
+                }
+                pooled[row] = (float) (sum / spatial);
+            } else {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = from; i < from + spatial; i++) {
+                    max = Math.max(max, values[i]);
+                }
+                pooled[row] = max;
+            }
+        }
+        return pooled;
+    }
+
     /** The feature dimension for one image's base output shape (without the batch axis). */
     public long dimension(final long[] outputShape) {
         if (outputShape.length <= 1) {
