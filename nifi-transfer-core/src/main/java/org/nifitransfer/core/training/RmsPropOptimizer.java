@@ -41,6 +41,10 @@ public final class RmsPropOptimizer extends Optimizer {
         }
         try {
             apply(parameterId, weight, grad);
+            if (weight instanceof PtNDArray array) {
+                // backward adds onto the gradient: clear it for the next batch, as DJL's own optimizers do
+                JniUtils.zeroGrad(array);
+            }
         } finally {
             if (recording) {
                 JniUtils.setGradMode(true);
