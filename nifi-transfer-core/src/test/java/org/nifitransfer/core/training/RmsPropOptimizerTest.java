@@ -34,6 +34,19 @@ class RmsPropOptimizerTest {
     }
 
     @Test
+    void clippingLimitsTheGradientBothWays() {
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            final NDArray weight = manager.create(new float[] {1f, 1f});
+            final RmsPropOptimizer optimizer = RmsPropOptimizer.builder().optLearningRateTracker(Tracker.fixed(0.1f)).optClipGrad(0.25f)
+                    .build();
+            optimizer.update("w", weight, manager.create(new float[] {-1f, 2f}));
+            // both gradients clipped to magnitude 0.25: s = 0.1 * 0.0625, step = 0.1 * 0.25 / sqrt(s) either way
+            final double step = 0.1 * 0.25 / (Math.sqrt(0.00625) + 1e-7);
+            assertArrayEquals(new float[] {(float) (1 + step), (float) (1 - step)}, weight.toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
     void everyStepUsesOnlyItsOwnBatchsGradient() {
         try (Model model = Model.newInstance("rmsprop", "PyTorch")) {
             model.setBlock(Linear.builder().setUnits(1).optBias(false).build());
