@@ -1,8 +1,13 @@
 package org.nifitransfer.core.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Random;
 
@@ -49,17 +54,24 @@ public final class ArrayBatchSource implements BatchSource {
                 order[j] = swap;
             }
         }
-        final float[] data = new float[batchSize * dimension];
-        final long[] batchLabels = new long[batchSize];
-        for (int start = 0; start < count; start += batchSize) {
-            final int size = Math.min(batchSize, count - start);
-            for (int i = 0; i < size; i++) {
-                System.arraycopy(features, order[start + i] * dimension, data, i * dimension, dimension);
-                batchLabels[i] = labels[order[start + i]];
-            }
-            try (NDManager scope = manager.newSubManager()) {
-                handler.accept(scope.create(FloatBuffer.wrap(data, 0, size * dimension), new Shape(size, dimension)),
-                        scope.create(java.util.Arrays.copyOf(batchLabels, size)));
+        // One upload per epoch, of the rows in this epoch's order, written straight into the direct buffer the native
+        // array uses (no copy on the Java heap); each batch is then a view of consecutive rows, not a new native array (an
+        // allocation and a copy through a fresh direct buffer) per batch.
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(count * dimension * Float.BYTES).order(ByteOrder.nativeOrder());
+        final FloatBuffer rows = buffer.asFloatBuffer();
+        final long[] ordered = new long[count];
+        for (int i = 0; i < count; i++) {
+            rows.put(features, order[i] * dimension, dimension);
+            ordered[i] = labels[order[i]];
+        }
+        try (NDManager epochScope = manager.newSubManager()) {
+            final NDArray allData = epochScope.create(buffer, new Shape(count, dimension), DataType.FLOAT32);
+            final NDArray allLabels = epochScope.create(ordered);
+            for (int start = 0; start < count; start += batchSize) {
+                final NDIndex batch = new NDIndex().addSliceDim(start, Math.min(count, start + batchSize));
+                try (NDManager scope = manager.newSubManager()) {
+                    handler.accept(allData.get(scope, batch), allLabels.get(scope, batch));
+                }
             }
         }
     }

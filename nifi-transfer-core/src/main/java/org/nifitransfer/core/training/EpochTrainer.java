@@ -162,7 +162,32 @@ public final class EpochTrainer {
         return validated;
     }
 
-    /** Sums over the batches of an epoch. */
+    /** How many rows of {@code logits} ({@code labels.length} rows) have their largest value at the label, as torch.argmax picks it. */
+    static long countCorrect(final float[] logits, final long[] labels) {
+        final int classes = labels.length == 0 ? 0 : logits.length / labels.length;
+        long hits = 0;
+        for (int row = 0; row < labels.length; row++) {
+            // the first maximum, a NaN counting as larger than any number (torch.argmax's rule)
+            int best = 0;
+            float bestValue = logits[row * classes];
+            for (int column = 1; column < classes && !Float.isNaN(bestValue); column++) {
+                final float value = logits[row * classes + column];
+                if (value > bestValue || Float.isNaN(value)) {
+                    best = column;
+                    bestValue = value;
+                }
+            }
+            if (best == labels[row]) {
+                hits++;
+            }
+        }
+        return hits;
+    }
+
+    /**
+     * Sums over the batches of an epoch. Each batch costs two small reads (the loss and the logits) and the
+     * arg-max is taken here, rather than a chain of NDArray operations (each a JNI call) per batch.
+     */
     private static final class Totals {
         private double lossSum;
         private long correct;
@@ -171,8 +196,8 @@ public final class EpochTrainer {
 
         void add(final NDArray loss, final NDArray logits, final NDArray labels) {
             final long size = labels.size();
-            lossSum += loss.getFloat() * size;
-            correct += logits.argMax(1).toType(DataType.INT64, false).eq(labels.toType(DataType.INT64, false)).countNonzero().getLong();
+            lossSum += loss.toType(DataType.FLOAT32, false).toFloatArray()[0] * size;
+            correct += countCorrect(logits.toType(DataType.FLOAT32, false).toFloatArray(), labels.toType(DataType.INT64, false).toLongArray());
             count += size;
             batches++;
         }
