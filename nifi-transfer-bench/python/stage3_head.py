@@ -64,7 +64,7 @@ def train(epochs):
     return accuracy
 
 
-train(1)  # warm-up
+train(3)  # warm-up, as long as the Java side's
 start = time.perf_counter()
 accuracy = train(args.epochs)
 elapsed = time.perf_counter() - start

@@ -465,7 +465,7 @@ public final class Benchmark {
         writeInt(work.resolve("val_y.npy"), validationY);
 
         final HeadSpec head = new HeadSpec(dimension, List.of(), 0.2, "relu", classes.size(), true);
-        trainHead(head, 1, trainX, trainY, validationX, validationY); // warm-up
+        trainHead(head, 3, trainX, trainY, validationX, validationY); // warm-up (the JIT), as long as the peer's
         final long start = System.nanoTime();
         final HeadTrainer.Result result = trainHead(head, options.headEpochs, trainX, trainY, validationX, validationY);
         final double seconds = (System.nanoTime() - start) / 1e9;

@@ -31,7 +31,7 @@ class FlowersTransferLearningIT {
     }
 
     @Test
-    void headReachesEightyFivePercentAndFineTuningDoesNotHurt() {
+    void headReachesEightyFivePercentAndFineTuningLowersTheValidationLoss() {
         final Path flowers = SharedData.require("datasets/flowers");
         final Path squeezeNet = SharedData.require("models/squeezenet1_1_features.pt");
         final long start = System.nanoTime();
@@ -93,6 +93,13 @@ class FlowersTransferLearningIT {
                 done - trained, new String(java.util.Arrays.copyOf(tuned.toByteArray(), 0), java.nio.charset.StandardCharsets.UTF_8)
                         + historyOf(tuned));
         assertTrue(headAccuracy >= 0.85, "head-only validation accuracy " + headAccuracy + " is under 85%");
-        assertTrue(tunedAccuracy >= headAccuracy, "fine-tuning lowered validation accuracy from " + headAccuracy + " to " + tunedAccuracy);
+        // Keep Best monitors the validation loss (Keras' ModelCheckpoint default): fine-tuning must lower it, and may not cost
+        // more than a point of accuracy (5 of the 550 validation images). With a correct RMSprop at 1e-5 the loss falls
+        // every epoch (0.363 -> 0.343 in 5) while accuracy moves by a few images either way.
+        final double headLoss = Double.parseDouble(headModel.getAttribute("transfer.val.loss"));
+        final double tunedLoss = Double.parseDouble(tuned.getAttribute("transfer.val.loss"));
+        assertTrue(tunedLoss < headLoss, "fine-tuning did not lower the validation loss: " + headLoss + " -> " + tunedLoss);
+        assertTrue(tunedAccuracy >= headAccuracy - 0.01, "fine-tuning lowered validation accuracy from " + headAccuracy + " to "
+                + tunedAccuracy + ", more than one point");
     }
 }
