@@ -24,7 +24,9 @@ import java.awt.image.SinglePixelPackedSampleModel;
  * <li>alpha is dropped and the stored colour kept, with no compositing onto a background (a transparent
  * pixel becomes whatever colour it holds, often black);</li>
  * <li>16-bit samples keep their high byte, as PIL reads 16-bit PNGs;</li>
- * <li>the samples are taken as stored; embedded ICC profiles are not applied;</li>
+ * <li>the samples are taken as stored, with one difference from PIL: for colour JPEGs ImageIO's own reader applies
+ * an embedded ICC profile (PIL does not), so such a photo with a non-sRGB profile decodes differently; plain
+ * JPEGs and other formats match PIL exactly;</li>
  * <li>CMYK and YCCK JPEGs are read as Adobe (Photoshop) writes them, with inverted samples, and converted
  * with {@code R = (255 - C) * (255 - K) / 255} as PIL does.</li>
  * </ul>
