@@ -10,6 +10,7 @@
 #                     otherwise, and the table says so)
 #     --head-epochs E, --fine-tune-epochs F   epochs of stages 3 and 5 (default 10 and 2)
 #     --memory-images LIST                    stage 6's dataset sizes (default 5000,25000: generated once, kept)
+#     --memory-xms SIZE                       stage 6's NiFi -Xms (default 1g, as NiFi ships; -Xmx is always 1g)
 #     --stages LIST   run only these stages (0 = matmul ceiling; default all). Stages 5 and 6 run a real NiFi
 #                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 25 min
 #     --no-build      skip ./mvnw install -DskipTests (run what was built last)
@@ -28,9 +29,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --python) python="$2"; args+=(--python "$2"); shift 2 ;;
-    --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--data|--stages) args+=("$1" "$2"); shift 2 ;;
+    --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--memory-xms|--data|--stages) args+=("$1" "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;
   esac
 done

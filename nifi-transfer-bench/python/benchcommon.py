@@ -20,3 +20,25 @@ def emit(**fields):
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def augment(x):
+    """The Augment processor's defaults as Keras' ImageDataGenerator: one random affine warp per image (rotation 40,
+    width and height shifts 0.2, zoom 0.8-1.2, horizontal flip, nearest fill, bilinear), on a float NCHW batch."""
+    import math
+    import torch
+    import torch.nn.functional as F
+    n = x.shape[0]
+    angle = torch.empty(n).uniform_(-40, 40) * math.pi / 180
+    zoom = torch.empty(n, 2).uniform_(0.8, 1.2)
+    shift = torch.empty(n, 2).uniform_(-0.2, 0.2) * 2  # fraction of the size, in [-1, 1] grid units
+    flip = torch.where(torch.rand(n) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = cos * zoom[:, 0] * flip
+    theta[:, 0, 1] = -sin * zoom[:, 1]
+    theta[:, 1, 0] = sin * zoom[:, 0] * flip
+    theta[:, 1, 1] = cos * zoom[:, 1]
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)

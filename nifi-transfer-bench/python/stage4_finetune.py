@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchcommon import emit, set_threads
+from benchcommon import augment, emit, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -18,6 +18,7 @@ parser.add_argument("--batch", required=True, help=".npy float32 [N,3,H,W], alre
 parser.add_argument("--classes", type=int, default=5)
 parser.add_argument("--unfreeze", type=int, default=2, help="top N blocks (first name segment) unfrozen")
 parser.add_argument("--seconds", type=float, default=8)
+parser.add_argument("--augment", action="store_true", help="a new random affine warp of the batch every step")
 args = parser.parse_args()
 set_threads(args.threads)
 torch.manual_seed(42)
@@ -43,7 +44,7 @@ head.train()
 
 def step():
     optimizer.zero_grad()
-    loss = loss_fn(head(base(batch).mean(dim=(2, 3))), labels)
+    loss = loss_fn(head(base(augment(batch) if args.augment else batch).mean(dim=(2, 3))), labels)
     loss.backward()
     optimizer.step()
 

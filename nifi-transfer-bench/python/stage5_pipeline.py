@@ -19,11 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from benchcommon import emit, log, set_threads
+from benchcommon import augment, emit, log, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -207,24 +206,6 @@ for name, parameter in base.named_parameters():
     parameter.requires_grad_(int(name.split(".")[0]) in top)
     if parameter.requires_grad:
         trainable.append(parameter)
-
-
-def augment(x):
-    """Keras ImageDataGenerator's defaults of the Augment processor, one random affine warp per image."""
-    n = x.shape[0]
-    angle = torch.empty(n).uniform_(-40, 40) * math.pi / 180
-    zoom = torch.empty(n, 2).uniform_(0.8, 1.2)
-    shift = torch.empty(n, 2).uniform_(-0.2, 0.2) * 2  # fraction of the size, in [-1, 1] grid units
-    flip = torch.where(torch.rand(n) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0] = cos * zoom[:, 0] * flip
-    theta[:, 0, 1] = -sin * zoom[:, 1]
-    theta[:, 1, 0] = sin * zoom[:, 0] * flip
-    theta[:, 1, 1] = cos * zoom[:, 1]
-    theta[:, :, 2] = shift
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def tuned(inputs):

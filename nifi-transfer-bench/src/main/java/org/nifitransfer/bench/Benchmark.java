@@ -29,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.nifitransfer.core.augment.AugmentationRecipe;
+import org.nifitransfer.core.augment.Augmenter;
 import org.nifitransfer.core.dataset.NormalizationPreset;
 import org.nifitransfer.core.dataset.Npy;
 import org.nifitransfer.core.image.ImageDecoder;
@@ -517,17 +519,28 @@ public final class Benchmark {
 
     private void stage4() throws Exception {
         final int batches = Math.max(6, (int) Math.round(options.seconds * 2));
-        final FineTuneStage.Measured ours = new FineTuneStage(files, labels, classes, ptModel, preset, SIZE, BATCH)
-                .measure(batches, 2, work);
-        final PythonPeer.Result peer = python.run("stage4_finetune.py", List.of("--model", ptModel.toString(), "--batch",
-                work.resolve("batch.npy").toString(), "--classes", Integer.toString(classes.size()), "--unfreeze", "2",
-                "--seconds", Double.toString(options.seconds)));
-        table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop", "images/s", ours.imagesPerSecond(),
-                String.format(Locale.ROOT, "FineTuner, %d batches, %,d trainable", ours.batchesTimed(), ours.trainableParameters()),
-                peer.number("images_per_s"), peer.note() != null ? peer.note()
-                        : String.format(Locale.ROOT, "one batch again and again, %,.0f trainable", peer.number("trainable_parameters")));
+        final FineTuneStage stage = new FineTuneStage(files, labels, classes, ptModel, preset, SIZE, BATCH);
+        // the Augment processor's defaults, as the template attaches them
+        final Augmenter augmentation = new Augmenter(AugmentationRecipe.builder().optRotationRange(40).optWidthShiftRange(0.2)
+                .optHeightShiftRange(0.2).optZoomRange(0.2).optHorizontalFlip(true).build());
+        for (final Augmenter augmenter : java.util.Arrays.asList(null, augmentation)) {
+            final FineTuneStage.Measured ours = stage.measure(batches, 2, augmenter, work);
+            final List<String> args = new ArrayList<>(List.of("--model", ptModel.toString(), "--batch", work.resolve("batch.npy").toString(),
+                    "--classes", Integer.toString(classes.size()), "--unfreeze", "2", "--seconds", Double.toString(options.seconds)));
+            if (augmenter != null) {
+                args.add("--augment");
+            }
+            final PythonPeer.Result peer = python.run("stage4_finetune.py", args);
+            table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop" + (augmenter == null ? "" : ", augmented on the fly"),
+                    "images/s", ours.imagesPerSecond(),
+                    String.format(Locale.ROOT, "FineTuner, %d batches, %,d trainable", ours.batchesTimed(), ours.trainableParameters()),
+                    peer.number("images_per_s"), peer.note() != null ? peer.note()
+                            : String.format(Locale.ROOT, "one batch again and again, %,.0f trainable", peer.number("trainable_parameters")));
+        }
         table.note("stage 4, ours: FineTuner's own progress reports time every batch after the first, including reading it from the "
-                + "tensor cache and normalising it; the peer reuses one normalised batch, so it does no data work");
+                + "tensor cache and normalising it; the peer reuses one normalised batch, so it does no data work. 'Augmented': "
+                + "Augment's defaults (rotation 40, shifts 0.2, zoom 0.2, horizontal flip), ours per image in Java (Augmenter), the "
+                + "peer's per batch with torch affine_grid + grid_sample");
     }
 
     // ---------------------------------------------------------------- stage 5
@@ -549,6 +562,12 @@ public final class Benchmark {
         table.note(String.format(Locale.ROOT, "stage 5: ours from starting the template's group in a running NiFi (start-up, %s s, not "
                 + "counted) until both evaluations are queued, %s test images; the peer from after its imports to its end; test "
                 + "accuracy head / fine-tuned", ours.text("nifi_startup_s"), ours.text("test_images")));
+        if (ours.json() != null && ours.json().has("busy_seconds")) {
+            final StringBuilder busy = new StringBuilder();
+            ours.json().get("busy_seconds").properties().forEach(entry -> busy.append(busy.isEmpty() ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "%s %.1f", entry.getKey(), entry.getValue().asDouble())));
+            table.note("stage 5, ours, seconds each processor was busy (NiFi's task durations): " + busy);
+        }
     }
 
     // ---------------------------------------------------------------- stage 6
@@ -558,9 +577,14 @@ public final class Benchmark {
         Double smallSeconds = null;
         int smallImages = 0;
         for (final int images : options.memoryImages) {
-            final PythonPeer.Result ours = nifi.run("memory", List.of("--work", work.toString(), "--images", Integer.toString(images),
+            final List<String> args = new ArrayList<>(List.of("--work", work.toString(), "--images", Integer.toString(images),
                     "--base", base.toString(), "--preset", preset.name(), "--size", Integer.toString(SIZE)));
-            final String label = String.format(Locale.ROOT, "6. %,d generated 500x375 JPEGs, NiFi -Xmx1g: ", images);
+            if (options.memoryXms != null) {
+                args.addAll(List.of("--java-args", "-Xms" + options.memoryXms));
+            }
+            final PythonPeer.Result ours = nifi.run("memory", args);
+            final String label = String.format(Locale.ROOT, "6. %,d generated 500x375 JPEGs, NiFi -Xms%s -Xmx1g: ", images,
+                    options.memoryXms == null ? "1g" : options.memoryXms);
             final String none = "no peer (NiFi only)";
             final Double seconds = ours.number("seconds");
             table.cost(label + "wall time", "s", seconds, ours.note() != null ? ours.note() : String.format(Locale.ROOT,
@@ -580,14 +604,15 @@ public final class Benchmark {
             }
         }
         table.note("stage 6: LoadImageFolder -> ResizeAndNormalize -> ExtractFeatures (every split, " + base.getFileName()
-                + ") in a NiFi with -Xms1g -Xmx1g; peak heap = the largest occupancy a G1 log line shows before a collection during "
+                + ") in a NiFi with -Xmx1g and -Xms" + (options.memoryXms == null ? "1g (NiFi's bootstrap.conf default)" : options.memoryXms)
+                + "; peak heap = the largest occupancy a G1 log line shows before a collection during "
                 + "the run, peak RSS = the kernel's high-water mark for the NiFi process (NiFi itself included)");
     }
 
     // ---------------------------------------------------------------- options
 
     record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs, int fineTuneEpochs,
-                   List<Integer> memoryImages, Set<Integer> stages) {
+                   List<Integer> memoryImages, String memoryXms, Set<Integer> stages) {
 
         boolean runs(final int stage) {
             return stages.isEmpty() || stages.contains(stage);
@@ -602,6 +627,7 @@ public final class Benchmark {
             int headEpochs = 10;
             int fineTuneEpochs = 2;
             List<Integer> memoryImages = List.of(5000, 25000);
+            String memoryXms = null;
             final Set<Integer> stages = new TreeSet<>();
             for (int i = 0; i < args.length; i++) {
                 final String value = i + 1 < args.length ? args[i + 1] : null;
@@ -614,16 +640,17 @@ public final class Benchmark {
                     case "--head-epochs" -> headEpochs = Integer.parseInt(value);
                     case "--fine-tune-epochs" -> fineTuneEpochs = Integer.parseInt(value);
                     case "--memory-images" -> memoryImages = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
+                    case "--memory-xms" -> memoryXms = value;
                     case "--stages" -> Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).forEach(stages::add);
                     default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --fine-tune-epochs F, --memory-images 5000,25000, --stages 1,2,...");
+                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --fine-tune-epochs F, --memory-images 5000,25000, --memory-xms 256m, --stages 1,2,...");
                 }
                 i++;
             }
             if (data == null) {
                 data = repo.resolve("../shared/data").normalize();
             }
-            return new Options(threads, repo, data, python, seconds, headEpochs, fineTuneEpochs, memoryImages, stages);
+            return new Options(threads, repo, data, python, seconds, headEpochs, fineTuneEpochs, memoryImages, memoryXms, stages);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.nifitransfer.core.augment.Augmenter;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.FeatureDatasetReader;
@@ -61,7 +62,8 @@ final class FineTuneStage {
         this.batch = batch;
     }
 
-    Measured measure(final int batches, final int topBlocks, final Path work) throws Exception {
+    /** Measures with {@code augmentation} applied on the fly to every training batch, or none when null. */
+    Measured measure(final int batches, final int topBlocks, final Augmenter augmentation, final Path work) throws Exception {
         // every k-th file, so all classes are in; the last batch is the validation set
         final int count = (batches + 1) * batch;
         final List<Integer> picked = new ArrayList<>();
@@ -89,7 +91,7 @@ final class FineTuneStage {
                         timed[0] = (int) update.batch() - 1;
                     }
                 }).build();
-        tuner.fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+        tuner.fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), augmentation, work);
         if (timed[0] < 1) {
             throw new IllegalStateException("Fine-tuning reported " + (timed[0] + 1) + " batch(es); the stage needs at least 2");
         }

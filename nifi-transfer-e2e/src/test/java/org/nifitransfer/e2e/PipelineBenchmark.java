@@ -91,6 +91,13 @@ public final class PipelineBenchmark {
             final String group = FlowRun.importFlow(client, "cats-vs-dogs", template, parameters);
             final double seconds = FlowRun.runUntil(client, group, "results", 8, Duration.ofHours(2),
                     done -> System.err.printf(Locale.ROOT, "  pipeline: %d of 8 results%n", done));
+            // busy time per processor (NiFi's task duration over its 5-minute status window, which covers the run)
+            final ObjectNode busy = MAPPER.createObjectNode();
+            for (final JsonNode processor : client.processGroupStatus(group).path("processGroupStatus").path("aggregateSnapshot")
+                    .path("processorStatusSnapshots")) {
+                final JsonNode snapshot = processor.path("processorStatusSnapshot");
+                busy.put(snapshot.path("name").asText(), snapshot.path("tasksDurationNanos").asLong() / 1e9);
+            }
             final Map<String, JsonNode> metrics = FlowRun.evaluations(client, group,
                     List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"), output);
             final ObjectNode result = MAPPER.createObjectNode();
@@ -101,6 +108,7 @@ public final class PipelineBenchmark {
                 result.put("test_images", values.path("count").asInt());
             });
             result.put("peak_rss_mb", nifi.peakResidentSetSizeBytes() / 1048576.0);
+            result.set("busy_seconds", busy);
             return result;
         }
     }
