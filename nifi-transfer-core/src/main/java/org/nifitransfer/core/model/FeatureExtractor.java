@@ -1,7 +1,6 @@
 package org.nifitransfer.core.model;
 
 import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.TranslateException;
@@ -135,14 +134,7 @@ public final class FeatureExtractor {
                     ? base.predictInterleaved(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width())
                     : base.predict(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width());
             try {
-                if (BaseModel.ONNX_RUNTIME.equals(base.getEngine())) {
-                    // pooled in Java: ONNX Runtime's arrays would load the whole PyTorch engine into NiFi for a mean
-                    return pooling.apply(output.head().toFloatArray(), output.head().getShape().getShape());
-                }
-                final NDArray pooled = pooling.apply(output.head());
-                final float[] values = pooled.toFloatArray();
-                pooled.close();
-                return values;
+                return pooling.features(output.head());
             } finally {
                 output.close();
             }

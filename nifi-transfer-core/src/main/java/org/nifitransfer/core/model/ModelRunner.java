@@ -76,9 +76,7 @@ public final class ModelRunner implements AutoCloseable {
             final float[] features;
             try {
                 // as FeatureExtractor pools, so a model sees the features it was trained on
-                features = BaseModel.ONNX_RUNTIME.equals(base.getEngine())
-                        ? pooling.apply(output.head().toFloatArray(), output.head().getShape().getShape())
-                        : pooling.apply(output.head()).toFloatArray();
+                features = pooling.features(output.head());
             } finally {
                 output.close();
             }

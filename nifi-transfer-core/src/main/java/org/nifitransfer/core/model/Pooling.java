@@ -59,6 +59,20 @@ public enum Pooling {
     }
 
     /**
+     * The pooled features of a batch as floats, row-major {@code [N, D]}. ONNX Runtime's arrays are pooled in Java
+     * ({@link #apply(float[], long[])}): DJL hands their reductions to the PyTorch engine, which would load it into
+     * NiFi for a mean. Other engines pool natively.
+     */
+    public float[] features(final NDArray output) {
+        if (BaseModel.ONNX_RUNTIME.equals(output.getManager().getEngine().getEngineName())) {
+            return apply(output.toFloatArray(), output.getShape().getShape());
+        }
+        try (NDArray pooled = apply(output)) {
+            return pooled.toFloatArray();
+        }
+    }
+
+    /**
      * Pools a batch given as row-major values of {@code shape} ({@code [N, C, ...]}) in Java, summing in double: for
      * engines whose arrays cannot reduce natively (ONNX Runtime's would borrow the PyTorch engine, loading it into
      * the process for a mean). A 2-D shape is returned as it is.

@@ -33,6 +33,24 @@ class PoolingTest {
     }
 
     @Test
+    void featuresAreTheSameFromEitherEngine() {
+        final long[] shape = {2, 3, 5, 5};
+        final float[] values = new float[2 * 3 * 5 * 5];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i * 7919 % 101) / 10f;
+        }
+        try (NDManager torch = NDManager.newBaseManager("PyTorch"); NDManager ort = NDManager.newBaseManager("OnnxRuntime")) {
+            for (final Pooling pooling : Pooling.values()) {
+                final float[] native_ = pooling.features(torch.create(values, new Shape(shape)));
+                final NDArray onnx = ort.create(values, new Shape(shape));
+                assertEquals("OnnxRuntime", onnx.getManager().getEngine().getEngineName());
+                assertArrayEquals(native_, pooling.features(onnx), 1e-4f, pooling.name());
+                assertArrayEquals(pooling.apply(values, shape), pooling.features(onnx), 0f, pooling.name());
+            }
+        }
+    }
+
+    @Test
     void averagesAndMaximaByHand() {
         final float[] values = {1, 2, 3, 4, -1, -2, -3, 10};
         final long[] shape = {1, 2, 2, 2};
