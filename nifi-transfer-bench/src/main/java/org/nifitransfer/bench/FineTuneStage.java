@@ -141,16 +141,8 @@ final class FineTuneStage {
                 shards.add(shard);
             }
             final int dimension = reader.getManifest().features().dimension();
-            final int total = shards.stream().mapToInt(s -> s.labels().length).sum();
-            final float[] values = new float[total * dimension];
-            final int[] labels = new int[total];
-            int at = 0;
-            for (final FeatureShard s : shards) {
-                System.arraycopy(s.features(), 0, values, at * dimension, s.features().length);
-                System.arraycopy(s.labels(), 0, labels, at, s.labels().length);
-                at += s.labels().length;
-            }
-            return new Features(reader.getManifest(), dimension, values, labels);
+            final FeatureShard all = FeatureShard.concat(shards, dimension);
+            return new Features(reader.getManifest(), dimension, all.features(), all.labels());
         }
     }
 }

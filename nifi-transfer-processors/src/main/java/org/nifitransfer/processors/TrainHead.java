@@ -312,15 +312,8 @@ public class TrainHead extends AbstractProcessor {
                 throw new DatasetFormatException("the " + reader.getManifest().split() + " feature dataset holds no samples");
             }
             // one copy into the arrays training uses, after all shards are read
-            final float[] features = new float[Math.toIntExact(count * dimension)];
-            final int[] labels = new int[(int) count];
-            int at = 0;
-            for (final FeatureShard part : shards) {
-                System.arraycopy(part.features(), 0, features, at * dimension, part.features().length);
-                System.arraycopy(part.labels(), 0, labels, at, part.count());
-                at += part.count();
-            }
-            return new Features(reader.getManifest(), features, labels, base[0]);
+            final FeatureShard all = FeatureShard.concat(shards, dimension);
+            return new Features(reader.getManifest(), all.features(), all.labels(), base[0]);
         }
     }
 

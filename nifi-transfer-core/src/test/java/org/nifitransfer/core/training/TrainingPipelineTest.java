@@ -69,25 +69,14 @@ class TrainingPipelineTest {
     }
 
     private static Loaded load(final byte[] featureDataset) throws IOException {
-        final List<float[]> parts = new ArrayList<>();
-        final List<int[]> labelParts = new ArrayList<>();
+        final List<FeatureShard> shards = new ArrayList<>();
         try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(featureDataset))) {
             FeatureShard shard;
             while ((shard = reader.nextShard()) != null) {
-                parts.add(shard.features());
-                labelParts.add(shard.labels());
+                shards.add(shard);
             }
-            final int total = labelParts.stream().mapToInt(labels -> labels.length).sum();
-            final int dimension = reader.getManifest().features().dimension();
-            final float[] features = new float[total * dimension];
-            final int[] labels = new int[total];
-            int at = 0;
-            for (int i = 0; i < parts.size(); i++) {
-                System.arraycopy(parts.get(i), 0, features, at * dimension, parts.get(i).length);
-                System.arraycopy(labelParts.get(i), 0, labels, at, labelParts.get(i).length);
-                at += labelParts.get(i).length;
-            }
-            return new Loaded(reader.getManifest(), features, labels);
+            final FeatureShard all = FeatureShard.concat(shards, reader.getManifest().features().dimension());
+            return new Loaded(reader.getManifest(), all.features(), all.labels());
         }
     }
 
