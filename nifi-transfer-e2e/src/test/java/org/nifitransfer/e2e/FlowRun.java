@@ -63,8 +63,9 @@ final class FlowRun {
         long results = 0;
         while (results < count) {
             Thread.sleep(250);
-            results = queued(client, group, port);
-            final long failures = queued(client, group, "failures");
+            final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
+            results = queued(queues, port);
+            final long failures = queued(queues, "failures");
             if (failures > 0) {
                 client.stopProcessGroup(group);
                 throw new IllegalStateException(failures + " flowfile(s) went to 'failures': "
@@ -86,8 +87,9 @@ final class FlowRun {
         return seconds;
     }
 
-    static long queued(final NiFiClient client, final String group, final String destination) throws Exception {
-        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.destinationName()))
+    /** Flowfiles queued for {@code destination} in one status reading. */
+    private static long queued(final List<NiFiClient.ConnectionQueue> queues, final String destination) {
+        return queues.stream().filter(queue -> destination.equals(queue.destinationName()))
                 .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
     }
 
