@@ -42,3 +42,16 @@ def augment(x):
     theta[:, :, 2] = shift
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def unfreeze_top(base, blocks):
+    """Makes the parameters of the top `blocks` blocks (first name segment, as UnfreezeLayers counts them) trainable
+    and freezes the rest; returns the trainable ones."""
+    indices = sorted({int(name.split(".")[0]) for name, _ in base.named_parameters()})
+    top = set(indices[-blocks:])
+    trainable = []
+    for name, parameter in base.named_parameters():
+        parameter.requires_grad_(int(name.split(".")[0]) in top)
+        if parameter.requires_grad:
+            trainable.append(parameter)
+    return trainable

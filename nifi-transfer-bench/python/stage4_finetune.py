@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchcommon import augment, emit, set_threads
+from benchcommon import augment, emit, set_threads, unfreeze_top
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -24,13 +24,7 @@ set_threads(args.threads)
 torch.manual_seed(42)
 
 base = torch.jit.load(args.model, map_location="cpu")
-blocks = sorted({int(name.split(".")[0]) for name, _ in base.named_parameters()})
-top = set(blocks[-args.unfreeze:])
-trainable = []
-for name, parameter in base.named_parameters():
-    parameter.requires_grad_(int(name.split(".")[0]) in top)
-    if parameter.requires_grad:
-        trainable.append(parameter)
+trainable = unfreeze_top(base, args.unfreeze)
 batch = torch.from_numpy(np.load(args.batch))
 with torch.no_grad():
     channels = base(batch[:1]).shape[1]
@@ -59,5 +53,5 @@ while True:
     elapsed = time.perf_counter() - start
     if elapsed >= args.seconds and steps >= 3:
         break
-emit(images_per_s=steps * len(batch) / elapsed, steps=steps, batch_size=len(batch), unfrozen_blocks=sorted(top),
+emit(images_per_s=steps * len(batch) / elapsed, steps=steps, batch_size=len(batch), unfrozen_blocks=sorted({int(n.split(".")[0]) for n, p in base.named_parameters() if p.requires_grad}),
      trainable_parameters=sum(p.numel() for p in trainable))

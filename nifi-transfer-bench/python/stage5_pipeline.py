@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from benchcommon import augment, emit, log, set_threads
+from benchcommon import augment, emit, log, set_threads, unfreeze_top
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -199,13 +199,7 @@ head_accuracy = evaluate("head")
 
 # ---------------------------------------------------------------- fine-tune
 
-blocks = sorted({int(name.split(".")[0]) for name, _ in base.named_parameters()})
-top = set(blocks[-args.unfreeze:])
-trainable = []
-for name, parameter in base.named_parameters():
-    parameter.requires_grad_(int(name.split(".")[0]) in top)
-    if parameter.requires_grad:
-        trainable.append(parameter)
+trainable = unfreeze_top(base, args.unfreeze)
 
 
 def tuned(inputs):
