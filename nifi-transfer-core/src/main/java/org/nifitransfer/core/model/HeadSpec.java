@@ -4,7 +4,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import java.util.List;
 import java.util.Locale;
 
@@ -49,7 +48,7 @@ public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dro
         }
         for (final int units : hiddenUnits) {
             if (dropout > 0) {
-                block.add(Dropout.builder().optRate((float) dropout).build());
+                block.add(new InvertedDropout((float) dropout));
             }
             block.add(Linear.builder().setUnits(units).build());
             block.add(switch (activation) {
@@ -60,7 +59,7 @@ public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dro
             });
         }
         if (dropout > 0) {
-            block.add(Dropout.builder().optRate((float) dropout).build());
+            block.add(new InvertedDropout((float) dropout));
         }
         block.add(Linear.builder().setUnits(classes).build());
         return block;
