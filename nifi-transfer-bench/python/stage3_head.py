@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Stage 3 peer: the same head as TrainHead's default (fixed standardisation, dropout 0.2, dense to the classes),
-RMSprop (Keras' rho 0.9, epsilon 1e-7), lr 1e-3, batch 32, shuffled, a validation pass after every epoch."""
+RMSprop (Keras' rho 0.9, epsilon 1e-7), lr 1e-3, batch 32, shuffled, a validation pass after every epoch.
+The same protocol as the Java side: the first training (of --epochs) is the cold figure, then --warm-up-seconds of
+trainings, then trainings for at least --seconds, timed together."""
 import argparse
 import os
 import time
@@ -17,6 +19,8 @@ parser.add_argument("--dir", required=True, help="folder with train_x.npy, train
 parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--classes", type=int, required=True)
 parser.add_argument("--batch-size", type=int, default=32)
+parser.add_argument("--warm-up-seconds", type=float, default=15)
+parser.add_argument("--seconds", type=float, default=8)
 args = parser.parse_args()
 set_threads(args.threads)
 torch.manual_seed(42)
@@ -64,9 +68,20 @@ def train(epochs):
     return accuracy
 
 
-train(3)  # warm-up, as long as the Java side's
 start = time.perf_counter()
-accuracy = train(args.epochs)
+train(args.epochs)
+cold = time.perf_counter() - start
+warm_up_end = time.perf_counter() + args.warm_up_seconds
+while time.perf_counter() < warm_up_end:
+    train(args.epochs)
+trainings = 0
+start = time.perf_counter()
+while True:
+    accuracy = train(args.epochs)
+    trainings += 1
+    if time.perf_counter() - start >= args.seconds:
+        break
 elapsed = time.perf_counter() - start
-emit(epochs_per_s=args.epochs / elapsed, epochs=args.epochs, seconds=elapsed, val_accuracy=accuracy,
-     train=len(train_x), val=len(val_x), dimension=int(train_x.shape[1]))
+emit(epochs_per_s=trainings * args.epochs / elapsed, cold_epochs_per_s=args.epochs / cold, trainings=trainings,
+     epochs=args.epochs, seconds=elapsed, val_accuracy=accuracy, train=len(train_x), val=len(val_x),
+     dimension=int(train_x.shape[1]))
