@@ -3,7 +3,10 @@ package org.nifitransfer.core.training;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
@@ -13,6 +16,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,8 +57,10 @@ public final class FineTuner {
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
     private final boolean keepBest;
+    private final boolean channelsLast;
 
     private FineTuner(final Builder builder) {
+        this.channelsLast = builder.channelsLast;
         this.optimizer = builder.optimizer;
         this.learningRate = builder.learningRate;
         this.schedule = builder.schedule;
@@ -72,8 +78,12 @@ public final class FineTuner {
         return new Builder();
     }
 
-    /** The fine-tuned model and what training did. */
-    public record Result(ModelPackage model, EpochTrainer.Result training) {
+    /**
+     * The fine-tuned model and what training did.
+     *
+     * @param channelsLast whether the base trained on channels-last batches (false: NCHW, asked for or refused by the base)
+     */
+    public record Result(ModelPackage model, EpochTrainer.Result training, boolean channelsLast) {
     }
 
     /** Opens a dataset's content. */
@@ -113,6 +123,7 @@ public final class FineTuner {
              TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, "validation dataset");
              BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(BaseModel.PYTORCH)
                      .optTrainable(true).optDevice(device).load()) {
+            final boolean nhwc = channelsLast && acceptsChannelsLast(base, input);
             final PtSymbolBlock baseBlock = (PtSymbolBlock) base.getBlock();
             baseBlock.freezeParameters(true);
             if (!trainable.isEmpty()) {
@@ -149,8 +160,8 @@ public final class FineTuner {
                             .optSeed(seed)
                             .optBaseline(keepBest)
                             .build()
-                            .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed),
-                                    new TensorBatchSource(validationCache, spec, batchSize, false, null, seed));
+                            .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed, nhwc),
+                                    new TensorBatchSource(validationCache, spec, batchSize, false, null, seed, nhwc));
                     final Path baseFile = Files.createTempFile(workDirectory, "base-", ".pt");
                     try (OutputStream out = Files.newOutputStream(baseFile)) {
                         JniUtils.writeModule(baseBlock, out, false);
@@ -160,10 +171,28 @@ public final class FineTuner {
                             BaseModel.sha256(baseFile), manifest.base().entry(), manifest.base().outputShape());
                     final ModelManifest tuned = manifest.afterTraining(baseInfo, weights.parameters(), result.history(),
                             result.metrics(device.toString()));
-                    return new Result(new ModelPackage(tuned, baseFile, weights.values()), result);
+                    return new Result(new ModelPackage(tuned, baseFile, weights.values()), result, nhwc);
                 }
             }
         }
+    }
+
+    /**
+     * Whether the base runs on channels-last input: one forward pass of a blank image through {@link BaseModel#predict},
+     * which falls back to NCHW (and says so) when the base refuses it.
+     */
+    private static boolean acceptsChannelsLast(final BaseModel base, final ModelManifest.InputSpec input) throws BaseModelException {
+        if (!base.isChannelsLast()) {
+            return false;
+        }
+        try (Predictor<NDList, NDList> predictor = base.newPredictor(); NDManager scope = NDManager.newBaseManager(base.getDevice(), BaseModel.PYTORCH)) {
+            base.predict(predictor, scope, new float[input.channels() * input.height() * input.width()], 1, input.channels(), input.height(),
+                    input.width()).close();
+        } catch (final TranslateException | EngineException e) {
+            throw new BaseModelException("Base model " + base.getName() + " does not run on a " + input.channels() + " x " + input.height() + " x "
+                    + input.width() + " image: " + e.getMessage(), e);
+        }
+        return base.isChannelsLast();
     }
 
     /** Builds a {@link FineTuner}. */
@@ -179,8 +208,19 @@ public final class FineTuner {
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
         private boolean keepBest;
+        private boolean channelsLast = true;
 
         private Builder() {
+        }
+
+        /**
+         * Feed the base channels-last batches (NHWC data behind the NCHW shape) when it accepts them, so that oneDNN's
+         * convolutions run forward and backward without reordering each feature map. Default true; false gives contiguous
+         * NCHW batches. A base that refuses channels-last input gets NCHW either way.
+         */
+        public Builder optChannelsLast(final boolean value) {
+            this.channelsLast = value;
+            return this;
         }
 
         /** Default RMSprop. */

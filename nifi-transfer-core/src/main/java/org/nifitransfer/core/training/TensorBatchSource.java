@@ -1,5 +1,6 @@
 package org.nifitransfer.core.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
@@ -16,6 +17,10 @@ import org.nifitransfer.core.pipeline.DatasetAugmentation;
  * and, when an augmenter is given, with every image replaced by a fresh random variant each epoch (image
  * {@code i} of epoch {@code e} draws from {@code variantSeed(seed, i, e)}), so the model never sees the same
  * image twice.
+ *
+ * <p>Batches are NCHW-shaped. With {@code channelsLast} their data is in NHWC order (channels-last strides, as
+ * {@link org.nifitransfer.core.model.BaseModel#predict} feeds a base), so that oneDNN's convolutions run forward and
+ * backward without reordering every feature map; the values are the same.
  */
 public final class TensorBatchSource implements BatchSource {
 
@@ -25,12 +30,15 @@ public final class TensorBatchSource implements BatchSource {
     private final boolean shuffle;
     private final Augmenter augmenter;
     private final long seed;
+    private final boolean channelsLast;
 
     /**
      * @param augmenter the on-the-fly augmentation, or null
+     * @param channelsLast whether the batches' data is in NHWC order behind their NCHW shape
      */
     public TensorBatchSource(final TensorCache cache, final DatasetManifest.TensorSpec spec, final int batchSize, final boolean shuffle,
-                             final Augmenter augmenter, final long seed) {
+                             final Augmenter augmenter, final long seed, final boolean channelsLast) {
+        this.channelsLast = channelsLast;
         this.cache = cache;
         this.spec = spec;
         this.batchSize = batchSize;
@@ -86,10 +94,18 @@ public final class TensorBatchSource implements BatchSource {
                     System.arraycopy(variant.getData(), 0, pixels, i * imageBytes, imageBytes);
                 }
             }
-            spec.normalization().normalize(pixels, 0, size, spec.height(), spec.width(), data, 0);
             try (NDManager scope = manager.newSubManager()) {
-                handler.accept(scope.create(FloatBuffer.wrap(data, 0, size * imageBytes), new Shape(size, 3, spec.height(), spec.width())),
-                        scope.create(labels));
+                final NDArray images;
+                if (channelsLast) {
+                    spec.normalization().normalizeInterleaved(pixels, 0, size, spec.height(), spec.width(), data, 0);
+                    // an [N, C, H, W] view of NHWC data
+                    images = scope.create(FloatBuffer.wrap(data, 0, size * imageBytes), new Shape(size, spec.height(), spec.width(), 3))
+                            .transpose(0, 3, 1, 2);
+                } else {
+                    spec.normalization().normalize(pixels, 0, size, spec.height(), spec.width(), data, 0);
+                    images = scope.create(FloatBuffer.wrap(data, 0, size * imageBytes), new Shape(size, 3, spec.height(), spec.width()));
+                }
+                handler.accept(images, scope.create(labels));
             }
         }
     }

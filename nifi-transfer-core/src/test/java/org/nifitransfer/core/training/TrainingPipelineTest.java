@@ -92,11 +92,14 @@ class TrainingPipelineTest {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture(baseFile).toString()).load()) {
             final Loaded trainSet = load(features(base, train));
             final Loaded validationSet = load(features(base, validation));
-            assertEquals(16, trainSet.manifest().features().dimension());
-            assertArrayEquals(new long[] {16, 8, 8}, trainSet.manifest().features().base().outputShape());
+            final int dimension = trainSet.manifest().features().dimension();
+            if (!baseFile.contains("flat")) {
+                assertEquals(16, dimension);
+                assertArrayEquals(new long[] {16, 8, 8}, trainSet.manifest().features().base().outputShape());
+            }
             final HeadTrainer.Result result = trainHead(trainSet, validationSet, 7);
             final ModelPackage model = HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(),
-                    new HeadSpec(16, List.of(), 0, "relu", 2, true), result, "cpu()");
+                    new HeadSpec(dimension, List.of(), 0, "relu", 2, true), result, "cpu()");
             final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             model.write(bytes);
             return ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
@@ -201,6 +204,55 @@ class TrainingPipelineTest {
                 "the head's feature standardization stays fixed");
         assertFalse(java.util.Arrays.equals(headBefore.get(2), headAfter.get(2)), "the head's dense layer trains too");
         assertTrue(accuracy(result.model(), validation) >= 0.85);
+    }
+
+    /** Fine-tunes every base parameter and the head, 2 epochs of Adam, with or without channels-last batches. */
+    private FineTuner.Result fineTuneAll(final ModelPackage headOnly, final boolean channelsLast) throws Exception {
+        final List<ParameterInfo> all = UnfreezeSelector.builder().setStrategy(UnfreezeStrategy.ALL).build()
+                .apply(headOnly.manifest().baseParameters());
+        final ModelPackage unfrozen = new ModelPackage(headOnly.manifest().withBaseParameters(all, false, "all"),
+                headOnly.baseFile(), headOnly.headWeights());
+        return FineTuner.builder().optOptimizer(OptimizerChoice.ADAM).optLearningRate(1e-3f).optEpochs(2).optBatchSize(16)
+                .optChannelsLast(channelsLast).build()
+                .fineTune(unfrozen, () -> new ByteArrayInputStream(train), () -> new ByteArrayInputStream(validation), null, work);
+    }
+
+    @Test
+    void channelsLastFineTuningFollowsTheNchwOneWithinRounding() throws Exception {
+        final ModelPackage headOnly = headModel("tiny_base.pt");
+        final FineTuner.Result fast = fineTuneAll(headOnly, true);
+        final FineTuner.Result plain = fineTuneAll(headOnly, false);
+        assertTrue(fast.channelsLast(), "tiny_base.pt trains on channels-last batches");
+        assertFalse(plain.channelsLast());
+        final List<EpochRecord> fastHistory = fast.model().manifest().history();
+        final List<EpochRecord> plainHistory = plain.model().manifest().history();
+        assertEquals(plainHistory.size(), fastHistory.size());
+        for (int i = 12; i < plainHistory.size(); i++) {
+            final EpochRecord a = plainHistory.get(i);
+            final EpochRecord b = fastHistory.get(i);
+            assertEquals(a.loss(), b.loss(), 1e-4 * Math.max(1, a.loss()), "training loss, epoch " + a.epoch());
+            assertEquals(a.validationLoss(), b.validationLoss(), 1e-4 * Math.max(1, a.validationLoss()), "validation loss, epoch " + a.epoch());
+            assertEquals(a.validationAccuracy(), b.validationAccuracy(), 1e-9, "validation accuracy, epoch " + a.epoch());
+        }
+        final Map<String, float[]> before = baseWeights(headOnly.baseFile());
+        final Map<String, float[]> nchw = baseWeights(plain.model().baseFile());
+        final Map<String, float[]> channelsLast = baseWeights(fast.model().baseFile());
+        for (final String name : nchw.keySet()) {
+            assertFalse(java.util.Arrays.equals(before.get(name), channelsLast.get(name)), name + " trained");
+            for (int i = 0; i < nchw.get(name).length; i++) {
+                assertEquals(nchw.get(name)[i], channelsLast.get(name)[i], 1e-4f * Math.max(1, Math.abs(nchw.get(name)[i])), name + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void aBaseThatRefusesChannelsLastInputFineTunesInNchw() throws Exception {
+        final ModelPackage headOnly = headModel("tiny_base_flat.pt");
+        final FineTuner.Result asked = fineTuneAll(headOnly, true);
+        final FineTuner.Result nchw = fineTuneAll(headOnly, false);
+        assertFalse(asked.channelsLast(), "tiny_base_flat.pt's view() refuses channels-last strides");
+        assertEquals(nchw.model().manifest().history(), asked.model().manifest().history(), "the same NCHW batches, bit for bit");
+        assertTrue(asked.model().manifest().history().getLast().validationAccuracy() >= 0.85);
     }
 
     @Test
