@@ -548,15 +548,23 @@ public final class Benchmark {
         // the Augment processor's defaults, as the template attaches them
         final Augmenter augmentation = new Augmenter(AugmentationRecipe.builder().optRotationRange(40).optWidthShiftRange(0.2)
                 .optHeightShiftRange(0.2).optZoomRange(0.2).optHorizontalFlip(true).build());
-        for (final Augmenter augmenter : java.util.Arrays.asList(null, augmentation)) {
-            final FineTuneStage.Measured ours = stage.measure(batches, 2, augmenter, work);
+        record Variant(Augmenter augmenter, boolean channelsLast, String label) {
+        }
+        PythonPeer.Result plainPeer = null;
+        for (final Variant variant : List.of(new Variant(null, true, ""), new Variant(augmentation, true, ", augmented on the fly"),
+                new Variant(null, false, ", NCHW input"))) {
+            final FineTuneStage.Measured ours = stage.measure(batches, 2, variant.augmenter(), variant.channelsLast(), work);
             final List<String> args = new ArrayList<>(List.of("--model", ptModel.toString(), "--batch", work.resolve("batch.npy").toString(),
                     "--classes", Integer.toString(classes.size()), "--unfreeze", "2", "--seconds", Double.toString(options.seconds)));
-            if (augmenter != null) {
+            if (variant.augmenter() != null) {
                 args.add("--augment");
             }
-            final PythonPeer.Result peer = python.run("stage4_finetune.py", args);
-            table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop" + (augmenter == null ? "" : ", augmented on the fly"),
+            // the NCHW row compares with the same peer run as the first row (the peer always feeds NCHW)
+            final PythonPeer.Result peer = variant.channelsLast() || plainPeer == null ? python.run("stage4_finetune.py", args) : plainPeer;
+            if (variant.augmenter() == null && variant.channelsLast()) {
+                plainPeer = peer;
+            }
+            table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop" + variant.label(),
                     "images/s", ours.imagesPerSecond(),
                     String.format(Locale.ROOT, "FineTuner, %d batches, %,d trainable", ours.batchesTimed(), ours.trainableParameters()),
                     peer.number("images_per_s"), peer.note() != null ? peer.note()
@@ -565,7 +573,8 @@ public final class Benchmark {
         table.note("stage 4, ours: FineTuner's own progress reports time every batch after the first, including reading it from the "
                 + "tensor cache and normalising it; the peer reuses one normalised batch, so it does no data work. 'Augmented': "
                 + "Augment's defaults (rotation 40, shifts 0.2, zoom 0.2, horizontal flip), ours per image in Java (Augmenter), the "
-                + "peer's per batch with torch affine_grid + grid_sample");
+                + "peer's per batch with torch affine_grid + grid_sample. FineTuner feeds channels-last batches (NHWC data behind the NCHW "
+                + "shape); the NCHW row is optChannelsLast(false); the peer feeds NCHW");
     }
 
     // ---------------------------------------------------------------- stage 5

@@ -62,8 +62,12 @@ final class FineTuneStage {
         this.batch = batch;
     }
 
-    /** Measures with {@code augmentation} applied on the fly to every training batch, or none when null. */
-    Measured measure(final int batches, final int topBlocks, final Augmenter augmentation, final Path work) throws Exception {
+    /**
+     * Measures with {@code augmentation} applied on the fly to every training batch, or none when null, with channels-last
+     * batches (FineTune's default) or NCHW ones.
+     */
+    Measured measure(final int batches, final int topBlocks, final Augmenter augmentation, final boolean channelsLast, final Path work)
+            throws Exception {
         // every k-th file, so all classes are in; the last batch is the validation set
         final int count = (batches + 1) * batch;
         final List<Integer> picked = new ArrayList<>();
@@ -82,7 +86,7 @@ final class FineTuneStage {
         final long[] lastBatchEnd = new long[1];
         final int[] timed = new int[1];
         final FineTuner tuner = FineTuner.builder().optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(1e-5f).optEpochs(1)
-                .optBatchSize(batch).optProgress((TrainingProgress update) -> {
+                .optBatchSize(batch).optChannelsLast(channelsLast).optProgress((TrainingProgress update) -> {
                     final long now = System.nanoTime();
                     if (update.batch() == 1) {
                         firstBatchEnd[0] = now;
