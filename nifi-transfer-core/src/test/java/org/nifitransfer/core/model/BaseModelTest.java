@@ -15,7 +15,13 @@ import ai.djl.translate.TranslateException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nifitransfer.core.training.StripeDatasets;
@@ -166,6 +172,51 @@ class BaseModelTest {
             final Exception error = assertThrows(Exception.class, () -> base.predict(predictor, scope, new float[4 * 32 * 32], 1, 4, 32, 32));
             assertTrue(error instanceof TranslateException || error instanceof EngineException, error.toString());
             assertTrue(base.isChannelsLast(), "a batch the base refuses in NCHW too does not turn channels-last off");
+        }
+    }
+
+    @Test
+    void onnxRuntimeReusesItsDirectInputBuffersWithoutMixingUpConcurrentBatches() throws Exception {
+        final float[] first = randomImages(4);
+        final float[] second = new float[first.length];
+        for (int i = 0; i < second.length; i++) {
+            second[i] = 1 - first[i];
+        }
+        try (BaseModel onnx = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).load()) {
+            final float[][] expectedFirst = outputs(onnx, first, 4);
+            assertArrayEquals(expectedFirst[1], expectedFirst[0], "through the pooled buffer, the plain array's output");
+            final float[] expectedSecond = outputs(onnx, second, 4)[1];
+            assertFalse(Arrays.equals(expectedFirst[1], expectedSecond));
+            assertEquals(1, onnx.pooledInputBuffers(), "one batch at a time: one buffer, reused");
+            final ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                final List<Future<Integer>> runs = new ArrayList<>();
+                for (int thread = 0; thread < 3; thread++) {
+                    final boolean odd = thread % 2 == 1;
+                    runs.add(pool.submit(() -> {
+                        int checked = 0;
+                        try (NDManager scope = NDManager.newBaseManager(onnx.getDevice(), onnx.getEngine());
+                             Predictor<NDList, NDList> predictor = onnx.newPredictor()) {
+                            for (int i = 0; i < 40; i++) {
+                                final boolean useFirst = (i % 2 == 0) != odd;
+                                try (NDManager batch = scope.newSubManager()) {
+                                    final float[] output = onnx.predict(predictor, batch, useFirst ? first : second, 4, 3, 32, 32).head().toFloatArray();
+                                    assertArrayEquals(useFirst ? expectedFirst[1] : expectedSecond, output, "batch " + i);
+                                    checked++;
+                                }
+                            }
+                        }
+                        return checked;
+                    }));
+                }
+                for (final Future<Integer> run : runs) {
+                    assertEquals(40, run.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(onnx.pooledInputBuffers() >= 1 && onnx.pooledInputBuffers() <= 3, "at most one buffer per concurrent batch: "
+                    + onnx.pooledInputBuffers());
         }
     }
 }
