@@ -12,7 +12,7 @@
 #     --memory-images LIST                    stage 6's dataset sizes (default 5000,25000: generated once, kept)
 #     --memory-xms SIZE                       stage 6's NiFi -Xms (default 1g, as NiFi ships; -Xmx is always 1g)
 #     --stages LIST   run only these stages (0 = matmul ceiling; default all). Stages 5 and 6 run a real NiFi
-#                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 25 min
+#                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 12 min
 #     --no-build      skip ./mvnw install -DskipTests (run what was built last)
 # The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,
 # python3-torch and python3-numpy; this script installs them with apt when it can and says so clearly when it
