@@ -19,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -550,20 +552,19 @@ public final class Benchmark {
                 .optHeightShiftRange(0.2).optZoomRange(0.2).optHorizontalFlip(true).build());
         record Variant(Augmenter augmenter, boolean channelsLast, String label) {
         }
-        PythonPeer.Result plainPeer = null;
+        // the peer always feeds NCHW: one run per augmentation choice, and the NCHW row shares the plain row's
+        final Map<Boolean, PythonPeer.Result> peers = new HashMap<>();
         for (final Variant variant : List.of(new Variant(null, true, ""), new Variant(augmentation, true, ", augmented on the fly"),
                 new Variant(null, false, ", NCHW input"))) {
             final FineTuneStage.Measured ours = stage.measure(batches, 2, variant.augmenter(), variant.channelsLast(), work);
-            final List<String> args = new ArrayList<>(List.of("--model", ptModel.toString(), "--batch", work.resolve("batch.npy").toString(),
-                    "--classes", Integer.toString(classes.size()), "--unfreeze", "2", "--seconds", Double.toString(options.seconds)));
-            if (variant.augmenter() != null) {
-                args.add("--augment");
-            }
-            // the NCHW row compares with the same peer run as the first row (the peer always feeds NCHW)
-            final PythonPeer.Result peer = variant.channelsLast() || plainPeer == null ? python.run("stage4_finetune.py", args) : plainPeer;
-            if (variant.augmenter() == null && variant.channelsLast()) {
-                plainPeer = peer;
-            }
+            final PythonPeer.Result peer = peers.computeIfAbsent(variant.augmenter() != null, augmented -> {
+                final List<String> args = new ArrayList<>(List.of("--model", ptModel.toString(), "--batch", work.resolve("batch.npy").toString(),
+                        "--classes", Integer.toString(classes.size()), "--unfreeze", "2", "--seconds", Double.toString(options.seconds)));
+                if (augmented) {
+                    args.add("--augment");
+                }
+                return python.run("stage4_finetune.py", args);
+            });
             table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop" + variant.label(),
                     "images/s", ours.imagesPerSecond(),
                     String.format(Locale.ROOT, "FineTuner, %d batches, %,d trainable", ours.batchesTimed(), ours.trainableParameters()),
