@@ -22,6 +22,19 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+def validate(model_fn, inputs, labels, loss_fn, batch_size):
+    """Mean loss and accuracy of model_fn over inputs, in batches, without gradients."""
+    import torch
+    total, correct = 0.0, 0
+    with torch.no_grad():
+        for first in range(0, len(labels), batch_size):
+            logits = model_fn(inputs[first:first + batch_size])
+            y = labels[first:first + batch_size]
+            total += loss_fn(logits, y).item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+    return total / len(labels), correct / len(labels)
+
+
 def augment(x):
     """The Augment processor's defaults as Keras' ImageDataGenerator: one random affine warp per image (rotation 40,
     width and height shifts 0.2, zoom 0.8-1.2, horizontal flip, nearest fill, bilinear), on a float NCHW batch."""

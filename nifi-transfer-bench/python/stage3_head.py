@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchcommon import emit, set_threads
+from benchcommon import emit, set_threads, validate
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -56,15 +56,7 @@ def train(epochs):
             loss.backward()
             optimizer.step()
         head.eval()
-        correct = 0
-        total_loss = 0.0
-        with torch.no_grad():
-            for start in range(0, len(val_x), args.batch_size):
-                logits = head(val_x[start:start + args.batch_size])
-                labels = val_y[start:start + args.batch_size]
-                total_loss += loss_fn(logits, labels).item() * len(labels)
-                correct += (logits.argmax(1) == labels).sum().item()
-        accuracy = correct / len(val_x)
+        _, accuracy = validate(head, val_x, val_y, loss_fn, args.batch_size)
     return accuracy
 
 

@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from benchcommon import augment, emit, log, set_threads, unfreeze_top
+from benchcommon import augment, emit, log, set_threads, unfreeze_top, validate
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -147,18 +147,6 @@ head = nn.Sequential(Standardize(), nn.Dropout(0.2), nn.Linear(train_x.shape[1],
 loss_fn = nn.CrossEntropyLoss()
 
 
-def validate(model_fn, inputs, labels):
-    """Mean loss and accuracy over batches, without gradients."""
-    total, correct = 0.0, 0
-    with torch.no_grad():
-        for first in range(0, len(labels), args.batch_size):
-            logits = model_fn(inputs[first:first + args.batch_size])
-            y = labels[first:first + args.batch_size]
-            total += loss_fn(logits, y).item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
-    return total / len(labels), correct / len(labels)
-
-
 history = []
 optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
 best = (math.inf, None)
@@ -171,7 +159,7 @@ for epoch in range(1, args.head_epochs + 1):
         loss_fn(head(train_x[index]), train_y[index]).backward()
         optimizer.step()
     head.eval()
-    val_loss, val_accuracy = validate(head, validation_x, validation_y)
+    val_loss, val_accuracy = validate(head, validation_x, validation_y, loss_fn, args.batch_size)
     history.append({"epoch": epoch, "phase": "head", "val_loss": val_loss, "val_accuracy": val_accuracy})
     if val_loss < best[0]:
         best = (val_loss, copy.deepcopy(head.state_dict()))
@@ -186,7 +174,7 @@ def full_model(images):
 def evaluate(name):
     base.eval()
     head.eval()
-    loss, accuracy = validate(full_model, test_images, test_y)
+    loss, accuracy = validate(full_model, test_images, test_y, loss_fn, args.batch_size)
     metrics = {"phase": name, "accuracy": accuracy, "loss": loss, "count": len(test_y)}
     with open(os.path.join(args.out, f"{name}-metrics.json"), "w") as out:
         json.dump(metrics, out)
@@ -213,7 +201,7 @@ optimizer = torch.optim.RMSprop(fine_tune_params, lr=1e-5, alpha=0.9, eps=1e-7)
 def validate_images(images, labels):
     base.eval()
     head.eval()
-    return validate(full_model, images, labels)
+    return validate(full_model, images, labels, loss_fn, args.batch_size)
 
 
 best_loss, _ = validate_images(validation_images, validation_y)
