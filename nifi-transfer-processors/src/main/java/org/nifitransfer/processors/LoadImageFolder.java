@@ -44,6 +44,7 @@ import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.DatasetSummary;
 import org.nifitransfer.core.dataset.ImageDatasetWriter;
+import org.nifitransfer.core.dataset.Splits;
 import org.nifitransfer.core.folder.DirectoryFingerprint;
 import org.nifitransfer.core.folder.FolderLayout;
 import org.nifitransfer.core.folder.FolderScan;
@@ -58,10 +59,13 @@ import org.nifitransfer.core.image.ImageDecoder;
 @DefaultSchedule(strategy = SchedulingStrategy.TIMER_DRIVEN, period = "1 min")
 @Tags({"image", "dataset", "folder", "deep learning", "transfer learning", "source"})
 @CapabilityDescription("Loads a directory of images organised by folder into image datasets, one flowfile per split. "
-        + "The directory holds split folders (train/, validation/ or val/, test/), each with one folder per class, as in "
-        + "the cats-vs-dogs tutorials; or class folders only, which are split with seeded, stratified fractions. JPEG, "
-        + "PNG, BMP and GIF files are read; every file is checked, and unusable ones (corrupt, empty, not an image, "
-        + "symbolic links leading outside the directory, ...) are skipped and listed with the reason. Each flowfile is "
+        + "The directory holds split folders (train/, validation/ or val/, test/, or the names Kaggle downloads use: "
+        + "training_set/, test_set/), each with one folder per class, as in the cats-vs-dogs tutorials; or class folders only, "
+        + "which are split with seeded, stratified fractions. A missing validation split is carved from train (Validation "
+        + "Fraction From Train), a missing test split from validation (Test Fraction From Validation); a train/ folder alone is "
+        + "split by the fractions. JPEG, PNG, BMP and GIF files are read; every file is checked, and every entry that is not "
+        + "used (corrupt, empty, not an image, hidden, filtered out, symbolic links leading outside the directory, ...) is "
+        + "listed with the reason. A class with no training images fails the load, or is dropped when asked. Each flowfile is "
         + "a tar of the original image files with a JSON manifest and summary, and carries a new run id that later "
         + "processors use to join the datasets of one run. The directory is loaded again only when its content or "
         + "this processor's properties change (clear the processor's state to force a reload).")
@@ -80,6 +84,12 @@ import org.nifitransfer.core.image.ImageDecoder;
     @WritesAttribute(attribute = TransferAttributes.SKIPPED, description = "The files left out and why, as a JSON array "
             + "(the first 50; summary.json in the content lists them all)"),
     @WritesAttribute(attribute = TransferAttributes.SOURCE_DIRECTORY, description = "The directory loaded"),
+    @WritesAttribute(attribute = TransferAttributes.RUN_SPLITS, description = "Every split of this run, comma-separated: the joins "
+            + "know at once that a split not listed will never come"),
+    @WritesAttribute(attribute = TransferAttributes.SPLIT_ORIGIN, description = "How this split was made, e.g. 'test/' or "
+            + "'carved from train/: 10% of each class (seeded, stratified)'"),
+    @WritesAttribute(attribute = TransferAttributes.DROPPED_CLASSES, description = "Classes left out because they had no training "
+            + "images (Classes Without Training Images: Drop), as a JSON array; absent when none"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why the directory could not be loaded")
 })
 @SeeAlso({ResizeAndNormalize.class, Augment.class})
@@ -87,6 +97,11 @@ import org.nifitransfer.core.image.ImageDecoder;
         configuration = """
                 Set "Input Directory" to the folder holding train/, validation/ and test/, each with one folder per class.
                 Leave "Directory Layout" on "Auto". Connect "success" to ResizeAndNormalize.
+                """)
+@UseCase(description = "Load a download that has train/ and test/ folders but no validation folder (Kaggle's cats-vs-dogs)",
+        configuration = """
+                Set "Input Directory" to the folder holding train/ (or training_set/) and test/ (or test_set/). Leave "Validation
+                Fraction From Train" at 0.1, or set the share of each class's training images to hold out for validation.
                 """)
 @UseCase(description = "Split a folder of class folders into train, validation and test sets",
         configuration = """
@@ -135,12 +150,22 @@ public class LoadImageFolder extends AbstractProcessor {
             .build();
     public static final PropertyDescriptor SPLIT_FRACTIONS = new PropertyDescriptor.Builder()
             .name("Split Fractions")
-            .description("For class folders: the train, validation and test fractions, comma-separated, adding up to 1. "
-                    + "Each class is split in these proportions (stratified), at random with the seed.")
+            .description("For class folders, or split folders with a train/ folder alone: the train, validation and test "
+                    + "fractions, comma-separated, adding up to 1. Each class is split in these proportions (stratified), at random "
+                    + "with the seed, and keeps at least one training image.")
             .required(true)
             .defaultValue("0.8, 0.1, 0.1")
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
-            .dependsOn(LAYOUT, LAYOUT_AUTO, LAYOUT_CLASS_FOLDERS)
+            .build();
+    public static final PropertyDescriptor VALIDATION_FROM_TRAIN = new PropertyDescriptor.Builder()
+            .name("Validation Fraction From Train")
+            .description("For split folders with train/ but no validation folder (most downloads: train/ and test/ only): the share "
+                    + "of each class's training images moved into a validation split, seeded and stratified, like Keras' "
+                    + "validation_split. Every class keeps at least one training image. 0: no validation split is made (TrainHead "
+                    + "and FineTune then cannot run).")
+            .required(true)
+            .defaultValue("0.1")
+            .addValidator(StandardValidators.NUMBER_VALIDATOR)
             .build();
     public static final PropertyDescriptor TEST_FROM_VALIDATION = new PropertyDescriptor.Builder()
             .name("Test Fraction From Validation")
@@ -151,10 +176,17 @@ public class LoadImageFolder extends AbstractProcessor {
             .defaultValue("0")
             .addValidator(StandardValidators.NUMBER_VALIDATOR)
             .build();
+    public static final PropertyDescriptor UNTRAINED_CLASSES = new PropertyDescriptor.Builder()
+            .name("Classes Without Training Images")
+            .description("What to do with a class folder that has validation or test images but no training images")
+            .required(true)
+            .allowableValues(UntrainedClasses.class)
+            .defaultValue(UntrainedClasses.FAIL)
+            .build();
     public static final PropertyDescriptor FILE_FILTER = new PropertyDescriptor.Builder()
             .name("File Filter")
-            .description("A regular expression file names must match; other files are ignored without being listed. "
-                    + "Hidden files (names starting with a dot) are always ignored.")
+            .description("A regular expression whole file names must match (a dot matches any character, line breaks included); "
+                    + "other files are skipped and listed. Hidden files (names starting with a dot) are always skipped and listed.")
             .required(true)
             .defaultValue(".*")
             .addValidator(StandardValidators.REGULAR_EXPRESSION_VALIDATOR)
@@ -188,8 +220,8 @@ public class LoadImageFolder extends AbstractProcessor {
     static final String STATE_RUN_ID = "run.id";
     static final String STATE_OUTCOME = "outcome";
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, TEST_FROM_VALIDATION, FILE_FILTER,
-            MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, VALIDATION_FROM_TRAIN,
+            TEST_FROM_VALIDATION, UNTRAINED_CLASSES, FILE_FILTER, MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
     @Override
@@ -230,9 +262,11 @@ public class LoadImageFolder extends AbstractProcessor {
         final String runId = UUID.randomUUID().toString();
         final List<String> lines = new ArrayList<>();
         final List<DatasetSummary.SkippedFile> allSkipped = new ArrayList<>();
+        final List<String> runSplits = List.copyOf(scan.splits().keySet());
         for (final Map.Entry<String, List<FolderScan.ImageFile>> split : scan.splits().entrySet()) {
             final DatasetManifest manifest = DatasetManifest.of(DatasetKind.IMAGES, runId, split.getKey(), scan.classes(),
-                    new DatasetManifest.Source(directoryName, scan.layout().getValue(), context.getProperty(RANDOM_SEED).asLong()));
+                    new DatasetManifest.Source(directoryName, scan.layout().getValue(), context.getProperty(RANDOM_SEED).asLong(), runSplits,
+                            scan.origins().get(split.getKey()), scan.droppedClasses()));
             final DatasetSummary[] summary = new DatasetSummary[1];
             FlowFile flowFile = session.create();
             flowFile = session.write(flowFile, out -> {
@@ -246,11 +280,16 @@ public class LoadImageFolder extends AbstractProcessor {
             session.getProvenanceReporter().create(flowFile, "Loaded " + summary[0].count() + " " + split.getKey()
                     + " images of " + scan.classes().size() + " classes from " + directoryName);
             session.transfer(flowFile, REL_SUCCESS);
-            lines.add(split.getKey() + " " + summary[0].classCounts());
+            lines.add(split.getKey() + " " + summary[0].classCounts() + " (" + scan.origins().get(split.getKey()) + ")");
             allSkipped.addAll(summary[0].skipped());
         }
         setState(session, fingerprint, runId, "loaded: " + String.join("; ", lines));
         getLogger().info("Loaded run {} from {} ({}): {}", runId, directoryName, scan.layout().getValue(), String.join("; ", lines));
+        if (!runSplits.containsAll(List.of(Splits.TRAIN, Splits.VALIDATION, Splits.TEST))) {
+            getLogger().warn("Run {} from {} has only the {} split(s): TrainHead and FineTune need train and validation, Evaluate needs test. "
+                    + "Add the missing folder, or set Validation Fraction From Train / Test Fraction From Validation to carve it",
+                    runId, directoryName, String.join(", ", runSplits));
+        }
         for (final String warning : scan.warnings()) {
             getLogger().warn("{}: {}", directoryName, warning);
         }
@@ -264,18 +303,18 @@ public class LoadImageFolder extends AbstractProcessor {
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
-        final Double testShare = context.getProperty(TEST_FROM_VALIDATION).asDouble();
-        if (testShare == null || testShare < 0 || testShare >= 1) {
-            results.add(new ValidationResult.Builder().subject(TEST_FROM_VALIDATION.getName()).valid(false)
-                    .input(context.getProperty(TEST_FROM_VALIDATION).getValue()).explanation("must be in [0, 1)").build());
-        }
-        if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
-            try {
-                fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
-            } catch (final IllegalArgumentException e) {
-                results.add(new ValidationResult.Builder().subject(SPLIT_FRACTIONS.getName()).valid(false)
-                        .input(context.getProperty(SPLIT_FRACTIONS).getValue()).explanation(e.getMessage()).build());
+        for (final PropertyDescriptor share : List.of(TEST_FROM_VALIDATION, VALIDATION_FROM_TRAIN)) {
+            final Double value = context.getProperty(share).asDouble();
+            if (value == null || value < 0 || value >= 1) {
+                results.add(new ValidationResult.Builder().subject(share.getName()).valid(false)
+                        .input(context.getProperty(share).getValue()).explanation("must be in [0, 1)").build());
             }
+        }
+        try {
+            fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
+        } catch (final IllegalArgumentException e) {
+            results.add(new ValidationResult.Builder().subject(SPLIT_FRACTIONS.getName()).valid(false)
+                    .input(context.getProperty(SPLIT_FRACTIONS).getValue()).explanation(e.getMessage()).build());
         }
         return results;
     }
@@ -289,16 +328,16 @@ public class LoadImageFolder extends AbstractProcessor {
         final ImageFolderScanner.Builder builder = ImageFolderScanner.builder()
                 .setDirectory(directory)
                 .optLayout(layout(context.getProperty(LAYOUT).getValue()))
-                .optFileFilter(Pattern.compile(context.getProperty(FILE_FILTER).getValue()))
+                .optFileFilter(Pattern.compile(context.getProperty(FILE_FILTER).getValue(), Pattern.DOTALL))
                 .optSeed(context.getProperty(RANDOM_SEED).asLong())
                 .optMaxPerClass(context.getProperty(MAX_PER_CLASS).asInteger())
                 .optMaxFileSize(context.getProperty(MAX_FILE_SIZE).asDataSize(DataUnit.B).longValue())
                 .optTestFromValidation(context.getProperty(TEST_FROM_VALIDATION).asDouble())
+                .optValidationFromTrain(context.getProperty(VALIDATION_FROM_TRAIN).asDouble())
+                .optUntrainedClassPolicy(context.getProperty(UNTRAINED_CLASSES).asAllowableValue(UntrainedClasses.class).policy())
                 .optValidator(validator);
-        if (!LAYOUT_SPLIT_FOLDERS.getValue().equals(context.getProperty(LAYOUT).getValue())) {
-            final double[] fractions = fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
-            builder.optSplitFractions(fractions[0], fractions[1], fractions[2]);
-        }
+        final double[] fractions = fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
+        builder.optSplitFractions(fractions[0], fractions[1], fractions[2]);
         return builder.build();
     }
 

@@ -22,6 +22,12 @@ public final class TransferAttributes {
     public static final String SKIPPED_COUNT = "transfer.skipped.count";
     public static final String SKIPPED = "transfer.skipped";
     public static final String SOURCE_DIRECTORY = "transfer.source.directory";
+    /** Every split LoadImageFolder emitted for the run, comma-separated. */
+    public static final String RUN_SPLITS = "transfer.run.splits";
+    /** How the split was made: its folder, or what it was carved from. */
+    public static final String SPLIT_ORIGIN = "transfer.split.origin";
+    /** Classes left out of the run for having no training images, as a JSON array. */
+    public static final String DROPPED_CLASSES = "transfer.dropped.classes";
     public static final String IMAGE_SIZE = "transfer.image.size";
     public static final String PRESET = "transfer.preset";
     public static final String AUGMENTATION = "transfer.augmentation";
@@ -53,8 +59,20 @@ public final class TransferAttributes {
         summary.classCounts().forEach((className, count) -> attributes.put(COUNT_PREFIX + className, String.valueOf(count)));
         attributes.put(SKIPPED_COUNT, String.valueOf(summary.skipped().size()));
         attributes.put(SKIPPED, skippedText(summary.skipped()));
-        if (manifest.source() != null && manifest.source().directory() != null) {
-            attributes.put(SOURCE_DIRECTORY, manifest.source().directory());
+        if (manifest.source() != null) {
+            final DatasetManifest.Source source = manifest.source();
+            if (source.directory() != null) {
+                attributes.put(SOURCE_DIRECTORY, source.directory());
+            }
+            if (!source.splits().isEmpty()) {
+                attributes.put(RUN_SPLITS, String.join(",", source.splits()));
+            }
+            if (source.origin() != null) {
+                attributes.put(SPLIT_ORIGIN, source.origin());
+            }
+            if (!source.droppedClasses().isEmpty()) {
+                attributes.put(DROPPED_CLASSES, json(source.droppedClasses().stream().map(DatasetManifest.DroppedClass::describe).toList()));
+            }
         }
         if (manifest.tensor() != null) {
             attributes.put(IMAGE_SIZE, manifest.tensor().sizeText());

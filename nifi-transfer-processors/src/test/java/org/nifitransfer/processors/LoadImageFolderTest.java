@@ -281,7 +281,101 @@ class LoadImageFolderTest {
     }
 
     @Test
+    void trainAndTestOnlyGetAValidationSplitCarvedFromTrainAndSaySo() throws IOException {
+        TestImages.stripedFolder(root, new String[] {"train", "test"}, new int[] {20, 5}, 16);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
+        final List<MockFlowFile> flowFiles = runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS);
+        final MockFlowFile validation = split(flowFiles, "validation");
+        validation.assertAttributeEquals("transfer.count.horizontal", "2");
+        validation.assertAttributeEquals(TransferAttributes.SPLIT_ORIGIN, "carved from train/: 10% of each class (seeded, stratified)");
+        split(flowFiles, "train").assertAttributeEquals(TransferAttributes.COUNT, "36");
+        split(flowFiles, "train").assertAttributeEquals(TransferAttributes.SPLIT_ORIGIN, "train/ less the 10% carved for validation");
+        split(flowFiles, "test").assertAttributeEquals(TransferAttributes.SPLIT_ORIGIN, "test/");
+        for (final MockFlowFile flowFile : flowFiles) {
+            flowFile.assertAttributeEquals(TransferAttributes.RUN_SPLITS, "train,validation,test");
+        }
+        assertTrue(runner.getLogger().getInfoMessages().stream().anyMatch(message -> message.getMsg()
+                .contains("validation {horizontal=2, vertical=2} (carved from train/: 10% of each class (seeded, stratified))")));
+        final JsonNode manifest = MAPPER.readTree(manifestJson(validation));
+        assertEquals("carved from train/: 10% of each class (seeded, stratified)", manifest.path("source").path("origin").asText());
+        assertEquals("[\"train\",\"validation\",\"test\"]", manifest.path("source").path("splits").toString());
+
+        runner.clearTransferState();
+        runner.getStateManager().clear(Scope.LOCAL);
+        runner.setProperty(LoadImageFolder.VALIDATION_FROM_TRAIN, "0");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 2);
+        split(runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS), "train").assertAttributeEquals(TransferAttributes.RUN_SPLITS, "train,test");
+        assertTrue(runner.getLogger().getWarnMessages().stream().anyMatch(message -> message.getMsg()
+                .contains("has only the train, test split(s): TrainHead and FineTune need train and validation")), "a warning bulletin");
+    }
+
+    @Test
+    void aClassWithoutTrainingImagesFailsTheLoadOrIsDroppedAndNamed() throws IOException {
+        TestImages.stripedFolder(root, new String[] {"train", "validation", "test"}, new int[] {6, 2, 2}, 16);
+        for (int i = 0; i < 3; i++) {
+            TestImages.write(root.resolve("test/diagonal/d" + i + ".png"), TestImages.stripes(0, i, 16, 16, "png"));
+        }
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_FAILURE, 1);
+        final String error = runner.getFlowFilesForRelationship(LoadImageFolder.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR);
+        assertTrue(error.startsWith("Class diagonal (3 test images) has no training images"), error);
+
+        runner.clearTransferState();
+        runner.getStateManager().clear(Scope.LOCAL);
+        runner.setProperty(LoadImageFolder.UNTRAINED_CLASSES, UntrainedClasses.DROP.getValue());
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
+        final MockFlowFile test = split(runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS), "test");
+        test.assertAttributeEquals(TransferAttributes.CLASSES, "[\"horizontal\",\"vertical\"]");
+        test.assertAttributeEquals(TransferAttributes.COUNT, "4");
+        test.assertAttributeEquals(TransferAttributes.DROPPED_CLASSES, "[\"diagonal (3 test images)\"]");
+        final JsonNode dropped = MAPPER.readTree(manifestJson(test)).path("source").path("droppedClasses");
+        assertEquals("diagonal", dropped.path(0).path("name").asText());
+        assertEquals(3, dropped.path(0).path("images").path("test").asInt());
+        assertTrue(runner.getLogger().getWarnMessages().stream().anyMatch(message -> message.getMsg()
+                .contains("Dropped class diagonal (3 test images): no training images")));
+    }
+
+    @Test
+    void everyFileThatIsNotUsedIsListedEvenWithALineBreakInItsName() throws IOException {
+        TestImages.stripedFolder(root, new String[] {"train", "validation", "test"}, new int[] {3, 1, 1}, 16);
+        TestImages.write(root.resolve("train/vertical/two\nlines.png"), TestImages.stripes(1, 9, 16, 16, "png"));
+        Files.createDirectories(root.resolve("train/horizontal/album.jpg"));
+        Files.writeString(root.resolve("train/horizontal/.DS_Store"), "junk");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
+        final MockFlowFile train = split(runner.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS), "train");
+        train.assertAttributeEquals("transfer.count.vertical", "4");
+        assertTrue(imageNames(train).contains("vertical/two\nlines.png"), "a name with a line break is loaded and kept in the tar");
+        final Map<String, String> reasons = summary(train).skipped().stream()
+                .collect(Collectors.toMap(DatasetSummary.SkippedFile::file, DatasetSummary.SkippedFile::reason));
+        assertEquals(Map.of("train/horizontal/.DS_Store", "hidden file", "train/horizontal/album.jpg/", "a folder, not an image file (named like one)"),
+                reasons);
+        train.assertAttributeEquals(TransferAttributes.SKIPPED_COUNT, "2");
+    }
+
+    @Test
+    void twoFoldersForOneSplitFailNamingBoth() {
+        TestImages.stripedFolder(root, new String[] {"train", "test", "testing"}, new int[] {3, 1, 1}, 16);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(LoadImageFolder.REL_FAILURE, 1);
+        runner.getFlowFilesForRelationship(LoadImageFolder.REL_FAILURE).getFirst().assertAttributeEquals(TransferAttributes.ERROR,
+                "Both 'test' and 'testing' in " + root + " are the test split: keep one of them (or move the other out of the directory)");
+    }
+
+    private static String manifestJson(final MockFlowFile flowFile) throws IOException {
+        try (ImageDatasetReader reader = ImageDatasetReader.open(new ByteArrayInputStream(flowFile.toByteArray()))) {
+            return MAPPER.writeValueAsString(reader.getManifest());
+        }
+    }
+
+    @Test
     void invalidConfiguration() {
+        runner.setProperty(LoadImageFolder.VALIDATION_FROM_TRAIN, "1");
+        runner.assertNotValid();
+        runner.setProperty(LoadImageFolder.VALIDATION_FROM_TRAIN, "0.1");
         runner.setProperty(LoadImageFolder.SPLIT_FRACTIONS, "0.5, 0.1, 0.1");
         runner.assertNotValid();
         runner.setProperty(LoadImageFolder.SPLIT_FRACTIONS, "0.8, 0.1, 0.1");

@@ -1,7 +1,10 @@
 package org.nifitransfer.core.dataset;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -80,9 +83,47 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
      * @param directory the directory LoadImageFolder read
      * @param layout {@code split-folders} or {@code class-folders}
      * @param seed the seed of the split and sampling
+     * @param splits every split LoadImageFolder emitted for this run, e.g. {@code [train, validation, test]}: a join
+     *               that needs a split not listed here knows it will never come
+     * @param origin how this split was made, e.g. {@code test/} or {@code carved from train/: 10% of each class}
+     * @param droppedClasses classes left out of the run because they had no training images
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Source(String directory, String layout, Long seed) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Source(String directory, String layout, Long seed, List<String> splits, String origin, List<DroppedClass> droppedClasses) {
+
+        public Source {
+            splits = splits == null ? List.of() : List.copyOf(splits);
+            droppedClasses = droppedClasses == null ? List.of() : List.copyOf(droppedClasses);
+        }
+
+        /** A source with no split list, origin or dropped classes. */
+        public Source(final String directory, final String layout, final Long seed) {
+            this(directory, layout, seed, null, null, null);
+        }
+    }
+
+    /**
+     * A class found in the folder but left out of the run (LoadImageFolder's "Classes Without Training Images": Drop).
+     *
+     * @param name the class folder's name
+     * @param images its usable images per split folder, e.g. {@code {validation=12, test=30}}
+     * @param reason why it was dropped
+     */
+    public record DroppedClass(String name, Map<String, Integer> images, String reason) {
+
+        public DroppedClass {
+            images = images == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(images));
+        }
+
+        /** {@code roses (12 validation, 30 test images)}. */
+        public String describe() {
+            final StringBuilder text = new StringBuilder(name).append(" (");
+            int i = 0;
+            for (final Map.Entry<String, Integer> entry : images.entrySet()) {
+                text.append(i++ == 0 ? "" : ", ").append(entry.getValue()).append(' ').append(entry.getKey());
+            }
+            return text.append(images.isEmpty() ? "no" : "").append(" images)").toString();
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nifitransfer.core.dataset.DatasetManifest.DroppedClass;
 import org.nifitransfer.core.dataset.DatasetSummary.SkippedFile;
 
 /**
@@ -15,15 +16,20 @@ import org.nifitransfer.core.dataset.DatasetSummary.SkippedFile;
  * @param splits the images of each split, in the order train, validation, test; splits with no image are absent
  * @param skipped per split, files left out and why (with class folders only, run-level skips are reported with train)
  * @param warnings things the user should know that are not about one file
+ * @param origins how each split was made, e.g. {@code train/} or {@code carved from train/: 10% of each class}
+ * @param droppedClasses classes left out because they had no training images (when asked to drop them)
  */
 public record FolderScan(Path directory, FolderLayout layout, List<String> classes, Map<String, List<ImageFile>> splits,
-                         Map<String, List<SkippedFile>> skipped, List<String> warnings) {
+                         Map<String, List<SkippedFile>> skipped, List<String> warnings, Map<String, String> origins,
+                         List<DroppedClass> droppedClasses) {
 
     public FolderScan {
         classes = List.copyOf(classes);
         splits = new LinkedHashMap<>(splits);
         skipped = new LinkedHashMap<>(skipped);
         warnings = List.copyOf(warnings);
+        origins = new LinkedHashMap<>(origins);
+        droppedClasses = List.copyOf(droppedClasses);
     }
 
     /**

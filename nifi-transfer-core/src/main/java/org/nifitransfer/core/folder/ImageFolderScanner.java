@@ -4,16 +4,12 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -25,13 +21,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import org.nifitransfer.core.dataset.DatasetManifest.DroppedClass;
 import org.nifitransfer.core.dataset.DatasetSummary.SkippedFile;
 import org.nifitransfer.core.dataset.Splits;
-import org.nifitransfer.core.folder.FolderScan.ImageFile;
 
 /**
  * Scans a directory of images laid out by split and class folders (or class folders only), checks every
- * candidate file, and assigns images to splits.
+ * candidate file, and assigns images to splits ({@link SplitPlanner}: missing validation and test splits are carved
+ * from train and validation).
  *
  * <pre>{@code
  * FolderScan scan = ImageFolderScanner.builder()
@@ -42,10 +39,10 @@ import org.nifitransfer.core.folder.FolderScan.ImageFile;
  *         .scan();
  * }</pre>
  *
- * <p>Hidden files and folders (names starting with {@code .}) and files whose name does not match the file
- * filter are ignored silently. Everything else that cannot be used is listed as skipped with a reason:
- * unsupported file types, empty files, files over the size limit, unreadable files, symbolic links that point
- * outside the directory, and files the validator rejects.
+ * <p>Every entry under the directory that is not used is listed as skipped with a reason ({@link FolderWalk}):
+ * hidden files and folders (names starting with {@code .}), files the file filter leaves out, unsupported file
+ * types, empty files, files over the size limit, unreadable files, symbolic links that point outside the directory,
+ * folders that are no split or named like an image, empty folders, and files the validator rejects.
  */
 public final class ImageFolderScanner {
 
@@ -63,6 +60,8 @@ public final class ImageFolderScanner {
     private final long maxFileSize;
     private final DirectoryLister lister;
     private final double testFromValidation;
+    private final double validationFromTrain;
+    private final UntrainedClassPolicy untrainedClassPolicy;
 
     private ImageFolderScanner(final Builder builder) {
         this.directory = builder.directory;
@@ -76,6 +75,8 @@ public final class ImageFolderScanner {
         this.maxFileSize = builder.maxFileSize;
         this.lister = builder.lister;
         this.testFromValidation = builder.testFromValidation;
+        this.validationFromTrain = builder.validationFromTrain;
+        this.untrainedClassPolicy = builder.untrainedClassPolicy;
     }
 
     public static Builder builder() {
@@ -91,8 +92,9 @@ public final class ImageFolderScanner {
     /**
      * Scans the directory.
      *
-     * @throws FolderScanException when the directory is missing or unreadable, or holds fewer than two
-     *                             classes with usable images; the message says what was found
+     * @throws FolderScanException when the directory is missing or unreadable, two folders name the same split, there
+     *                             is no training image, a class has no training image (unless such classes are dropped),
+     *                             or fewer than two classes have usable images; the message says what was found
      */
     public FolderScan scan() throws FolderScanException {
         final Path root = checkRoot();
@@ -102,95 +104,91 @@ public final class ImageFolderScanner {
         } catch (final IOException e) {
             throw new FolderScanException("Cannot resolve directory " + directory + ": " + e.getMessage(), e);
         }
-        final Walk walk = new Walk(realRoot);
+        final FolderWalk walk = new FolderWalk(realRoot, lister, fileFilter, maxFileSize);
         final List<Path> top = listOrFail(root);
         final FolderLayout found = layout != FolderLayout.AUTO ? layout : detectLayout(top);
 
-        // split -> class -> candidate files
-        final Map<String, Map<String, List<Candidate>>> candidates = new TreeMap<>(Comparator.comparingInt(Splits::rank));
+        // split -> class -> candidate files; entries that belong to no split are listed with train
+        final Map<String, Map<String, List<FolderWalk.Candidate>>> candidates = new TreeMap<>(Comparator.comparingInt(Splits::rank));
+        final Map<String, String> folders = new LinkedHashMap<>();
         if (found == FolderLayout.SPLIT_FOLDERS) {
             for (final Path entry : top) {
                 final String name = entry.getFileName().toString();
-                if (name.startsWith(".")) {
+                if (walk.skipHidden(entry, Splits.TRAIN, name)) {
                     continue;
                 }
                 final Optional<String> split = Splits.fromFolderName(name);
                 if (split.isPresent() && walk.isDirectoryInside(entry, split.get(), name)) {
-                    if (candidates.containsKey(split.get())) {
-                        walk.warnings.add("Both '" + name + "' and another folder name the " + split.get()
-                                + " split; their class folders are merged");
+                    final String other = folders.putIfAbsent(split.get(), name);
+                    if (other != null) {
+                        throw new FolderScanException("Both '" + other + "' and '" + name + "' in " + directory + " are the " + split.get()
+                                + " split: keep one of them (or move the other out of the directory)");
                     }
-                    collectClasses(walk, entry, name + "/", split.get(), candidates.computeIfAbsent(split.get(), s -> new TreeMap<>()));
+                    walk.collectClasses(entry, name + "/", split.get(), candidates.computeIfAbsent(split.get(), s -> new TreeMap<>()));
                 } else if (Files.isDirectory(entry)) {
-                    walk.warnings.add("Ignored folder '" + name + "': not a split folder (train, validation/val, test)");
+                    walk.skip(Splits.TRAIN, name + "/", "not a split folder (" + Splits.folderNames(Splits.TRAIN) + "; "
+                            + Splits.folderNames(Splits.VALIDATION) + "; " + Splits.folderNames(Splits.TEST) + "): not read");
                 } else {
-                    walk.warnings.add("Ignored file '" + name + "' at the top level: images belong in split/class folders");
+                    walk.skip(Splits.TRAIN, name, "not in a split folder: images belong in split/class folders");
                 }
             }
         } else {
-            collectClasses(walk, root, "", Splits.TRAIN, candidates.computeIfAbsent(Splits.TRAIN, s -> new TreeMap<>()));
+            walk.collectClasses(root, "", Splits.TRAIN, candidates.computeIfAbsent(Splits.TRAIN, s -> new TreeMap<>()));
         }
 
         final Map<String, List<SkippedFile>> skipped = new LinkedHashMap<>();
-        walk.skipped.forEach((split, files) -> skipped.computeIfAbsent(split, s -> new ArrayList<>()).addAll(files));
+        walk.skipped().forEach((split, files) -> skipped.computeIfAbsent(split, s -> new ArrayList<>()).addAll(files));
 
         // validate, sample, and keep what is usable: split -> class -> files
-        final Map<String, Map<String, List<Candidate>>> usable = new TreeMap<>(Comparator.comparingInt(Splits::rank));
+        final Map<String, Map<String, List<FolderWalk.Candidate>>> usable = new TreeMap<>(Comparator.comparingInt(Splits::rank));
         final ExecutorService executor = Executors.newFixedThreadPool(threads, runnable -> {
             final Thread thread = new Thread(runnable, "image-folder-scan");
             thread.setDaemon(true);
             return thread;
         });
         try {
-            for (final Map.Entry<String, Map<String, List<Candidate>>> split : candidates.entrySet()) {
-                for (final Map.Entry<String, List<Candidate>> classFiles : split.getValue().entrySet()) {
-                    final List<Candidate> accepted = select(executor, split.getKey(), classFiles.getKey(), classFiles.getValue(),
+            for (final Map.Entry<String, Map<String, List<FolderWalk.Candidate>>> split : candidates.entrySet()) {
+                for (final Map.Entry<String, List<FolderWalk.Candidate>> classFiles : split.getValue().entrySet()) {
+                    final List<FolderWalk.Candidate> accepted = select(executor, split.getKey(), classFiles.getKey(), classFiles.getValue(),
                             skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>()));
                     usable.computeIfAbsent(split.getKey(), s -> new TreeMap<>()).put(classFiles.getKey(), accepted);
+                    if (accepted.isEmpty()) {
+                        final String folder = (found == FolderLayout.SPLIT_FOLDERS ? folders.get(split.getKey()) + "/" : "") + classFiles.getKey() + "/";
+                        skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>()).add(new SkippedFile(folder, "class folder has no usable images"));
+                    }
                 }
             }
         } finally {
             executor.shutdownNow();
         }
 
-        final TreeSet<String> classNames = new TreeSet<>();
+        final TreeSet<String> withImages = new TreeSet<>();
         usable.values().forEach(byClass -> byClass.forEach((name, files) -> {
             if (!files.isEmpty()) {
-                classNames.add(name);
+                withImages.add(name);
             }
         }));
-        for (final Map.Entry<String, Map<String, List<Candidate>>> split : usable.entrySet()) {
-            for (final Map.Entry<String, List<Candidate>> classFiles : split.getValue().entrySet()) {
-                if (classFiles.getValue().isEmpty()) {
-                    final String folder = (found == FolderLayout.SPLIT_FOLDERS ? folderOf(split.getKey(), top) + "/" : "")
-                            + classFiles.getKey() + "/";
-                    skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>())
-                            .add(new SkippedFile(folder, "class folder has no usable images"));
-                }
-            }
+        if (withImages.size() < 2) {
+            throw new FolderScanException(describeFailure(found, candidates, usable, skipped, List.copyOf(withImages)));
         }
-        final List<String> classes = List.copyOf(classNames);
-        if (classes.size() < 2) {
-            throw new FolderScanException(describeFailure(found, candidates, usable, skipped, classes));
+        final List<String> warnings = new ArrayList<>(walk.warnings());
+        final SplitPlanner.Plan plan = new SplitPlanner(seed, fractions, validationFromTrain, testFromValidation, untrainedClassPolicy)
+                .plan(found, usable, folders, warnings);
+        if (plan.classes().size() < 2) {
+            throw new FolderScanException("Only " + plan.classes().size() + " class" + (plan.classes().size() == 1 ? " (" + plan.classes().getFirst() + ")" : "es")
+                    + " with training images in " + directory + " once classes without training images were dropped ("
+                    + String.join(", ", plan.dropped().stream().map(DroppedClass::describe).toList()) + "): a classifier needs at least two");
         }
-
-        final Map<String, List<ImageFile>> splits = found == FolderLayout.SPLIT_FOLDERS
-                ? toImageFiles(usable, classes)
-                : splitByFractions(usable.getOrDefault(Splits.TRAIN, Map.of()), classes, walk.warnings);
-        if (found == FolderLayout.SPLIT_FOLDERS && testFromValidation > 0 && !splits.containsKey(Splits.TEST)
-                && splits.containsKey(Splits.VALIDATION)) {
-            carveTestFromValidation(splits, classes);
-        }
-        for (final String split : splits.keySet()) {
-            for (final String className : classes) {
-                final long count = splits.get(split).stream().filter(file -> classes.get(file.label()).equals(className)).count();
-                if (count == 0) {
-                    walk.warnings.add("The " + split + " split has no images of class '" + className + "'");
+        for (final String split : plan.splits().keySet()) {
+            for (int label = 0; label < plan.classes().size(); label++) {
+                final int current = label;
+                if (plan.splits().get(split).stream().noneMatch(file -> file.label() == current)) {
+                    warnings.add("The " + split + " split has no images of class '" + plan.classes().get(label) + "'");
                 }
             }
         }
         skipped.values().removeIf(List::isEmpty);
-        return new FolderScan(directory, found, classes, splits, skipped, walk.warnings);
+        return new FolderScan(directory, found, plan.classes(), plan.splits(), skipped, warnings, plan.origins(), plan.dropped());
     }
 
     private Path checkRoot() throws FolderScanException {
@@ -225,59 +223,23 @@ public final class ImageFolderScanner {
         return FolderLayout.CLASS_FOLDERS;
     }
 
-    private static String folderOf(final String split, final List<Path> top) {
-        for (final Path entry : top) {
-            final String name = entry.getFileName().toString();
-            if (Splits.fromFolderName(name).filter(split::equals).isPresent()) {
-                return name;
-            }
-        }
-        return split;
-    }
-
-    /** Walks the class folders below {@code parent}, collecting candidate files per class. */
-    private void collectClasses(final Walk walk, final Path parent, final String displayPrefix, final String split,
-                                final Map<String, List<Candidate>> byClass) throws FolderScanException {
-        final List<Path> entries;
-        try {
-            entries = lister.list(parent);
-        } catch (final IOException e) {
-            if (parent.equals(directory)) {
-                throw new FolderScanException("Cannot list directory " + parent + ": " + e, e);
-            }
-            walk.skip(split, displayPrefix, "folder not readable: " + e.getMessage());
-            return;
-        }
-        for (final Path entry : entries) {
-            final String name = entry.getFileName().toString();
-            if (name.startsWith(".")) {
-                continue;
-            }
-            if (walk.isDirectoryInside(entry, split, displayPrefix + name)) {
-                final List<Candidate> files = byClass.computeIfAbsent(name, c -> new ArrayList<>());
-                walk.files(entry, displayPrefix + name + "/", "", split, files);
-            } else if (Files.isRegularFile(entry)) {
-                walk.skip(split, displayPrefix + name, "not in a class folder");
-            }
-        }
-    }
-
     /** Validates the candidates of one class (in seeded random order when sampling) and returns the usable ones, sorted. */
-    private List<Candidate> select(final ExecutorService executor, final String split, final String className,
-                                   final List<Candidate> candidates, final List<SkippedFile> skipped) throws FolderScanException {
-        final List<Candidate> order = new ArrayList<>(candidates);
-        order.sort(Comparator.comparing(Candidate::relativePath));
+    private List<FolderWalk.Candidate> select(final ExecutorService executor, final String split, final String className,
+                                              final List<FolderWalk.Candidate> candidates, final List<SkippedFile> skipped)
+            throws FolderScanException {
+        final List<FolderWalk.Candidate> order = new ArrayList<>(candidates);
+        order.sort(Comparator.comparing(FolderWalk.Candidate::relativePath));
         final int wanted = maxPerClass == null ? order.size() : Math.min(maxPerClass, order.size());
         if (maxPerClass != null) {
             Collections.shuffle(order, new Random(seed ^ (split + "/" + className).hashCode()));
         }
-        final List<Candidate> accepted = new ArrayList<>();
+        final List<FolderWalk.Candidate> accepted = new ArrayList<>();
         int next = 0;
         while (accepted.size() < wanted && next < order.size()) {
-            final List<Candidate> batch = order.subList(next, Math.min(order.size(), next + (wanted - accepted.size())));
+            final List<FolderWalk.Candidate> batch = order.subList(next, Math.min(order.size(), next + (wanted - accepted.size())));
             next += batch.size();
             final List<Future<Optional<String>>> results = new ArrayList<>();
-            for (final Candidate candidate : batch) {
+            for (final FolderWalk.Candidate candidate : batch) {
                 results.add(executor.submit(() -> validator.check(candidate.path())));
             }
             for (int i = 0; i < batch.size(); i++) {
@@ -297,83 +259,12 @@ public final class ImageFolderScanner {
                 }
             }
         }
-        accepted.sort(Comparator.comparing(Candidate::relativePath));
+        accepted.sort(Comparator.comparing(FolderWalk.Candidate::relativePath));
         return accepted;
     }
 
-    private static Map<String, List<ImageFile>> toImageFiles(final Map<String, Map<String, List<Candidate>>> usable,
-                                                             final List<String> classes) {
-        final Map<String, List<ImageFile>> splits = new LinkedHashMap<>();
-        usable.forEach((split, byClass) -> {
-            final List<ImageFile> files = new ArrayList<>();
-            byClass.forEach((className, candidates) -> {
-                final int label = classes.indexOf(className);
-                candidates.forEach(candidate -> files.add(candidate.toImageFile(label)));
-            });
-            if (!files.isEmpty()) {
-                splits.put(split, files);
-            }
-        });
-        return splits;
-    }
-
-    /** Seeded, stratified split of each class by the train/validation/test fractions. */
-    private Map<String, List<ImageFile>> splitByFractions(final Map<String, List<Candidate>> byClass, final List<String> classes,
-                                                         final List<String> warnings) {
-        final Map<String, List<ImageFile>> splits = new LinkedHashMap<>();
-        splits.put(Splits.TRAIN, new ArrayList<>());
-        splits.put(Splits.VALIDATION, new ArrayList<>());
-        splits.put(Splits.TEST, new ArrayList<>());
-        for (final String className : classes) {
-            final List<Candidate> files = new ArrayList<>(byClass.getOrDefault(className, List.of()));
-            Collections.shuffle(files, new Random(seed ^ className.hashCode()));
-            final int count = files.size();
-            final int test = (int) Math.round(count * fractions[2]);
-            final int validation = (int) Math.round(count * fractions[1]);
-            if (count - test - validation < 1) {
-                warnings.add("Class '" + className + "' has only " + count + " usable images: too few to split "
-                        + fractionsText() + " with at least one for training");
-            }
-            final int label = classes.indexOf(className);
-            for (int i = 0; i < count; i++) {
-                final String split = i < test ? Splits.TEST : i < test + validation ? Splits.VALIDATION : Splits.TRAIN;
-                splits.get(split).add(files.get(i).toImageFile(label));
-            }
-        }
-        splits.values().forEach(files -> files.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath)));
-        splits.values().removeIf(List::isEmpty);
-        return splits;
-    }
-
-    /**
-     * Moves a seeded, stratified {@code testFromValidation} share of each class's validation images into a test split,
-     * as the TensorFlow transfer-learning tutorial takes a fifth of its validation set for testing.
-     */
-    private void carveTestFromValidation(final Map<String, List<ImageFile>> splits, final List<String> classes) {
-        final List<ImageFile> validation = new ArrayList<>();
-        final List<ImageFile> test = new ArrayList<>();
-        for (int label = 0; label < classes.size(); label++) {
-            final int current = label;
-            final List<ImageFile> files = new ArrayList<>(splits.get(Splits.VALIDATION).stream().filter(file -> file.label() == current).toList());
-            Collections.shuffle(files, new Random(seed ^ ("test/" + classes.get(label)).hashCode()));
-            final int count = (int) Math.round(files.size() * testFromValidation);
-            test.addAll(files.subList(0, count));
-            validation.addAll(files.subList(count, files.size()));
-        }
-        validation.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath));
-        test.sort(Comparator.comparingInt(ImageFile::label).thenComparing(ImageFile::relativePath));
-        splits.put(Splits.VALIDATION, validation);
-        if (!test.isEmpty()) {
-            splits.put(Splits.TEST, test);
-        }
-    }
-
-    private String fractionsText() {
-        return String.format(Locale.ROOT, "%.0f/%.0f/%.0f", fractions[0] * 100, fractions[1] * 100, fractions[2] * 100);
-    }
-
-    private String describeFailure(final FolderLayout found, final Map<String, Map<String, List<Candidate>>> candidates,
-                                   final Map<String, Map<String, List<Candidate>>> usable,
+    private String describeFailure(final FolderLayout found, final Map<String, Map<String, List<FolderWalk.Candidate>>> candidates,
+                                   final Map<String, Map<String, List<FolderWalk.Candidate>>> usable,
                                    final Map<String, List<SkippedFile>> skipped, final List<String> classes) {
         final Set<String> folders = new TreeSet<>();
         candidates.values().forEach(byClass -> folders.addAll(byClass.keySet()));
@@ -394,122 +285,10 @@ public final class ImageFolderScanner {
             message.append("; skipped: ").append(reasons);
         }
         if (found == FolderLayout.SPLIT_FOLDERS && candidates.isEmpty()) {
-            message.append("; no train/validation/test folder holds class folders");
+            message.append("; no split folder (").append(Splits.folderNames(Splits.TRAIN)).append("; ").append(Splits.folderNames(Splits.VALIDATION))
+                    .append("; ").append(Splits.folderNames(Splits.TEST)).append(") holds class folders");
         }
         return message.toString();
-    }
-
-    /** A file found in a class folder, before validation. */
-    private record Candidate(Path path, String display, String relativePath, long size) {
-        ImageFile toImageFile(final int label) {
-            return new ImageFile(path, label, relativePath, size);
-        }
-    }
-
-    /** The state of one walk: visited folders (against symlink cycles) and what was skipped. */
-    private final class Walk {
-        private final Path realRoot;
-        private final Set<Path> visited = new HashSet<>();
-        private final Map<String, List<SkippedFile>> skipped = new LinkedHashMap<>();
-        private final List<String> warnings = new ArrayList<>();
-
-        Walk(final Path realRoot) {
-            this.realRoot = realRoot;
-            visited.add(realRoot);
-        }
-
-        void skip(final String split, final String display, final String reason) {
-            skipped.computeIfAbsent(split, s -> new ArrayList<>()).add(new SkippedFile(display, reason));
-        }
-
-        /** True for a directory inside the root; a link leading outside is skipped with a reason. */
-        boolean isDirectoryInside(final Path entry, final String split, final String display) {
-            if (!Files.isDirectory(entry)) {
-                return false;
-            }
-            final Optional<Path> real = insideRoot(entry, split, display + "/");
-            return real.isPresent() && visited.add(real.get());
-        }
-
-        /** The real path of {@code entry} when it lies inside the root; otherwise skips it and returns empty. */
-        Optional<Path> insideRoot(final Path entry, final String split, final String display) {
-            final Path real;
-            try {
-                real = entry.toRealPath();
-            } catch (final NoSuchFileException e) {
-                skip(split, display, "broken symbolic link");
-                return Optional.empty();
-            } catch (final IOException e) {
-                skip(split, display, "cannot resolve path: " + e.getMessage());
-                return Optional.empty();
-            }
-            if (!real.startsWith(realRoot)) {
-                skip(split, display, "symbolic link points outside the directory (to " + real + ")");
-                return Optional.empty();
-            }
-            return Optional.of(real);
-        }
-
-        void files(final Path folder, final String displayPrefix, final String relativePrefix, final String split,
-                   final List<Candidate> out) {
-            final List<Path> entries;
-            try {
-                entries = lister.list(folder);
-            } catch (final IOException e) {
-                skip(split, displayPrefix, "folder not readable: " + e.getMessage());
-                return;
-            }
-            for (final Path entry : entries) {
-                final String name = entry.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
-                }
-                final String display = displayPrefix + name;
-                if (Files.isDirectory(entry)) {
-                    if (isDirectoryInside(entry, split, display)) {
-                        files(entry, display + "/", relativePrefix + name + "/", split, out);
-                    }
-                    continue;
-                }
-                if (Files.isSymbolicLink(entry) && insideRoot(entry, split, display).isEmpty()) {
-                    continue;
-                }
-                if (!Files.isRegularFile(entry)) {
-                    if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(entry)) {
-                        skip(split, display, "broken symbolic link");
-                    } else {
-                        skip(split, display, "not a regular file");
-                    }
-                    continue;
-                }
-                if (!fileFilter.matcher(name).matches()) {
-                    continue;
-                }
-                final int dot = name.lastIndexOf('.');
-                final String extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-                if (!IMAGE_EXTENSIONS.contains(extension)) {
-                    skip(split, display, "unsupported file type" + (extension.isEmpty() ? " (no extension)" : " (." + extension + ")")
-                            + ": expected JPEG, PNG, BMP or GIF");
-                    continue;
-                }
-                final long size;
-                try {
-                    size = Files.size(entry);
-                } catch (final IOException e) {
-                    skip(split, display, "cannot read file size: " + e.getMessage());
-                    continue;
-                }
-                if (size == 0) {
-                    skip(split, display, "empty file (0 bytes)");
-                } else if (size > maxFileSize) {
-                    skip(split, display, "file too large: " + size + " bytes, over the limit of " + maxFileSize);
-                } else if (!Files.isReadable(entry)) {
-                    skip(split, display, "file not readable (permission denied)");
-                } else {
-                    out.add(new Candidate(entry, display, relativePrefix + name, size));
-                }
-            }
-        }
     }
 
     private static List<Path> listSorted(final Path directory) throws IOException {
@@ -525,7 +304,7 @@ public final class ImageFolderScanner {
     public static final class Builder {
         private Path directory;
         private FolderLayout layout = FolderLayout.AUTO;
-        private Pattern fileFilter = Pattern.compile(".*");
+        private Pattern fileFilter = Pattern.compile(".*", Pattern.DOTALL);
         private Integer maxPerClass;
         private long seed = 42;
         private double[] fractions = {0.8, 0.1, 0.1};
@@ -534,8 +313,26 @@ public final class ImageFolderScanner {
         private long maxFileSize = 100L * 1024 * 1024;
         private DirectoryLister lister = ImageFolderScanner::listSorted;
         private double testFromValidation;
+        private double validationFromTrain = 0.1;
+        private UntrainedClassPolicy untrainedClassPolicy = UntrainedClassPolicy.FAIL;
 
         private Builder() {
+        }
+
+        /**
+         * With split folders that have {@code train/} but no validation folder: move this share (0..1) of each class's
+         * training images into a validation split, seeded and stratified, like Keras' {@code validation_split}. Every
+         * class keeps at least one training image. Default 0.1; 0 makes no validation split.
+         */
+        public Builder optValidationFromTrain(final double value) {
+            this.validationFromTrain = value;
+            return this;
+        }
+
+        /** What to do with a class that has validation or test images but no training images. Default {@link UntrainedClassPolicy#FAIL}. */
+        public Builder optUntrainedClassPolicy(final UntrainedClassPolicy value) {
+            this.untrainedClassPolicy = value;
+            return this;
         }
 
         /**
@@ -559,7 +356,10 @@ public final class ImageFolderScanner {
             return this;
         }
 
-        /** A regular expression file names must match; others are ignored silently. Default: everything. */
+        /**
+         * A regular expression file names must match; others are listed as skipped. Default: everything ({@code .*} with
+         * {@link Pattern#DOTALL}, so a name with a line break matches too).
+         */
         public Builder optFileFilter(final Pattern value) {
             this.fileFilter = value;
             return this;
@@ -577,7 +377,10 @@ public final class ImageFolderScanner {
             return this;
         }
 
-        /** Train, validation and test fractions for class-folder layouts; they must add up to 1. Default 0.8/0.1/0.1. */
+        /**
+         * Train, validation and test fractions for class folders, or split folders with {@code train/} alone; they must
+         * add up to 1. Every class keeps at least one training image. Default 0.8/0.1/0.1.
+         */
         public Builder optSplitFractions(final double train, final double validation, final double test) {
             this.fractions = new double[] {train, validation, test};
             return this;
@@ -632,6 +435,12 @@ public final class ImageFolderScanner {
             }
             if (testFromValidation < 0 || testFromValidation >= 1 || Double.isNaN(testFromValidation)) {
                 throw new IllegalArgumentException("The test fraction from validation must be in [0, 1), got " + testFromValidation);
+            }
+            if (validationFromTrain < 0 || validationFromTrain >= 1 || Double.isNaN(validationFromTrain)) {
+                throw new IllegalArgumentException("The validation fraction from train must be in [0, 1), got " + validationFromTrain);
+            }
+            if (untrainedClassPolicy == null) {
+                throw new IllegalArgumentException("A policy for classes without training images is required");
             }
             return new ImageFolderScanner(this);
         }

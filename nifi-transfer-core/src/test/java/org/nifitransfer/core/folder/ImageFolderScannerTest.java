@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,7 @@ class ImageFolderScannerTest {
         assertEquals(Map.of("cats", 1L, "dogs", 1L), counts(scan, Splits.VALIDATION));
         assertEquals("with space ü.jpeg", scan.splits().get(Splits.TEST).getFirst().relativePath());
         assertEquals(List.of(
+                new SkippedFile("train/dogs/.DS_Store", "hidden file"),
                 new SkippedFile("train/dogs/empty.jpg", "empty file (0 bytes)"),
                 new SkippedFile("train/dogs/notes.txt", "unsupported file type (.txt): expected JPEG, PNG, BMP or GIF")),
                 scan.skippedFor(Splits.TRAIN));
@@ -130,13 +132,142 @@ class ImageFolderScannerTest {
     }
 
     @Test
-    void fileFilterIgnoresSilently() throws IOException, FolderScanException {
+    void filesTheFilterLeavesOutAreListed() throws IOException, FolderScanException {
         file("train/a/keep.jpg", "img");
         file("train/a/drop.jpg", "img");
         file("train/b/keep2.jpg", "img");
-        final FolderScan scan = scan(ImageFolderScanner.builder().optFileFilter(java.util.regex.Pattern.compile("keep.*")));
+        final FolderScan scan = scan(ImageFolderScanner.builder().optValidationFromTrain(0).optFileFilter(Pattern.compile("keep.*")));
         assertEquals(Map.of("a", 1L, "b", 1L), counts(scan, Splits.TRAIN));
-        assertEquals(0, scan.skippedCount());
+        assertEquals(List.of(new SkippedFile("train/a/drop.jpg", "name does not match the file filter keep.*")), scan.skippedFor(Splits.TRAIN));
+    }
+
+    @Test
+    void nothingUnderTheDirectoryIsPassedOverWithoutAWord() throws IOException, FolderScanException {
+        file("train/a/a1.jpg", "img");
+        file("train/a/line\nbreak.jpg", "img");
+        file("train/b/b1.jpg", "img");
+        file("train/b/.hidden.jpg", "img");
+        file("train/b/.thumbnails/t.jpg", "img");
+        Files.createDirectories(root.resolve("train/b/b2.jpg"));
+        Files.createDirectories(root.resolve("train/b/nested/empty"));
+        file("train/b/nested/n1.png", "img");
+        file("train/stray.jpg", "img");
+        file("README.md", "read me");
+        file("models/base.pt", "weights");
+        file(".git/config", "x");
+
+        final FolderScan scan = scan(ImageFolderScanner.builder().optValidationFromTrain(0));
+        assertEquals(Map.of("a", 2L, "b", 2L), counts(scan, Splits.TRAIN), "a name with a line break matches the default filter");
+        assertTrue(scan.splits().get(Splits.TRAIN).stream().anyMatch(file -> file.relativePath().equals("line\nbreak.jpg")));
+        assertEquals(List.of(
+                new SkippedFile(".git/", "hidden folder (not read)"),
+                new SkippedFile("README.md", "not in a split folder: images belong in split/class folders"),
+                new SkippedFile("models/", "not a split folder (train, training, training_set; validation, val, valid, validation_set; "
+                        + "test, testing, test_set): not read"),
+                new SkippedFile("train/b/.hidden.jpg", "hidden file"),
+                new SkippedFile("train/b/.thumbnails/", "hidden folder (not read)"),
+                new SkippedFile("train/b/b2.jpg/", "a folder, not an image file (named like one)"),
+                new SkippedFile("train/b/nested/empty/", "empty folder"),
+                new SkippedFile("train/stray.jpg", "not in a class folder")),
+                scan.skippedFor(Splits.TRAIN));
+    }
+
+    @Test
+    void trainAndTestOnlyCarvesAValidationSplitFromTrain() throws IOException, FolderScanException {
+        for (int i = 0; i < 20; i++) {
+            file("training_set/cats/c" + i + ".jpg", "img");
+            file("Test_Set/cats/t" + i + ".jpg", "img");
+            file("Test_Set/dogs/t" + i + ".jpg", "img");
+        }
+        for (int i = 0; i < 10; i++) {
+            file("training_set/dogs/d" + i + ".jpg", "img");
+        }
+        final FolderScan scan = scan(ImageFolderScanner.builder());
+        assertEquals(List.of(Splits.TRAIN, Splits.VALIDATION, Splits.TEST), List.copyOf(scan.splits().keySet()));
+        assertEquals(Map.of("cats", 18L, "dogs", 9L), counts(scan, Splits.TRAIN));
+        assertEquals(Map.of("cats", 2L, "dogs", 1L), counts(scan, Splits.VALIDATION), "10% of each class, like Keras' validation_split");
+        assertEquals(Map.of("cats", 20L, "dogs", 20L), counts(scan, Splits.TEST));
+        assertEquals("training_set/ less the 10% carved for validation", scan.origins().get(Splits.TRAIN));
+        assertEquals("carved from training_set/: 10% of each class (seeded, stratified)", scan.origins().get(Splits.VALIDATION));
+        assertEquals("Test_Set/", scan.origins().get(Splits.TEST));
+        final java.util.Set<String> validation = scan.splits().get(Splits.VALIDATION).stream().map(FolderScan.ImageFile::relativePath)
+                .collect(Collectors.toSet());
+        assertTrue(scan.splits().get(Splits.TRAIN).stream().noneMatch(file -> validation.contains(file.relativePath())), "disjoint");
+        assertEquals(scan.splits(), scan(ImageFolderScanner.builder()).splits(), "seeded");
+        assertNotEquals(scan.splits().get(Splits.VALIDATION), scan(ImageFolderScanner.builder().optSeed(7)).splits().get(Splits.VALIDATION));
+
+        final FolderScan none = scan(ImageFolderScanner.builder().optValidationFromTrain(0));
+        assertEquals(List.of(Splits.TRAIN, Splits.TEST), List.copyOf(none.splits().keySet()), "0 carves nothing");
+    }
+
+    @Test
+    void aLoneTrainFolderIsSplitByTheFractions() throws IOException, FolderScanException {
+        for (int i = 0; i < 10; i++) {
+            file("train/a/a" + i + ".jpg", "img");
+            file("train/b/b" + i + ".jpg", "img");
+        }
+        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(0.6, 0.2, 0.2));
+        assertEquals(FolderLayout.SPLIT_FOLDERS, scan.layout());
+        assertEquals(Map.of("a", 6L, "b", 6L), counts(scan, Splits.TRAIN));
+        assertEquals(Map.of("a", 2L, "b", 2L), counts(scan, Splits.VALIDATION));
+        assertEquals(Map.of("a", 2L, "b", 2L), counts(scan, Splits.TEST));
+        assertEquals("train/ alone split 60/20/20 (seeded, stratified)", scan.origins().get(Splits.TEST));
+    }
+
+    @Test
+    void everyClassKeepsATrainingImageWhenSplitting() throws IOException, FolderScanException {
+        file("a/only.jpg", "img");
+        for (int i = 0; i < 4; i++) {
+            file("b/b" + i + ".jpg", "img");
+        }
+        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(0.2, 0.4, 0.4));
+        assertEquals(Map.of("a", 1L, "b", 1L), counts(scan, Splits.TRAIN));
+        assertTrue(scan.warnings().contains("The validation split has no images of class 'a'"), scan.warnings().toString());
+    }
+
+    @Test
+    void twoFoldersOfOneSplitFailNamingBoth() throws IOException {
+        file("train/a/a.jpg", "img");
+        file("train/b/b.jpg", "img");
+        file("training/a/a.jpg", "img");
+        final FolderScanException error = assertThrows(FolderScanException.class, () -> scan(ImageFolderScanner.builder()));
+        assertEquals("Both 'train' and 'training' in " + root + " are the train split: keep one of them (or move the other out of the directory)",
+                error.getMessage());
+    }
+
+    @Test
+    void splitFoldersWithoutTrainFail() throws IOException {
+        file("validation/a/a.jpg", "img");
+        file("test/b/b.jpg", "img");
+        final FolderScanException error = assertThrows(FolderScanException.class, () -> scan(ImageFolderScanner.builder()));
+        assertTrue(error.getMessage().startsWith("No training images: found validation/, test/ but no train folder (train, training, "
+                + "training_set)"), error.getMessage());
+    }
+
+    @Test
+    void aClassWithoutTrainingImagesFailsNamingItOrIsDropped() throws IOException, FolderScanException {
+        for (int i = 0; i < 5; i++) {
+            file("train/cats/c" + i + ".jpg", "img");
+            file("train/dogs/d" + i + ".jpg", "img");
+            file("test/cats/t" + i + ".jpg", "img");
+            file("test/dogs/t" + i + ".jpg", "img");
+            file("test/foxes/t" + i + ".jpg", "img");
+        }
+        file("validation/cats/v.jpg", "img");
+        file("validation/dogs/v.jpg", "img");
+        file("validation/foxes/v.jpg", "img");
+        final FolderScanException error = assertThrows(FolderScanException.class, () -> scan(ImageFolderScanner.builder()));
+        assertTrue(error.getMessage().startsWith("Class foxes (1 validation, 5 test images) has no training images: a model trained on "
+                + "the other classes could never predict it"), error.getMessage());
+        assertTrue(error.getMessage().endsWith("or set 'Classes Without Training Images' to 'Drop'"), error.getMessage());
+
+        final FolderScan dropped = scan(ImageFolderScanner.builder().optUntrainedClassPolicy(UntrainedClassPolicy.DROP));
+        assertEquals(List.of("cats", "dogs"), dropped.classes());
+        assertEquals(Map.of("cats", 5L, "dogs", 5L), counts(dropped, Splits.TEST));
+        assertEquals(1, dropped.droppedClasses().size());
+        assertEquals("foxes", dropped.droppedClasses().getFirst().name());
+        assertEquals(Map.of(Splits.VALIDATION, 1, Splits.TEST, 5), dropped.droppedClasses().getFirst().images());
+        assertTrue(dropped.warnings().contains("Dropped class foxes (1 validation, 5 test images): no training images"), dropped.warnings().toString());
     }
 
     @Test
