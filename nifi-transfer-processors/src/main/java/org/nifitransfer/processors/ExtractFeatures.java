@@ -57,6 +57,8 @@ import org.nifitransfer.core.model.Pooling;
     @WritesAttribute(attribute = ExtractFeatures.BASE_ATTRIBUTE, description = "The base's file name or URL"),
     @WritesAttribute(attribute = ExtractFeatures.BASE_SHA_ATTRIBUTE, description = "The SHA-256 of the base file"),
     @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device the base ran on"),
+    @WritesAttribute(attribute = ExtractFeatures.BASE_WARNING_ATTRIBUTE, description = "Set when the base looks like a classifier "
+            + "(its output per image is a vector, not a feature map), with what to do instead"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why")
 })
 @SeeAlso({Augment.class, TrainHead.class})
@@ -75,6 +77,7 @@ public class ExtractFeatures extends AbstractProcessor {
     static final String POOLING_ATTRIBUTE = "transfer.pooling";
     static final String BASE_ATTRIBUTE = "transfer.base";
     static final String BASE_SHA_ATTRIBUTE = "transfer.base.sha256";
+    static final String BASE_WARNING_ATTRIBUTE = "transfer.base.warning";
 
     static final AllowableValue ENGINE_AUTO = new AllowableValue("auto", "From File Extension",
             ".onnx runs on ONNX Runtime, anything else on PyTorch");
@@ -92,7 +95,8 @@ public class ExtractFeatures extends AbstractProcessor {
             .build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
             .name("failure")
-            .description("Content that is not a tensor dataset, or images the base cannot take; transfer.error says why")
+            .description("Content that is not a tensor dataset, images the base cannot take, or every dataset while the base model "
+                    + "cannot be loaded; transfer.error says why")
             .build();
 
     public static final PropertyDescriptor BASE_MODEL = new PropertyDescriptor.Builder()
@@ -149,6 +153,7 @@ public class ExtractFeatures extends AbstractProcessor {
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_UNUSED);
 
     private volatile BaseModel base;
+    private volatile LoadFailure loadFailure;
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -160,14 +165,23 @@ public class ExtractFeatures extends AbstractProcessor {
         return PROPERTIES;
     }
 
+    /**
+     * Loads the base. A base that cannot be loaded does not stop the processor from running (NiFi would retry the start
+     * every 30 seconds while the datasets wait): the reason is logged, and every dataset that arrives goes to failure with
+     * it, until the file changes (it is then loaded again) or the processor is restarted.
+     */
     @OnScheduled
-    public void loadBase(final ProcessContext context) throws BaseModelException {
+    public void loadBase(final ProcessContext context) {
         final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
-        final String engine = ENGINE_AUTO.getValue().equals(context.getProperty(ENGINE).getValue())
-                ? (BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location)) : context.getProperty(ENGINE).getValue();
-        final Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), engine == null ? BaseModel.PYTORCH : engine);
-        base = BaseModel.builder().setLocation(location).optEngine(engine).optDevice(device).load();
-        getLogger().info("Loaded base {} ({}, sha256 {}) on {}", base.getName(), base.getEngine(), base.getSha256(), device);
+        loadFailure = null;
+        try {
+            base = load(context, location);
+        } catch (final BaseModelException | RuntimeException e) {
+            loadFailure = new LoadFailure(BaseModel.isUrl(location) ? "" : fileState(location), "the base model could not be loaded: "
+                    + e.getMessage());
+            getLogger().error("Cannot load base model {}: {}. Datasets that arrive go to failure with this reason until the file changes "
+                    + "or the processor is restarted", location, e.getMessage(), e);
+        }
     }
 
     @OnStopped
@@ -184,12 +198,16 @@ public class ExtractFeatures extends AbstractProcessor {
         if (flowFile == null) {
             return;
         }
-        final BaseModel loaded = base;
         final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
         final Set<String> splits = Arrays.stream(context.getProperty(SPLITS).getValue().split(",")).map(String::strip)
                 .collect(Collectors.toSet());
         if (split != null && !splits.contains(split)) {
             session.transfer(flowFile, REL_UNUSED);
+            return;
+        }
+        final BaseModel loaded = baseOrRetry(context);
+        if (loaded == null) {
+            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, loadFailure.reason(), null);
             return;
         }
         final Set<String> embedSplits = Arrays.stream(context.getProperty(EMBED_SPLITS).getValue().split(","))
@@ -229,6 +247,10 @@ public class ExtractFeatures extends AbstractProcessor {
         attributes.put(BASE_ATTRIBUTE, loaded.getName());
         attributes.put(BASE_SHA_ATTRIBUTE, loaded.getSha256());
         attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, loaded.getDevice().toString());
+        if (result[0].warning() != null) {
+            attributes.put(BASE_WARNING_ATTRIBUTE, result[0].warning());
+            getLogger().warn("{}: {}", flowFile, result[0].warning());
+        }
         flowFile = session.putAllAttributes(flowFile, attributes);
         session.getProvenanceReporter().modifyContent(flowFile, "Extracted " + result[0].summary().count() + " feature vectors of "
                 + result[0].manifest().features().dimension() + " with " + loaded.getName() + " (" + loaded.getEngine() + ", "
@@ -241,11 +263,61 @@ public class ExtractFeatures extends AbstractProcessor {
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
         final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
-        if (location != null && !BaseModel.isUrl(location) && !location.contains("${") && !Files.exists(Path.of(location.replaceFirst("^file://", "")))) {
-            results.add(new ValidationResult.Builder().subject(BASE_MODEL.getName()).input(location).valid(false)
-                    .explanation("the base model file " + location + " does not exist").build());
+        if (location != null && !location.contains("${")) {
+            try {
+                BaseModel.check(location, engine(context.getProperty(ENGINE).getValue(), location));
+            } catch (final BaseModelException | RuntimeException e) {
+                results.add(new ValidationResult.Builder().subject(BASE_MODEL.getName()).input(location).valid(false)
+                        .explanation(e.getMessage()).build());
+            }
         }
         return results;
+    }
+
+    private BaseModel load(final ProcessContext context, final String location) throws BaseModelException {
+        final String engine = engine(context.getProperty(ENGINE).getValue(), location);
+        final Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), engine == null ? BaseModel.PYTORCH : engine);
+        final BaseModel loaded = BaseModel.builder().setLocation(location).optEngine(engine).optDevice(device).load();
+        getLogger().info("Loaded base {} ({}, sha256 {}) on {}", loaded.getName(), loaded.getEngine(), loaded.getSha256(), device);
+        return loaded;
+    }
+
+    /** The loaded base; after a failed load, a new try when the file has changed since; null while it cannot be loaded. */
+    private BaseModel baseOrRetry(final ProcessContext context) {
+        final BaseModel loaded = base;
+        if (loaded != null) {
+            return loaded;
+        }
+        synchronized (this) {
+            final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
+            if (base == null && loadFailure != null && !BaseModel.isUrl(location) && !fileState(location).equals(loadFailure.fileState())) {
+                getLogger().info("Base model {} changed since it failed to load: loading it again", location);
+                loadBase(context);
+            }
+            return base;
+        }
+    }
+
+    /** The engine the Engine property names; for "From File Extension", the file's engine (null for a URL: DJL decides). */
+    private static String engine(final String choice, final String location) {
+        if (!ENGINE_AUTO.getValue().equals(choice)) {
+            return choice;
+        }
+        return BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location);
+    }
+
+    /** The size and modification time of a local base file (or folder), to notice that it changed. */
+    private static String fileState(final String location) {
+        try {
+            final Path path = Path.of(location.replaceFirst("^file://", ""));
+            return Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis();
+        } catch (final java.io.IOException | RuntimeException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    /** Why the base could not be loaded, and the state of its file then. */
+    private record LoadFailure(String fileState, String reason) {
     }
 
     private void progress(final ProcessContext context, final String runId, final String split, final long done, final long[] lastWrite) {

@@ -380,6 +380,28 @@ public final class BaseModel implements AutoCloseable {
         return colon > 0 && URL_SCHEMES.contains(location.substring(0, colon).toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Checks, without loading it, that a local base model can be loaded: it exists, is readable and not empty, and its
+     * structure is that of a model for its engine ({@link ModelFiles}). URLs are not checked (DJL resolves them).
+     *
+     * @param location a file, a folder holding one {@code .pt} or {@code .onnx} file, or a DJL model URL
+     * @param engine {@value #PYTORCH} or {@value #ONNX_RUNTIME}; null: from the file extension
+     * @throws BaseModelException naming the file and what is wrong with it
+     */
+    public static void check(final String location, final String engine) throws BaseModelException {
+        if (location == null || location.isBlank()) {
+            throw new BaseModelException("No base model given");
+        }
+        if (isUrl(location)) {
+            return;
+        }
+        final Path file = Builder.modelFile(location.startsWith("file://") ? Path.of(URI.create(location)) : Path.of(location));
+        final Optional<String> problem = ModelFiles.problem(file, engine != null ? engine : engineForFile(file.getFileName().toString()));
+        if (problem.isPresent()) {
+            throw new BaseModelException("Base model " + problem.get());
+        }
+    }
+
     /** The SHA-256 of a file, hex. */
     public static String sha256(final Path file) throws IOException {
         final MessageDigest digest;
@@ -474,6 +496,10 @@ public final class BaseModel implements AutoCloseable {
                 final Path path = location.startsWith("file://") ? Path.of(URI.create(location)) : Path.of(location);
                 file = modelFile(path);
                 engineName = engineName != null ? engineName : engineForFile(file.getFileName().toString());
+                final Optional<String> problem = ModelFiles.problem(file, engineName);
+                if (problem.isPresent()) {
+                    throw new BaseModelException("Base model " + problem.get());
+                }
                 try {
                     sha256 = sha256(file);
                 } catch (final IOException e) {

@@ -55,8 +55,27 @@ public final class FeatureExtractor {
         return new Builder();
     }
 
-    /** What an extraction wrote. */
-    public record Result(DatasetManifest manifest, DatasetSummary summary) {
+    /**
+     * What an extraction wrote.
+     *
+     * @param warning what the user should know about the base (it looks like a classifier), or null
+     */
+    public record Result(DatasetManifest manifest, DatasetSummary summary, String warning) {
+    }
+
+    /**
+     * A warning when a base's output for one image is already a vector: a headless base outputs a feature map
+     * ({@code [C, H, W]}), a classifier its class scores. Null for a feature map.
+     */
+    public static String classifierWarning(final String baseName, final long[] outputShape) {
+        if (outputShape.length != 1) {
+            return null;
+        }
+        final long values = outputShape[0];
+        return "Base model " + baseName + " outputs a vector of " + values + " values per image, not a feature map"
+                + (values == 1000 || values == 1001 ? " (1000 is ImageNet's class count)" : "") + ": it looks like a classifier rather "
+                + "than a headless base, and its class scores are being used as features. Give the convolutional base alone (torchvision's "
+                + "model.features, Keras' include_top=False); a model that already pools its own embedding can be used as it is.";
     }
 
     /**
@@ -122,7 +141,7 @@ public final class FeatureExtractor {
                 }
                 writer.skipAll(reader.getSummary().skipped());
                 writer.close();
-                return new Result(manifest, writer.getSummary());
+                return new Result(manifest, writer.getSummary(), classifierWarning(base.getName(), outputShape));
             }
         }
     }
