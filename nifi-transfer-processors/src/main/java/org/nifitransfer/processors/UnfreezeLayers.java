@@ -43,6 +43,10 @@ import org.nifitransfer.core.training.FineTuner;
     @WritesAttribute(attribute = UnfreezeLayers.TRAINABLE_ATTRIBUTE, description = "The number of base parameter values now trainable"),
     @WritesAttribute(attribute = UnfreezeLayers.LAYERS_ATTRIBUTE, description = "The unfrozen base layers, comma-separated"),
     @WritesAttribute(attribute = UnfreezeLayers.UNFREEZE_ATTRIBUTE, description = "The choice, e.g. 'top 2 blocks'"),
+    @WritesAttribute(attribute = UnfreezeLayers.BLOCKS_ATTRIBUTE, description = "The blocks with trainable parameters, comma-separated "
+            + "(a block is a parameter name up to its first numeric segment: '12' of '12.expand3x3.weight', 'features.12' of "
+            + "'features.12.expand3x3.weight')"),
+    @WritesAttribute(attribute = UnfreezeLayers.BASE_BLOCKS_ATTRIBUTE, description = "Every block of the base, in order: what Top Blocks counts"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why, with the available layer names")
 })
 @SeeAlso({TrainHead.class, FineTune.class})
@@ -60,6 +64,8 @@ public class UnfreezeLayers extends AbstractProcessor {
     static final String TRAINABLE_ATTRIBUTE = "transfer.trainable.parameters";
     static final String LAYERS_ATTRIBUTE = "transfer.unfrozen.layers";
     static final String UNFREEZE_ATTRIBUTE = "transfer.unfreeze";
+    static final String BLOCKS_ATTRIBUTE = "transfer.unfrozen.blocks";
+    static final String BASE_BLOCKS_ATTRIBUTE = "transfer.base.blocks";
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -80,7 +86,9 @@ public class UnfreezeLayers extends AbstractProcessor {
             .build();
     public static final PropertyDescriptor TOP_BLOCKS = new PropertyDescriptor.Builder()
             .name("Top Blocks")
-            .description("How many of the base's last blocks to unfreeze (a block is the first segment of the parameter names)")
+            .description("How many of the base's last blocks to unfreeze. A block is a parameter name up to its first numeric segment "
+                    + "('12' of '12.expand3x3.weight', 'features.12' of a whole torchvision model's 'features.12.expand3x3.weight'); "
+                    + "transfer.base.blocks lists them")
             .required(true)
             .defaultValue("2")
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
@@ -176,6 +184,8 @@ public class UnfreezeLayers extends AbstractProcessor {
         attributes.put(TRAINABLE_ATTRIBUTE, String.valueOf(manifest.trainableBaseParameterCount()));
         attributes.put(LAYERS_ATTRIBUTE, String.join(",", layers));
         attributes.put(UNFREEZE_ATTRIBUTE, manifest.unfreeze());
+        attributes.put(BLOCKS_ATTRIBUTE, String.join(",", UnfreezeSelector.trainableBlocks(manifest.baseParameters())));
+        attributes.put(BASE_BLOCKS_ATTRIBUTE, String.join(",", UnfreezeSelector.blockNames(manifest.baseParameters())));
         flowFile = session.putAllAttributes(flowFile, attributes);
         session.getProvenanceReporter().modifyContent(flowFile, "Unfroze " + manifest.unfreeze() + ": " + layers.size() + " layers, "
                 + manifest.trainableBaseParameterCount() + " parameters (" + layers.stream().collect(Collectors.joining(", ")) + ")");

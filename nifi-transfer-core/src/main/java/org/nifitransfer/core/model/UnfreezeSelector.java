@@ -23,10 +23,13 @@ import java.util.regex.PatternSyntaxException;
  * List<ParameterInfo> base = selector.apply(baseParameters); // blocks 11 and 12 of SqueezeNet trainable
  * }</pre>
  *
- * <p>Names follow TorchScript's {@code named_parameters}: segments separated by dots. A <em>block</em> is
- * the first segment ({@code 12} in {@code 12.expand3x3.weight}); a <em>layer</em> is the name without its last
- * segment ({@code 12.expand3x3}, see {@link ParameterInfo#layer()}). Both are listed in the order of their first
- * appearance in the base, which is the order of the forward pass for a {@code Sequential}.
+ * <p>Names follow TorchScript's {@code named_parameters}: segments separated by dots. A <em>block</em> is the
+ * name up to its first numeric segment, the index in a {@code Sequential} ({@code 12} in {@code 12.expand3x3.weight},
+ * {@code features.12} in {@code features.12.expand3x3.weight}, {@code classifier.1} in {@code classifier.1.weight},
+ * {@code layer4.1} in a ResNet's {@code layer4.1.conv2.weight}); a name without a numeric segment before its last is
+ * its own first segment ({@code fc} in {@code fc.weight}). A <em>layer</em> is the name without its last segment
+ * ({@code 12.expand3x3}, see {@link ParameterInfo#layer()}). Both are listed in the order of their first appearance
+ * in the base, which is the order of the forward pass for a {@code Sequential}.
  *
  * <p>BatchNorm running statistics ({@code running_mean}, {@code running_var}) are never made trainable, even
  * when selected: gradients cannot train them and PyTorch fails if asked to. Whether fine-tuning may let them move
@@ -121,8 +124,8 @@ public final class UnfreezeSelector {
     }
 
     /**
-     * The distinct blocks of a base (first name segments) in order of first appearance, e.g.
-     * {@code 0, 3, 4, 6, 7, 9, 10, 11, 12} for SqueezeNet.
+     * The distinct blocks of a base in order of first appearance, e.g. {@code 0, 3, 4, 6, 7, 9, 10, 11, 12} for
+     * SqueezeNet's features, {@code features.0, ..., features.12, classifier.1} for the whole torchvision SqueezeNet.
      *
      * @param parameters the parameters
      * @return the block names
@@ -233,9 +236,26 @@ public final class UnfreezeSelector {
         }
     }
 
-    private static String blockOf(final String name) {
-        final int dot = name.indexOf('.');
-        return dot < 0 ? name : name.substring(0, dot);
+    /** The block a parameter belongs to: its name up to the first numeric segment, else its first segment. */
+    public static String blockOf(final String name) {
+        final String[] segments = name.split("\\.");
+        for (int i = 0; i < segments.length - 1; i++) {
+            if (!segments[i].isEmpty() && segments[i].chars().allMatch(Character::isDigit)) {
+                return String.join(".", Arrays.copyOfRange(segments, 0, i + 1));
+            }
+        }
+        return segments[0];
+    }
+
+    /** The blocks that hold at least one trainable parameter, in the base's order. */
+    public static List<String> trainableBlocks(final List<ParameterInfo> parameters) {
+        final Set<String> names = new LinkedHashSet<>();
+        for (final ParameterInfo parameter : parameters) {
+            if (parameter.trainable()) {
+                names.add(blockOf(parameter.name()));
+            }
+        }
+        return List.copyOf(names);
     }
 
     private static String describeLayers(final List<ParameterInfo> parameters) {

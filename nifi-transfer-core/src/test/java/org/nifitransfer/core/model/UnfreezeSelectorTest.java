@@ -46,6 +46,35 @@ class UnfreezeSelectorTest {
     }
 
     @Test
+    void nestedNamesOfAWholeClassifierCountTheirSequentialIndices() {
+        // torchvision's whole SqueezeNet: features.N (a Sequential) then classifier.1 (its final 1x1 convolution)
+        final List<ParameterInfo> whole = new ArrayList<>();
+        for (final ParameterInfo parameter : SQUEEZE_NET) {
+            whole.add(new ParameterInfo("features." + parameter.name(), parameter.shape(), parameter.type(), false));
+        }
+        whole.add(new ParameterInfo("classifier.1.weight", new long[] {1000, 512, 1, 1}, "weight", false));
+        whole.add(new ParameterInfo("classifier.1.bias", new long[] {1000}, "bias", false));
+        assertEquals(List.of("features.0", "features.3", "features.4", "features.6", "features.7", "features.9", "features.10",
+                "features.11", "features.12", "classifier.1"), UnfreezeSelector.blockNames(whole));
+
+        final List<ParameterInfo> result = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(2).build().apply(whole);
+        assertEquals(List.of("features.12", "classifier.1"), UnfreezeSelector.trainableBlocks(result),
+                "the top 2 of 10 blocks, not the whole network");
+        assertEquals(8, trainableNames(result).size());
+    }
+
+    @Test
+    void aBlockIsTheNameUpToItsFirstIndex() {
+        assertEquals("12", UnfreezeSelector.blockOf("12.expand3x3.weight"));
+        assertEquals("18", UnfreezeSelector.blockOf("18.1.bias"));
+        assertEquals("1", UnfreezeSelector.blockOf("1.conv.0.0.weight"));
+        assertEquals("layer4.1", UnfreezeSelector.blockOf("layer4.1.conv2.weight"));
+        assertEquals("fc", UnfreezeSelector.blockOf("fc.weight"));
+        assertEquals("conv1", UnfreezeSelector.blockOf("conv1.weight"));
+        assertEquals("weight", UnfreezeSelector.blockOf("weight"));
+    }
+
+    @Test
     void fromBlockSelectsTheWholeBlock() {
         final List<ParameterInfo> result = fromLayer("12");
         assertOrderPreserved(SQUEEZE_NET, result);
