@@ -1,5 +1,7 @@
 package org.nifitransfer.processors;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
@@ -28,6 +28,7 @@ import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.Splits;
 import org.nifitransfer.core.evaluate.ClassificationMetrics;
 import org.nifitransfer.core.evaluate.ConfusionMatrixPlot;
@@ -57,6 +58,8 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = "transfer.eval.confusion.matrix", description = "The confusion matrix as JSON (rows: true class)"),
     @WritesAttribute(attribute = "transfer.eval.roc.auc", description = "ROC AUC, for two classes"),
     @WritesAttribute(attribute = "transfer.eval.phase", description = "The model's last training phase: head or fine-tune"),
+    @WritesAttribute(attribute = Evaluate.DROPPED_ATTRIBUTE, description = "Classes LoadImageFolder left out of the run for having no "
+            + "training images (the metrics cover the other classes); absent when none"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
 })
 @SeeAlso({TrainHead.class, FineTune.class})
@@ -77,6 +80,8 @@ import org.nifitransfer.core.model.ModelRunner;
 public class Evaluate extends AbstractProcessor {
 
     static final String RESULT_ATTRIBUTE = "transfer.result";
+    static final String DROPPED_ATTRIBUTE = "transfer.eval.dropped.classes";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     static final String MODEL_ROLE = "model";
     static final String TEST_ROLE = "test tensor dataset";
 
@@ -99,10 +104,13 @@ public class Evaluate extends AbstractProcessor {
     public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
     public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WARN_AFTER = TrainingSupport.WARN_AFTER;
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
+
+    private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -116,80 +124,71 @@ public class Evaluate extends AbstractProcessor {
 
     @Override
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        final RunJoin join = new RunJoin(List.of(
-                new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
-                RunJoin.Role.of(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.TENSORS.getValue()));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
-                complete -> evaluate(context, session, complete));
+        final RunJoin join = TrainingSupport.join(context, Set.of(DatasetKind.TENSORS.getValue()),
+                RunJoin.Role.model("TrainHead or FineTune"),
+                RunJoin.Role.dataset(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST, "ResizeAndNormalize (or Augment)"));
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
+                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "evaluation",
+                        work -> evaluate(context, session, group, work)));
     }
 
-    private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
+    private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work)
+            throws IOException, BaseModelException {
         FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
         final FlowFile testFlowFile = group.members().get(TEST_ROLE);
-        Path work = null;
-        try {
-            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
-            final ModelPackage model;
-            try (InputStream in = session.read(modelFlowFile)) {
-                model = ModelPackage.read(in, work);
-            }
-            final ModelManifest manifest = model.manifest();
-            final ClassificationMetrics.Accumulator accumulator = new ClassificationMetrics.Accumulator(manifest.classes());
-            FlowFile predictions = session.create(group.all());
-            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
-            try (ModelRunner runner = ModelRunner.open(model, device);
-                 InputStream test = session.read(testFlowFile);
-                 OutputStream out = session.write(predictions);
-                 PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
-                runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
-                    accumulator.add(prediction);
-                    try {
-                        csv.write(prediction);
-                    } catch (final IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, () -> !isScheduled(), done -> { });
-            }
-            final ClassificationMetrics metrics = accumulator.result();
-            final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
-            final Map<String, String> attributes = metricAttributes(metrics, phase);
-            final String prefix = modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()) == null ? group.runId()
-                    : modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()).replaceFirst("\\.tar$", "");
-            predictions = result(session, predictions, attributes, "predictions", prefix + "-predictions.csv", "text/csv");
-            final FlowFile metricsFlowFile = result(session, write(session, group, metrics.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                    attributes, "metrics", prefix + "-metrics.json", "application/json");
-            final FlowFile curve = result(session, write(session, group, LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng()),
-                    attributes, "learning-curve", prefix + "-learning-curve.png", "image/png");
-            final FlowFile confusion = result(session, write(session, group, ConfusionMatrixPlot.builder().setMetrics(metrics)
-                    .optTitle("Confusion matrix (" + phase + ")").build().toPng()), attributes, "confusion-matrix", prefix + "-confusion-matrix.png",
-                    "image/png");
-            for (final FlowFile output : List.of(metricsFlowFile, curve, confusion, predictions)) {
-                session.getProvenanceReporter().join(group.all(), output, "Evaluated the " + phase + " model of run " + group.runId()
-                        + " on " + metrics.count() + " test images: accuracy " + attributes.get("transfer.eval.accuracy"));
-                session.transfer(output, REL_RESULTS);
-            }
-            modelFlowFile = session.putAllAttributes(modelFlowFile, attributes);
-            session.getProvenanceReporter().modifyAttributes(modelFlowFile, "Test accuracy " + attributes.get("transfer.eval.accuracy"));
-            session.transfer(modelFlowFile, REL_MODEL);
-            session.transfer(testFlowFile, REL_ORIGINAL);
-            getLogger().info("Run {}: {} model test accuracy {} on {} images", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
-                    metrics.count());
-        } catch (final CancellationException e) {
-            getLogger().info("Stopped while evaluating run {}; its model and dataset return to the queue", group.runId());
-            session.rollback();
-        } catch (final IOException | RuntimeException | BaseModelException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            session.rollback();
-            final List<FlowFile> inputs = new java.util.ArrayList<>();
-            session.get(flowFile -> group.all().stream().anyMatch(member -> member.getAttribute(CoreAttributes.UUID.key())
-                    .equals(flowFile.getAttribute(CoreAttributes.UUID.key())))
-                    ? org.apache.nifi.processor.FlowFileFilter.FlowFileFilterResult.ACCEPT_AND_CONTINUE
-                    : org.apache.nifi.processor.FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE).forEach(inputs::add);
-            TrainingSupport.routeOut(session, getLogger(), inputs, REL_FAILURE, ProcessorSupport.reason("evaluation", cause));
-        } finally {
-            TrainingSupport.delete(work);
+        final ModelPackage model;
+        try (InputStream in = session.read(modelFlowFile)) {
+            model = ModelPackage.read(in, work);
         }
+        final ModelManifest manifest = model.manifest();
+        final ClassificationMetrics.Accumulator accumulator = new ClassificationMetrics.Accumulator(manifest.classes());
+        FlowFile predictions = session.create(group.all());
+        final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
+        final DatasetManifest dataset;
+        try (ModelRunner runner = ModelRunner.open(model, device);
+             InputStream test = session.read(testFlowFile);
+             OutputStream out = session.write(predictions);
+             PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
+            dataset = runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
+                accumulator.add(prediction);
+                try {
+                    csv.write(prediction);
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, () -> !isScheduled(), done -> { });
+        }
+        final ClassificationMetrics metrics = accumulator.result();
+        final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
+        final Map<String, String> attributes = metricAttributes(metrics, phase);
+        final List<DatasetManifest.DroppedClass> dropped = dataset.source() == null ? List.of() : dataset.source().droppedClasses();
+        final ObjectNode metricsJson = (ObjectNode) MAPPER.readTree(metrics.toJson());
+        if (!dropped.isEmpty()) {
+            // the classes LoadImageFolder left out: the accuracy is over the other classes only
+            metricsJson.set("droppedClasses", MAPPER.valueToTree(dropped));
+            attributes.put(DROPPED_ATTRIBUTE, TransferAttributes.json(dropped.stream().map(DatasetManifest.DroppedClass::describe).toList()));
+        }
+        final String prefix = modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()) == null ? group.runId()
+                : modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()).replaceFirst("\\.tar$", "");
+        predictions = result(session, predictions, attributes, "predictions", prefix + "-predictions.csv", "text/csv");
+        final FlowFile metricsFlowFile = result(session, write(session, group, MAPPER.writeValueAsBytes(metricsJson)),
+                attributes, "metrics", prefix + "-metrics.json", "application/json");
+        final FlowFile curve = result(session, write(session, group, LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng()),
+                attributes, "learning-curve", prefix + "-learning-curve.png", "image/png");
+        final FlowFile confusion = result(session, write(session, group, ConfusionMatrixPlot.builder().setMetrics(metrics)
+                .optTitle("Confusion matrix (" + phase + ")").build().toPng()), attributes, "confusion-matrix", prefix + "-confusion-matrix.png",
+                "image/png");
+        for (final FlowFile output : List.of(metricsFlowFile, curve, confusion, predictions)) {
+            session.getProvenanceReporter().join(group.all(), output, "Evaluated the " + phase + " model of run " + group.runId()
+                    + " on " + metrics.count() + " test images: accuracy " + attributes.get("transfer.eval.accuracy"));
+            session.transfer(output, REL_RESULTS);
+        }
+        modelFlowFile = session.putAllAttributes(modelFlowFile, attributes);
+        session.getProvenanceReporter().modifyAttributes(modelFlowFile, "Test accuracy " + attributes.get("transfer.eval.accuracy"));
+        session.transfer(modelFlowFile, REL_MODEL);
+        session.transfer(testFlowFile, REL_ORIGINAL);
+        getLogger().info("Run {}: {} model test accuracy {} on {} images", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
+                metrics.count());
     }
 
     private static FlowFile write(final ProcessSession session, final RunJoin.Complete group, final byte[] content) {

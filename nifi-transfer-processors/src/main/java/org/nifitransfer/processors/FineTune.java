@@ -3,12 +3,11 @@ package org.nifitransfer.processors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.Stateful;
@@ -115,11 +114,15 @@ public class FineTune extends AbstractProcessor {
             "Seeds shuffling, augmentation and dropout: the same seed and inputs give the same model and metrics on CPU");
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
     public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WARN_AFTER = TrainingSupport.WARN_AFTER;
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
 
+    private static final String TENSORS_SOURCE = "ResizeAndNormalize (through Augment for train)";
     private static final List<PropertyDescriptor> PROPERTIES = List.of(OPTIMIZER, LEARNING_RATE, SCHEDULE, EPOCHS, BATCH_SIZE, PATIENCE,
-            KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+            KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
+
+    private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -133,73 +136,67 @@ public class FineTune extends AbstractProcessor {
 
     @Override
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        final RunJoin join = new RunJoin(List.of(
-                new RunJoin.Role(MODEL_ROLE, flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND))),
-                RunJoin.Role.of(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN),
-                RunJoin.Role.of(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.TENSORS.getValue()));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
-                complete -> fineTune(context, session, complete));
+        final RunJoin join = TrainingSupport.join(context, Set.of(DatasetKind.TENSORS.getValue()),
+                RunJoin.Role.model("UnfreezeLayers (after TrainHead)"),
+                RunJoin.Role.dataset(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN, TENSORS_SOURCE),
+                RunJoin.Role.dataset(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION, TENSORS_SOURCE));
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
+                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "fine-tuning",
+                        work -> fineTune(context, session, group, work)));
     }
 
-    private void fineTune(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
+    /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */
+    void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
+        model.write(out);
+    }
+
+    private void fineTune(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work)
+            throws IOException, BaseModelException {
         final FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
         final FlowFile trainFlowFile = group.members().get(TRAIN_ROLE);
         final FlowFile validationFlowFile = group.members().get(VALIDATION_ROLE);
-        Path work = null;
-        try {
-            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
-            final ModelPackage model;
-            try (InputStream in = session.read(modelFlowFile)) {
-                model = ModelPackage.read(in, work);
-            }
-            FineTuner.checkTrainable(model.manifest());
-            final DatasetManifest trainManifest;
-            try (InputStream in = session.read(trainFlowFile)) {
-                trainManifest = DatasetCopier.readManifest(in);
-            }
-            final Augmenter augmenter = trainManifest.augmentation() != null && trainManifest.augmentation().isOnTheFly()
-                    ? new Augmenter(MAPPER.treeToValue(trainManifest.augmentation().recipe(), AugmentationRecipe.class)) : null;
-            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
-            final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
-            final FineTuner.Result result = FineTuner.builder()
-                    .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
-                    .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
-                    .optSchedule(LearningRateSchedule.fromValue(context.getProperty(SCHEDULE).getValue()))
-                    .optEpochs(context.getProperty(EPOCHS).asInteger())
-                    .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
-                    .optPatience(context.getProperty(PATIENCE).asInteger())
-                    .optSeed(context.getProperty(RANDOM_SEED).asLong())
-                    .optDevice(device)
-                    .optProgress(progress)
-                    .optCancellation(() -> !isScheduled())
-                    .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
-                    .build()
-                    .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
-            progress.finish("done");
-            FlowFile output = session.create(group.all());
-            output = session.write(output, result.model()::write);
-            final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(result.model().manifest()));
-            attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
-            // the join key, so later joins (FineTune, Evaluate) find the model with its datasets
-            attributes.put(TransferAttributes.RUN_ID, group.runId());
-            attributes.put(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(result.model().manifest().trainableBaseParameterCount()));
-            output = session.putAllAttributes(output, attributes);
-            session.getProvenanceReporter().join(group.all(), output, "Fine-tuned " + result.model().manifest().unfreeze() + " for "
-                    + result.training().history().size() + " epochs on " + device + (augmenter == null ? "" : " with on-the-fly augmentation")
-                    + ": validation accuracy " + attributes.get("transfer.val.accuracy"));
-            session.transfer(output, REL_SUCCESS);
-            session.transfer(group.all(), REL_ORIGINAL);
-            getLogger().info("Run {}: fine-tuned on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
-                    attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
-        } catch (final CancellationException e) {
-            getLogger().info("Stopped while fine-tuning run {}; its model and datasets return to the queue", group.runId());
-            session.rollback();
-        } catch (final IOException | RuntimeException | BaseModelException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            TrainingSupport.routeOut(session, getLogger(), group.all(), REL_FAILURE, ProcessorSupport.reason("fine-tuning", cause));
-        } finally {
-            TrainingSupport.delete(work);
+        final ModelPackage model;
+        try (InputStream in = session.read(modelFlowFile)) {
+            model = ModelPackage.read(in, work);
         }
+        FineTuner.checkTrainable(model.manifest());
+        final DatasetManifest trainManifest;
+        try (InputStream in = session.read(trainFlowFile)) {
+            trainManifest = DatasetCopier.readManifest(in);
+        }
+        final Augmenter augmenter = trainManifest.augmentation() != null && trainManifest.augmentation().isOnTheFly()
+                ? new Augmenter(MAPPER.treeToValue(trainManifest.augmentation().recipe(), AugmentationRecipe.class)) : null;
+        final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
+        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
+        final FineTuner.Result result = FineTuner.builder()
+                .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
+                .optSchedule(LearningRateSchedule.fromValue(context.getProperty(SCHEDULE).getValue()))
+                .optEpochs(context.getProperty(EPOCHS).asInteger())
+                .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
+                .optPatience(context.getProperty(PATIENCE).asInteger())
+                .optSeed(context.getProperty(RANDOM_SEED).asLong())
+                .optDevice(device)
+                .optProgress(progress)
+                .optCancellation(() -> !isScheduled())
+                .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
+                .build()
+                .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
+        progress.finish("done");
+        FlowFile output = session.create(group.all());
+        output = session.write(output, out -> writeModel(result.model(), out));
+        final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(result.model().manifest()));
+        attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
+        // the join key, so later joins (FineTune, Evaluate) find the model with its datasets
+        attributes.put(TransferAttributes.RUN_ID, group.runId());
+        attributes.put(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(result.model().manifest().trainableBaseParameterCount()));
+        output = session.putAllAttributes(output, attributes);
+        session.getProvenanceReporter().join(group.all(), output, "Fine-tuned " + result.model().manifest().unfreeze() + " for "
+                + result.training().history().size() + " epochs on " + device + (augmenter == null ? "" : " with on-the-fly augmentation")
+                + ": validation accuracy " + attributes.get("transfer.val.accuracy"));
+        session.transfer(output, REL_SUCCESS);
+        session.transfer(group.all(), REL_ORIGINAL);
+        getLogger().info("Run {}: fine-tuned on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
+                attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
     }
 }

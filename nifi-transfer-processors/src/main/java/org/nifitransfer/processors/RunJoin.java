@@ -1,6 +1,7 @@
 package org.nifitransfer.processors;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
 import org.apache.nifi.processor.FlowFileFilter;
 import org.apache.nifi.processor.ProcessSession;
+import org.nifitransfer.core.dataset.Splits;
 
 /**
  * Joins the flowfiles of one run that a processor needs together (a model and datasets, or several splits), the
@@ -18,18 +20,29 @@ import org.apache.nifi.processor.ProcessSession;
  * group is taken off the queue only once it is complete. Nothing is held in memory between triggers.
  *
  * <p>Flowfiles are grouped by {@code transfer.run.id}; each must match exactly one role. Flowfiles that match no
- * role are taken at once (to be routed to failure); a group whose oldest member has waited longer than the
- * maximum wait is taken incomplete (to be routed to timeout).
+ * role are taken at once (to be routed to failure); a group that needs a split its run does not have
+ * ({@code transfer.run.splits}) is taken at once too, since it can never complete; a group whose oldest member has
+ * waited longer than the maximum wait is taken incomplete (to be routed to timeout). Groups that wait longer than
+ * the warning time are reported as stalls, with what they have and what they lack.
  */
 final class RunJoin {
 
-    /** A part of a group: a name and which flowfiles can play it. */
-    record Role(String name, Predicate<FlowFile> matches) {
+    /**
+     * A part of a group: a name, which flowfiles can play it, the dataset split it needs (null for a model), and where it
+     * comes from (for messages about a stalled group).
+     */
+    record Role(String name, Predicate<FlowFile> matches, String split, String source) {
 
-        /** A role for flowfiles with {@code transfer.kind = kind} (and {@code transfer.split = split} when not null). */
-        static Role of(final String name, final String kind, final String split) {
+        /** A role for flowfiles with {@code transfer.kind = kind} and {@code transfer.split = split}. */
+        static Role dataset(final String name, final String kind, final String split, final String source) {
             return new Role(name, flowFile -> kind.equals(flowFile.getAttribute(TransferAttributes.KIND))
-                    && (split == null || split.equals(flowFile.getAttribute(TransferAttributes.SPLIT))));
+                    && split.equals(flowFile.getAttribute(TransferAttributes.SPLIT)), split, source);
+        }
+
+        /** The model role: a flowfile with {@code transfer.kind = model}. */
+        static Role model(final String source) {
+            return new Role("model", flowFile -> TransferAttributes.MODEL_KIND.equals(flowFile.getAttribute(TransferAttributes.KIND)), null,
+                    source);
         }
     }
 
@@ -53,27 +66,50 @@ final class RunJoin {
     record TimedOut(String runId, List<FlowFile> flowFiles, List<String> missing) implements Outcome {
     }
 
+    /** An incomplete group that needs a split its run does not have: it can never complete. */
+    record NeverComplete(String runId, List<FlowFile> flowFiles, String reason) implements Outcome {
+    }
+
     /** Flowfiles of a kind the join consumes but of a split it does not use (e.g. a test dataset reaching FineTune). */
     record Unused(List<FlowFile> flowFiles, String reason) implements Outcome {
     }
 
-    /** Nothing to do now. */
-    record Waiting() implements Outcome {
+    /** Nothing to take now; the groups that have waited longer than the warning time. */
+    record Waiting(List<Stall> stalls) implements Outcome {
+
+        Waiting {
+            stalls = List.copyOf(stalls);
+        }
+    }
+
+    /**
+     * An incomplete group waiting longer than the warning time.
+     *
+     * @param runId the run
+     * @param have the roles present
+     * @param missing the roles it waits for, with where they come from
+     * @param waitedMillis how long its oldest member has waited
+     * @param directory the image folder of the run, when known
+     */
+    record Stall(String runId, List<String> have, List<Role> missing, long waitedMillis, String directory) {
     }
 
     private final List<Role> roles;
     private final long maximumWaitMillis;
+    private final long warnAfterMillis;
     private final Set<String> usedKinds;
 
     /**
      * @param roles the parts of a group
      * @param maximumWaitMillis how long an incomplete group may wait
+     * @param warnAfterMillis how long an incomplete group waits before it is reported as a stall
      * @param usedKinds kinds of dataset the roles consume: a flowfile of such a kind that plays no role (another split)
      *                  is {@link Unused}, not unmatched
      */
-    RunJoin(final List<Role> roles, final long maximumWaitMillis, final Set<String> usedKinds) {
+    RunJoin(final List<Role> roles, final long maximumWaitMillis, final long warnAfterMillis, final Set<String> usedKinds) {
         this.roles = List.copyOf(roles);
         this.maximumWaitMillis = maximumWaitMillis;
+        this.warnAfterMillis = warnAfterMillis;
         this.usedKinds = Set.copyOf(usedKinds);
     }
 
@@ -103,7 +139,7 @@ final class RunJoin {
                 if (taken.size() != roles.size()) {
                     // a member left the queue between the scan and the take (another thread, expiry): try again later
                     taken.forEach(session::transfer);
-                    return new Waiting();
+                    return new Waiting(List.of());
                 }
                 final Map<String, FlowFile> members = new LinkedHashMap<>();
                 for (final Role role : roles) {
@@ -112,19 +148,66 @@ final class RunJoin {
                 return new Complete(group.getKey(), members);
             }
         }
+        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
+            final String reason = neverCompletes(group.getKey(), group.getValue());
+            if (reason != null) {
+                return new NeverComplete(group.getKey(), take(session, group.getValue().values()), reason);
+            }
+        }
         if (!unused.isEmpty()) {
             return new Unused(take(session, unused), "not one of the splits this processor uses (" + describeRoles() + ")");
         }
         if (!unmatched.isEmpty()) {
             return new Unmatched(take(session, unmatched), "expected " + describeRoles() + " with a transfer.run.id attribute");
         }
+        final List<Stall> stalls = new ArrayList<>();
         for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
-            if (now - oldest.get(group.getKey()) > maximumWaitMillis) {
-                final List<String> missing = roles.stream().map(Role::name).filter(name -> !group.getValue().containsKey(name)).toList();
-                return new TimedOut(group.getKey(), take(session, group.getValue().values()), missing);
+            final long waited = now - oldest.get(group.getKey());
+            final List<Role> missing = roles.stream().filter(role -> !group.getValue().containsKey(role.name())).toList();
+            if (waited > maximumWaitMillis) {
+                return new TimedOut(group.getKey(), take(session, group.getValue().values()), missing.stream().map(Role::name).toList());
+            }
+            if (waited > warnAfterMillis) {
+                stalls.add(new Stall(group.getKey(), List.copyOf(group.getValue().keySet()), missing, waited,
+                        group.getValue().values().iterator().next().getAttribute(TransferAttributes.SOURCE_DIRECTORY)));
             }
         }
-        return new Waiting();
+        return new Waiting(stalls);
+    }
+
+    /**
+     * Why a group can never complete: it needs a dataset split that its run, as LoadImageFolder emitted it
+     * ({@code transfer.run.splits} on any member), does not have; null when it may still complete.
+     */
+    private String neverCompletes(final String runId, final Map<String, FlowFile> members) {
+        for (final FlowFile member : members.values()) {
+            final String listed = member.getAttribute(TransferAttributes.RUN_SPLITS);
+            if (listed == null || listed.isBlank()) {
+                continue;
+            }
+            final List<String> runSplits = List.of(listed.split(","));
+            final List<Role> impossible = roles.stream().filter(role -> role.split() != null && !members.containsKey(role.name())
+                    && !runSplits.contains(role.split())).toList();
+            if (impossible.isEmpty()) {
+                return null;
+            }
+            final String directory = member.getAttribute(TransferAttributes.SOURCE_DIRECTORY);
+            return "run " + runId + " has no " + String.join(" or ", impossible.stream().map(Role::split).toList()) + " split: LoadImageFolder "
+                    + "emitted only " + String.join(", ", runSplits) + (directory == null ? "" : " for " + directory) + ", so no "
+                    + String.join(" or ", impossible.stream().map(Role::name).toList()) + " can ever arrive. "
+                    + impossible.stream().map(role -> remedy(role.split())).distinct().reduce((a, b) -> a + " " + b).orElse("");
+        }
+        return null;
+    }
+
+    private static String remedy(final String split) {
+        return switch (split) {
+            case Splits.VALIDATION -> "Add a validation folder, or set LoadImageFolder's 'Validation "
+                    + "Fraction From Train' above 0.";
+            case Splits.TEST -> "Add a test folder, or set LoadImageFolder's 'Test Fraction From "
+                    + "Validation' above 0.";
+            default -> "Add a " + split + " folder.";
+        };
     }
 
     private Role roleOf(final FlowFile flowFile) {
@@ -151,7 +234,7 @@ final class RunJoin {
      * from the first incoming connection that yields anything, so a group spread over several connections (a model
      * from one processor, datasets from another) takes several calls.
      */
-    private static List<FlowFile> take(final ProcessSession session, final java.util.Collection<FlowFile> wanted) {
+    static List<FlowFile> take(final ProcessSession session, final Collection<FlowFile> wanted) {
         final Set<String> ids = new HashSet<>();
         wanted.forEach(flowFile -> ids.add(flowFile.getAttribute(CoreAttributes.UUID.key())));
         final List<FlowFile> taken = new ArrayList<>();

@@ -2,6 +2,7 @@ package org.nifitransfer.processors;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,8 +12,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.Stateful;
@@ -171,13 +170,20 @@ public class TrainHead extends AbstractProcessor {
             "Seeds initialisation, dropout and shuffling: the same seed and inputs give the same model and metrics on CPU");
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
     public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
+    public static final PropertyDescriptor WARN_AFTER = TrainingSupport.WARN_AFTER;
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
 
+    static final String TRAIN_ROLE = "train feature dataset";
+    static final String VALIDATION_ROLE = "validation feature dataset";
+    private static final String FEATURES_SOURCE = "ExtractFeatures (its 'Splits To Extract' must list the split)";
+
     private static final List<PropertyDescriptor> PROPERTIES = List.of(HIDDEN_LAYERS, STANDARDIZE, DROPOUT, ACTIVATION, OPTIMIZER, LEARNING_RATE,
-            EPOCHS, BATCH_SIZE, CLASS_WEIGHTS, EXPLICIT_WEIGHTS, PATIENCE, KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WORK_DIRECTORY);
+            EPOCHS, BATCH_SIZE, CLASS_WEIGHTS, EXPLICIT_WEIGHTS, PATIENCE, KEEP_BEST, RANDOM_SEED, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
     /** Feature sets larger than this share of the heap are refused (they are trained in memory). */
     private static final double MAX_HEAP_SHARE = 0.4;
+
+    private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -191,70 +197,63 @@ public class TrainHead extends AbstractProcessor {
 
     @Override
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        final RunJoin join = new RunJoin(List.of(
-                RunJoin.Role.of("train feature dataset", DatasetKind.FEATURES.getValue(), Splits.TRAIN),
-                RunJoin.Role.of("validation feature dataset", DatasetKind.FEATURES.getValue(), Splits.VALIDATION)),
-                context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS), Set.of(DatasetKind.FEATURES.getValue()));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE,
-                complete -> train(context, session, complete));
+        final RunJoin join = TrainingSupport.join(context, Set.of(DatasetKind.FEATURES.getValue()),
+                RunJoin.Role.dataset(TRAIN_ROLE, DatasetKind.FEATURES.getValue(), Splits.TRAIN, FEATURES_SOURCE),
+                RunJoin.Role.dataset(VALIDATION_ROLE, DatasetKind.FEATURES.getValue(), Splits.VALIDATION, FEATURES_SOURCE));
+        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
+                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "head training",
+                        work -> train(context, session, group, work)));
     }
 
-    private void train(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group) {
-        final FlowFile trainFlowFile = group.members().get("train feature dataset");
-        final FlowFile validationFlowFile = group.members().get("validation feature dataset");
-        Path work = null;
-        try {
-            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
-            final Path directory = work;
-            final Features train = read(session, trainFlowFile, directory);
-            final Features validation = read(session, validationFlowFile, directory);
-            check(train, validation);
-            final HeadSpec head = new HeadSpec(train.manifest().features().dimension(), hiddenLayers(context),
-                    context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).getValue(), train.manifest().classes().size(),
-                    context.getProperty(STANDARDIZE).asBoolean());
-            final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
-            final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
-            final HeadTrainer.Result result = HeadTrainer.builder()
-                    .setHead(head)
-                    .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
-                    .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
-                    .optEpochs(context.getProperty(EPOCHS).asInteger())
-                    .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
-                    .optClassWeights(classWeights(context, train))
-                    .optPatience(context.getProperty(PATIENCE).asInteger())
-                    .optSeed(context.getProperty(RANDOM_SEED).asLong())
-                    .optDevice(device)
-                    .optProgress(progress)
-                    .optCancellation(() -> !isScheduled())
-                    .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
-                    .build()
-                    .train(train.features(), train.labels(), validation.features(), validation.labels());
-            progress.finish("done");
-            final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), baseParameters(train), head, result,
-                    device.toString());
-            FlowFile output = session.create(group.all());
-            output = session.write(output, model::write);
-            final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(model.manifest()));
-            attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
-            // the join key, so later joins (FineTune, Evaluate) find the model with its datasets
-            attributes.put(TransferAttributes.RUN_ID, group.runId());
-            output = session.putAllAttributes(output, attributes);
-            session.getProvenanceReporter().join(group.all(), output, "Trained head " + head.describe() + " for "
-                    + result.training().history().size() + " epochs on " + device + ": validation accuracy "
-                    + attributes.get("transfer.val.accuracy"));
-            session.transfer(output, REL_SUCCESS);
-            session.transfer(group.all(), REL_ORIGINAL);
-            getLogger().info("Run {}: head trained on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
-                    attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
-        } catch (final CancellationException e) {
-            getLogger().info("Stopped while training run {}; its datasets return to the queue", group.runId());
-            session.rollback();
-        } catch (final IOException | RuntimeException | BaseModelException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            TrainingSupport.routeOut(session, getLogger(), group.all(), REL_FAILURE, ProcessorSupport.reason("head training", cause));
-        } finally {
-            TrainingSupport.delete(work);
-        }
+    /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */
+    void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
+        model.write(out);
+    }
+
+    private void train(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path directory)
+            throws IOException, BaseModelException {
+        final FlowFile trainFlowFile = group.members().get(TRAIN_ROLE);
+        final FlowFile validationFlowFile = group.members().get(VALIDATION_ROLE);
+        final Features train = read(session, trainFlowFile, directory);
+        final Features validation = read(session, validationFlowFile, directory);
+        check(train, validation);
+        final HeadSpec head = new HeadSpec(train.manifest().features().dimension(), hiddenLayers(context),
+                context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).getValue(), train.manifest().classes().size(),
+                context.getProperty(STANDARDIZE).asBoolean());
+        final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
+        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
+        final HeadTrainer.Result result = HeadTrainer.builder()
+                .setHead(head)
+                .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
+                .optEpochs(context.getProperty(EPOCHS).asInteger())
+                .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
+                .optClassWeights(classWeights(context, train))
+                .optPatience(context.getProperty(PATIENCE).asInteger())
+                .optSeed(context.getProperty(RANDOM_SEED).asLong())
+                .optDevice(device)
+                .optProgress(progress)
+                .optCancellation(() -> !isScheduled())
+                .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
+                .build()
+                .train(train.features(), train.labels(), validation.features(), validation.labels());
+        progress.finish("done");
+        final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), baseParameters(train), head, result,
+                device.toString());
+        FlowFile output = session.create(group.all());
+        output = session.write(output, out -> writeModel(model, out));
+        final Map<String, String> attributes = new java.util.HashMap<>(TransferAttributes.forModel(model.manifest()));
+        attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
+        // the join key, so later joins (FineTune, Evaluate) find the model with its datasets
+        attributes.put(TransferAttributes.RUN_ID, group.runId());
+        output = session.putAllAttributes(output, attributes);
+        session.getProvenanceReporter().join(group.all(), output, "Trained head " + head.describe() + " for "
+                + result.training().history().size() + " epochs on " + device + ": validation accuracy "
+                + attributes.get("transfer.val.accuracy"));
+        session.transfer(output, REL_SUCCESS);
+        session.transfer(group.all(), REL_ORIGINAL);
+        getLogger().info("Run {}: head trained on {}, validation accuracy {} (best {} at epoch {})", group.runId(), device,
+                attributes.get("transfer.val.accuracy"), attributes.get("transfer.best.val.accuracy"), attributes.get("transfer.best.epoch"));
     }
 
     @Override
@@ -263,10 +262,6 @@ public class TrainHead extends AbstractProcessor {
         final double dropout = context.getProperty(DROPOUT).asDouble() == null ? 0 : context.getProperty(DROPOUT).asDouble();
         if (dropout < 0 || dropout >= 1) {
             results.add(invalid(DROPOUT, "must be in [0, 1)"));
-        }
-        final Float rate = context.getProperty(LEARNING_RATE).asFloat();
-        if (rate == null || rate <= 0) {
-            results.add(invalid(LEARNING_RATE, "must be positive"));
         }
         final String hidden = context.getProperty(HIDDEN_LAYERS).getValue();
         if (hidden != null) {

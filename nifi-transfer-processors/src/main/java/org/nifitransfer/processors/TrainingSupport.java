@@ -10,17 +10,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.state.StateManager;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.logging.ComponentLog;
+import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingProgress;
 
@@ -43,6 +51,14 @@ final class TrainingSupport {
                     + "incomplete group is routed to 'timeout' with the reason")
             .required(true)
             .defaultValue("30 min")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+    static final PropertyDescriptor WARN_AFTER = new PropertyDescriptor.Builder()
+            .name("Warn After")
+            .description("How long part of a run may wait for the rest before a warning bulletin names the run, what has arrived "
+                    + "and what is still missing (repeated at this interval while it waits)")
+            .required(true)
+            .defaultValue("1 min")
             .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
             .build();
     static final PropertyDescriptor BATCH_SIZE = new PropertyDescriptor.Builder()
@@ -80,8 +96,20 @@ final class TrainingSupport {
                 .description(description)
                 .required(true)
                 .defaultValue(defaultValue)
-                .addValidator(StandardValidators.NUMBER_VALIDATOR)
+                .addValidator(TrainingSupport::positiveNumber)
                 .build();
+    }
+
+    /** A finite number above 0 (a learning rate of 0 trains nothing; a negative one climbs the loss). */
+    private static ValidationResult positiveNumber(final String subject, final String input, final ValidationContext context) {
+        boolean valid;
+        try {
+            final double value = Double.parseDouble(input.strip());
+            valid = value > 0 && Double.isFinite(value);
+        } catch (final NumberFormatException | NullPointerException e) {
+            valid = false;
+        }
+        return new ValidationResult.Builder().subject(subject).input(input).valid(valid).explanation("must be a number above 0").build();
     }
 
     static final Relationship REL_ORIGINAL = new Relationship.Builder()
@@ -134,15 +162,27 @@ final class TrainingSupport {
         }
     }
 
+    /** The join of a training processor: its roles, with the processor's Maximum Wait and Warn After. */
+    static RunJoin join(final ProcessContext context, final Set<String> usedKinds, final RunJoin.Role... roles) {
+        return new RunJoin(List.of(roles), context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS),
+                context.getProperty(WARN_AFTER).asTimePeriod(TimeUnit.MILLISECONDS), usedKinds);
+    }
+
     /**
-     * Acts on what a join found: waits (yields), routes flowfiles that belong to no group to {@code failure} and
-     * incomplete groups that waited too long to {@code timeout}, and hands a complete group to {@code work}.
+     * Acts on what a join found: waits (yields, warning about stalled groups), routes flowfiles that belong to no group
+     * and groups that can never complete to {@code failure} and incomplete groups that waited too long to {@code timeout},
+     * and hands a complete group to {@code work}.
      */
-    static void dispatch(final RunJoin.Outcome outcome, final org.apache.nifi.processor.ProcessContext context, final ProcessSession session,
-                         final ComponentLog logger, final Relationship failure, final java.util.function.Consumer<RunJoin.Complete> work) {
+    static void dispatch(final RunJoin.Outcome outcome, final ProcessContext context, final ProcessSession session, final ComponentLog logger,
+                         final Relationship failure, final StallWarnings stalls, final Consumer<RunJoin.Complete> work) {
         switch (outcome) {
-            case RunJoin.Waiting waiting -> context.yield();
+            case RunJoin.Waiting waiting -> {
+                stalls.report(waiting.stalls(), context.getProperty(WARN_AFTER).asTimePeriod(TimeUnit.MILLISECONDS),
+                        context.getProperty(MAXIMUM_WAIT).getValue(), logger);
+                context.yield();
+            }
             case RunJoin.Unmatched unmatched -> routeOut(session, logger, unmatched.flowFiles(), failure, unmatched.reason());
+            case RunJoin.NeverComplete never -> routeOut(session, logger, never.flowFiles(), failure, never.reason());
             case RunJoin.Unused unused -> {
                 for (final FlowFile flowFile : unused.flowFiles()) {
                     logger.debug("{} is {}", flowFile, unused.reason());
@@ -155,12 +195,93 @@ final class TrainingSupport {
         }
     }
 
+    /** The work done on a complete group, in a fresh work folder that is deleted afterwards. */
+    @FunctionalInterface
+    interface GroupWork {
+        void run(Path work) throws IOException, BaseModelException;
+    }
+
+    /**
+     * Runs the work on a complete group, the one way every joining processor does: what the work transfers commits with
+     * the session; a stop request (a {@link CancellationException}) rolls the session back, so the group returns to its
+     * queues; any failure rolls back everything the work did (flowfiles it created included), takes every member back
+     * from whichever connection holds it, and routes them to {@code failure} with the reason.
+     *
+     * @param what what the work is, for messages: "head training", "fine-tuning", "evaluation"
+     */
+    static void runGroup(final ProcessContext context, final ProcessSession session, final ComponentLog logger, final RunJoin.Complete group,
+                         final Relationship failure, final String what, final GroupWork work) {
+        Path directory = null;
+        try {
+            directory = workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
+            work.run(directory);
+        } catch (final IOException | RuntimeException | BaseModelException e) {
+            final Throwable cause = ProcessorSupport.rootCause(e);
+            session.rollback();
+            if (cause instanceof CancellationException) {
+                logger.info("Stopped during {} of run {}; its inputs return to their queues", what, group.runId());
+                return;
+            }
+            final List<FlowFile> members = RunJoin.take(session, group.all());
+            if (members.size() < group.all().size()) {
+                logger.warn("Run {}: {} of its {} inputs left the queue while it was being rolled back", group.runId(),
+                        group.all().size() - members.size(), group.all().size());
+            }
+            final String reason = ProcessorSupport.reason(what, cause);
+            logger.error("Run {}: {} failed, its {} inputs go to {}: {}", group.runId(), what, members.size(), failure.getName(), reason, cause);
+            routeOut(session, logger, members, failure, reason);
+        } finally {
+            delete(directory);
+        }
+    }
+
     /** Routes the flowfiles of a join that cannot go on, with the reason. */
     static void routeOut(final ProcessSession session, final ComponentLog logger, final List<FlowFile> flowFiles,
                          final Relationship relationship, final String reason) {
         for (final FlowFile flowFile : flowFiles) {
             logger.error("{} routed to {}: {}", flowFile, relationship.getName(), reason);
             session.transfer(session.putAttribute(flowFile, TransferAttributes.ERROR, reason), relationship);
+        }
+    }
+
+    /**
+     * Warns (a log line at WARN, which NiFi posts as a bulletin on the processor) about each group that has waited longer
+     * than Warn After, once per Warn After for as long as it waits. It remembers only when it last warned about each
+     * stalled run, never a flowfile.
+     */
+    static final class StallWarnings {
+        private final Map<String, Long> lastWarned = new ConcurrentHashMap<>();
+
+        void report(final List<RunJoin.Stall> stalls, final long warnAfterMillis, final String maximumWait, final ComponentLog logger) {
+            final long now = System.currentTimeMillis();
+            lastWarned.keySet().retainAll(stalls.stream().map(RunJoin.Stall::runId).toList());
+            for (final RunJoin.Stall stall : stalls) {
+                final Long last = lastWarned.get(stall.runId());
+                if (last == null || now - last >= warnAfterMillis) {
+                    logger.warn(message(stall, maximumWait));
+                    lastWarned.put(stall.runId(), now);
+                }
+            }
+        }
+
+        static String message(final RunJoin.Stall stall, final String maximumWait) {
+            final StringBuilder text = new StringBuilder("Run ").append(stall.runId());
+            if (stall.directory() != null) {
+                text.append(" (").append(stall.directory()).append(')');
+            }
+            text.append(": have ").append(String.join(" and ", stall.have())).append(", waiting ").append(duration(stall.waitedMillis()))
+                    .append(" for ").append(String.join(" and ", stall.missing().stream().map(RunJoin.Role::name).toList()));
+            for (final RunJoin.Role role : stall.missing()) {
+                text.append(". The ").append(role.name()).append(" comes from ").append(role.source());
+            }
+            text.append(": is it stopped, invalid, still working (see its View State), or routing this run to failure? The group goes to ")
+                    .append("'timeout' after Maximum Wait (").append(maximumWait).append(')');
+            return text.toString();
+        }
+
+        private static String duration(final long millis) {
+            final long seconds = millis / 1000;
+            return seconds < 60 ? seconds + " s" : seconds / 60 + " min " + seconds % 60 + " s";
         }
     }
 

@@ -44,8 +44,17 @@ final class Chain {
     /** The whole chain over an image folder, with a base and options. */
     static Outputs run(final Path images, final String base, final int size, final String preset, final Consumer<TestRunner> headOptions,
                        final Consumer<TestRunner> fineTuneOptions) {
+        return run(images, load -> { }, base, size, preset, headOptions, fineTuneOptions);
+    }
+
+    /** The whole chain over an image folder, with LoadImageFolder's options too. */
+    static Outputs run(final Path images, final Consumer<TestRunner> loadOptions, final String base, final int size, final String preset,
+                       final Consumer<TestRunner> headOptions, final Consumer<TestRunner> fineTuneOptions) {
         final List<TestRunner> runners = new ArrayList<>();
-        final TestRunner load = runner(LoadImageFolder.class, r -> r.setProperty(LoadImageFolder.INPUT_DIRECTORY, images.toString()));
+        final TestRunner load = runner(LoadImageFolder.class, r -> {
+            r.setProperty(LoadImageFolder.INPUT_DIRECTORY, images.toString());
+            loadOptions.accept(r);
+        });
         load.run();
         load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
         runners.add(load);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +13,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.MockProcessContext;
 import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.core.model.ModelPackage;
 
 /** Joins, bad inputs, stops and progress of ExtractFeatures, TrainHead, UnfreezeLayers, FineTune and Evaluate. */
 class ModelProcessorsTest {
@@ -75,6 +83,120 @@ class ModelProcessorsTest {
         head.assertAllFlowFilesTransferred(TrainHead.REL_TIMEOUT, 1);
         head.getFlowFilesForRelationship(TrainHead.REL_TIMEOUT).getFirst()
                 .assertAttributeEquals(TransferAttributes.ERROR, "run lonely: no validation feature dataset arrived within 10 ms");
+    }
+
+    @Test
+    void aRunThatCanNeverCompleteGoesToFailureAtOnceSayingWhy() {
+        final TestRunner head = Chain.runner(TrainHead.class, r -> { });
+        final Map<String, String> attributes = new HashMap<>(split(torchScript.features(), "train").getAttributes());
+        attributes.remove("uuid");
+        attributes.put(TransferAttributes.RUN_ID, "no-validation");
+        attributes.put(TransferAttributes.RUN_SPLITS, "train,test");
+        head.enqueue(split(torchScript.features(), "train").toByteArray(), attributes);
+        head.run();
+        head.assertAllFlowFilesTransferred(TrainHead.REL_FAILURE, 1);
+        final String error = head.getFlowFilesForRelationship(TrainHead.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR);
+        assertTrue(error.startsWith("run no-validation has no validation split: LoadImageFolder emitted only train, test for "
+                + images + ", so no validation feature dataset can ever arrive. Add a validation folder, or set LoadImageFolder's "
+                + "'Validation Fraction From Train' above 0."), error);
+
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> { });
+        final Map<String, String> model = new HashMap<>(torchScript.headModel().getAttributes());
+        model.remove("uuid");
+        model.put(TransferAttributes.RUN_SPLITS, "train,validation");
+        evaluate.enqueue(torchScript.headModel().toByteArray(), model);
+        evaluate.run();
+        evaluate.assertAllFlowFilesTransferred(Evaluate.REL_FAILURE, 1);
+        assertTrue(evaluate.getFlowFilesForRelationship(Evaluate.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR)
+                .endsWith("set LoadImageFolder's 'Test Fraction From Validation' above 0."));
+    }
+
+    @Test
+    void aStalledRunPostsAWarningNamingWhatItHasAndWhatItLacksOncePerPeriod() throws InterruptedException {
+        final TestRunner head = Chain.runner(TrainHead.class, r -> r.setProperty(TrainHead.WARN_AFTER, "200 ms"));
+        passAs(split(torchScript.features(), "train"), head, "run-stalled");
+        head.run();
+        assertEquals(0, head.getLogger().getWarnMessages().size(), "no warning before Warn After");
+        Thread.sleep(250);
+        head.run(3);
+        final List<String> warnings = head.getLogger().getWarnMessages().stream().map(message -> message.getMsg()).toList();
+        assertEquals(1, warnings.size(), "one warning per Warn After: " + warnings);
+        assertTrue(warnings.getFirst().contains("Run run-stalled (" + images + "): have train feature dataset, waiting 0 s for validation "
+                + "feature dataset. The validation feature dataset comes from ExtractFeatures"), warnings.getFirst());
+        assertTrue(warnings.getFirst().endsWith("The group goes to 'timeout' after Maximum Wait (30 min)"), warnings.getFirst());
+        assertEquals(1, head.getQueueSize().getObjectCount(), "it keeps waiting");
+        Thread.sleep(250);
+        head.run();
+        assertEquals(2, head.getLogger().getWarnMessages().size(), "repeated after another Warn After");
+    }
+
+    /** TrainHead whose model write fails after the output flowfile was created, as a full content repository would. */
+    static final class FailingWriteTrainHead extends TrainHead {
+        @Override
+        void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
+            out.write(new byte[1024]);
+            throw new IOException("No space left on device");
+        }
+    }
+
+    /** FineTune whose model write fails after the output flowfile was created. */
+    static final class FailingWriteFineTune extends FineTune {
+        @Override
+        void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
+            throw new IOException("No space left on device");
+        }
+    }
+
+    @Test
+    void aWriteThatFailsAfterTheOutputWasCreatedSendsTheGroupToFailureOnce() {
+        final TestRunner head = TestRunners.newTestRunner(new FailingWriteTrainHead());
+        head.setProperty(TrainHead.EPOCHS, "1");
+        torchScript.features().forEach(flowFile -> Chain.pass(flowFile, head));
+        head.run();
+        head.assertAllFlowFilesTransferred(TrainHead.REL_FAILURE, 2);
+        head.getFlowFilesForRelationship(TrainHead.REL_FAILURE)
+                .forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.ERROR, "head training failed: java.io.IOException: No space left on device"));
+        assertEquals(0, head.getQueueSize().getObjectCount());
+
+        final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> { });
+        Chain.pass(torchScript.headModel(), unfreeze);
+        unfreeze.run();
+        final TestRunner fineTune = TestRunners.newTestRunner(new FailingWriteFineTune());
+        fineTune.setProperty(FineTune.EPOCHS, "1");
+        Chain.pass(unfreeze.getFlowFilesForRelationship(UnfreezeLayers.REL_SUCCESS).getFirst(), fineTune);
+        Chain.pass(split(torchScript.tensors(), "train"), fineTune);
+        Chain.pass(split(torchScript.tensors(), "validation"), fineTune);
+        fineTune.run();
+        fineTune.assertAllFlowFilesTransferred(FineTune.REL_FAILURE, 3);
+        assertTrue(fineTune.getFlowFilesForRelationship(FineTune.REL_FAILURE).stream().allMatch(flowFile -> flowFile.getAttribute(TransferAttributes.ERROR)
+                .equals("fine-tuning failed: java.io.IOException: No space left on device")));
+    }
+
+    @Test
+    void aLearningRateOfZeroIsInvalidForBothTrainingProcessors() {
+        for (final Class<? extends org.apache.nifi.processor.Processor> type : List.of(TrainHead.class, FineTune.class)) {
+            final TestRunner runner = Chain.runner(type, r -> { });
+            runner.setProperty(type == TrainHead.class ? TrainHead.LEARNING_RATE : FineTune.LEARNING_RATE, "0");
+            runner.assertNotValid();
+            assertTrue(validationErrors(runner).contains("must be a number above 0"), validationErrors(runner));
+            runner.setProperty(type == TrainHead.class ? TrainHead.LEARNING_RATE : FineTune.LEARNING_RATE, "1e-5");
+            runner.assertValid();
+        }
+    }
+
+    @Test
+    void classesDroppedForHavingNoTrainingImagesAreNamedInTheMetrics(@TempDir final Path folder) throws IOException {
+        TestImages.stripedFolder(folder, new String[] {"train", "validation", "test"}, new int[] {12, 4, 4}, 32);
+        for (int i = 0; i < 3; i++) {
+            TestImages.write(folder.resolve("test/checkered/c" + i + ".png"), TestImages.stripes(0, i, 32, 32, "png"));
+        }
+        final Chain.Outputs outputs = Chain.run(folder, load -> load.setProperty(LoadImageFolder.UNTRAINED_CLASSES, UntrainedClasses.DROP.getValue()),
+                "tiny_base.pt", 32, "zero-one", head -> head.setProperty(TrainHead.EPOCHS, "1"), null);
+        final MockFlowFile metrics = outputs.headResults().get("metrics").getFirst();
+        metrics.assertAttributeEquals(Evaluate.DROPPED_ATTRIBUTE, "[\"checkered (3 test images)\"]");
+        final com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metrics.toByteArray());
+        assertEquals("checkered", json.path("droppedClasses").path(0).path("name").asText());
+        assertEquals(8, json.path("count").asInt(), "the metrics cover the trained classes' test images");
     }
 
     @Test
@@ -178,22 +300,78 @@ class ModelProcessorsTest {
         model.assertAttributeEquals(UnfreezeLayers.TRAINABLE_ATTRIBUTE, String.valueOf(16 * 12 * 9 + 16 * 16 * 9));
     }
 
+    private static String validationErrors(final TestRunner runner) {
+        return ((MockProcessContext) runner.getProcessContext()).validate().stream().filter(result -> !result.isValid())
+                .map(ValidationResult::getExplanation).toList().toString();
+    }
+
     @Test
-    void extractFeaturesReportsBadBaseFilesByName() {
+    void aBaseFileThatIsNoModelMakesExtractFeaturesInvalidWithTheReason() throws IOException {
         final TestRunner missing = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, work.resolve("nope.pt").toString()));
         missing.assertNotValid();
-        for (final String name : List.of("not_a_model.pt", "truncated_base.pt")) {
-            final TestRunner runner = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture(name).toString()));
-            Chain.pass(split(torchScript.tensors(), "train"), runner);
-            final AssertionError error = assertThrows(AssertionError.class, runner::run);
-            final StringBuilder messages = new StringBuilder();
-            for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-                messages.append(cause.getMessage()).append(" | ");
-            }
-            final String message = messages.toString();
-            assertTrue(message.contains(name) && message.contains("zip archive"), message);
-            assertEquals(1, runner.getQueueSize().getObjectCount(), "the dataset stays queued");
+        assertTrue(validationErrors(missing).contains("Base model file " + work.resolve("nope.pt") + " does not exist"), validationErrors(missing));
+
+        final Path photo = work.resolve("photo.pt");
+        Files.write(photo, TestImages.stripes(0, 1, 32, 32, "jpg"));
+        final Map<String, String> expected = Map.of(
+                photo.toString(), "Base model photo.pt is a JPEG image, not a TorchScript model",
+                Chain.fixture("truncated_base.pt").toString(), "Base model truncated_base.pt is not a TorchScript model: the zip archive has "
+                        + "no central directory: the file is truncated or damaged",
+                Chain.fixture("not_a_model.pt").toString(), "Base model not_a_model.pt is a text file, not a TorchScript model");
+        for (final Map.Entry<String, String> bad : expected.entrySet()) {
+            final TestRunner runner = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, bad.getKey()));
+            runner.assertNotValid();
+            assertTrue(validationErrors(runner).contains(bad.getValue()), validationErrors(runner));
         }
+    }
+
+    @Test
+    void aBaseThatFailsToLoadSendsTheWaitingDatasetsToFailureUntilTheFileIsFixed() throws IOException {
+        // a zip that looks like TorchScript (a code/ folder) but is not one: it passes validation and fails in the engine
+        final Path base = work.resolve("broken.pt");
+        try (OutputStream file = Files.newOutputStream(base); ZipOutputStream zip = new ZipOutputStream(file)) {
+            zip.putNextEntry(new ZipEntry("broken/code/__torch__.py"));
+            zip.write("def forward(self): pass".getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("broken/data.pkl"));
+            zip.write(new byte[] {1, 2, 3});
+        }
+        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, base.toString()));
+        extract.assertValid();
+        Chain.pass(split(torchScript.tensors(), "train"), extract);
+        Chain.pass(split(torchScript.tensors(), "validation"), extract);
+        extract.run(2, false, true);
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_FAILURE, 2);
+        final String error = extract.getFlowFilesForRelationship(ExtractFeatures.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR);
+        assertTrue(error.startsWith("the base model could not be loaded: Cannot load base model " + base), error);
+        assertTrue(extract.getLogger().getErrorMessages().stream().anyMatch(message -> message.getMsg().contains("Cannot load base model")));
+
+        // the file is replaced by a real base while the processor runs: the next dataset loads it and is extracted
+        Files.copy(Chain.fixture("tiny_base.pt"), base, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(base, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        extract.clearTransferState();
+        Chain.pass(split(torchScript.tensors(), "train"), extract);
+        extract.run(1, true, false);
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, 1);
+    }
+
+    @Test
+    void aBaseThatOutputsAVectorIsReportedAsLookingLikeAClassifier() {
+        final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL,
+                Chain.fixture("tiny_base_flat.pt").toString()));
+        Chain.pass(split(torchScript.tensors(), "validation"), extract);
+        extract.run();
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, 1);
+        final String warning = extract.getFlowFilesForRelationship(ExtractFeatures.REL_SUCCESS).getFirst()
+                .getAttribute(ExtractFeatures.BASE_WARNING_ATTRIBUTE);
+        assertTrue(warning.startsWith("Base model tiny_base_flat.pt outputs a vector of 1024 values per image, not a feature map: it looks "
+                + "like a classifier rather than a headless base"), warning);
+        assertTrue(extract.getLogger().getWarnMessages().stream().anyMatch(message -> message.getMsg().contains("looks like a classifier")),
+                "a warning bulletin");
+
+        final TestRunner headless = Chain.runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture("tiny_base.pt").toString()));
+        Chain.pass(split(torchScript.tensors(), "validation"), headless);
+        headless.run();
+        headless.getFlowFilesForRelationship(ExtractFeatures.REL_SUCCESS).getFirst().assertAttributeNotExists(ExtractFeatures.BASE_WARNING_ATTRIBUTE);
     }
 
     @Test

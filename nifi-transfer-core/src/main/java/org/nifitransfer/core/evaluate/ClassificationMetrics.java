@@ -3,6 +3,7 @@ package org.nifitransfer.core.evaluate;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.UncheckedIOException;
@@ -98,10 +99,10 @@ public record ClassificationMetrics(long count, double accuracy, double loss, Li
         return accumulator.result();
     }
 
-    /** Reads metrics written by {@link #toJson()}. */
+    /** Reads metrics written by {@link #toJson()}; fields added beside them (Evaluate's {@code droppedClasses}) are ignored. */
     public static ClassificationMetrics fromJson(final String json) {
         try {
-            return OBJECT_MAPPER.readValue(json, ClassificationMetrics.class);
+            return OBJECT_MAPPER.readerFor(ClassificationMetrics.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
         } catch (final JsonProcessingException e) {
             throw new IllegalArgumentException("Not classification metrics JSON: " + e.getOriginalMessage(), e);
         }
