@@ -127,9 +127,8 @@ public class Evaluate extends AbstractProcessor {
         final RunJoin join = TrainingSupport.join(context, Set.of(DatasetKind.TENSORS.getValue()),
                 RunJoin.Role.model("TrainHead or FineTune"),
                 RunJoin.Role.dataset(TEST_ROLE, DatasetKind.TENSORS.getValue(), Splits.TEST, "ResizeAndNormalize (or Augment)"));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
-                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "evaluation",
-                        work -> evaluate(context, session, group, work)));
+        TrainingSupport.joinAndRun(context, session, getLogger(), join, REL_FAILURE, stalls, "evaluation",
+                (group, work) -> evaluate(context, session, group, work));
     }
 
     private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work)

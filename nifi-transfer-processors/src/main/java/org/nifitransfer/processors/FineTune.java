@@ -140,9 +140,8 @@ public class FineTune extends AbstractProcessor {
                 RunJoin.Role.model("UnfreezeLayers (after TrainHead)"),
                 RunJoin.Role.dataset(TRAIN_ROLE, DatasetKind.TENSORS.getValue(), Splits.TRAIN, TENSORS_SOURCE),
                 RunJoin.Role.dataset(VALIDATION_ROLE, DatasetKind.TENSORS.getValue(), Splits.VALIDATION, TENSORS_SOURCE));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
-                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "fine-tuning",
-                        work -> fineTune(context, session, group, work)));
+        TrainingSupport.joinAndRun(context, session, getLogger(), join, REL_FAILURE, stalls, "fine-tuning",
+                (group, work) -> fineTune(context, session, group, work));
     }
 
     /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */

@@ -200,9 +200,8 @@ public class TrainHead extends AbstractProcessor {
         final RunJoin join = TrainingSupport.join(context, Set.of(DatasetKind.FEATURES.getValue()),
                 RunJoin.Role.dataset(TRAIN_ROLE, DatasetKind.FEATURES.getValue(), Splits.TRAIN, FEATURES_SOURCE),
                 RunJoin.Role.dataset(VALIDATION_ROLE, DatasetKind.FEATURES.getValue(), Splits.VALIDATION, FEATURES_SOURCE));
-        TrainingSupport.dispatch(join.poll(session), context, session, getLogger(), REL_FAILURE, stalls,
-                group -> TrainingSupport.runGroup(context, session, getLogger(), group, REL_FAILURE, "head training",
-                        work -> train(context, session, group, work)));
+        TrainingSupport.joinAndRun(context, session, getLogger(), join, REL_FAILURE, stalls, "head training",
+                (group, work) -> train(context, session, group, work));
     }
 
     /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */

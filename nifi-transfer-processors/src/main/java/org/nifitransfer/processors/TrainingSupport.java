@@ -173,7 +173,7 @@ final class TrainingSupport {
      * and groups that can never complete to {@code failure} and incomplete groups that waited too long to {@code timeout},
      * and hands a complete group to {@code work}.
      */
-    static void dispatch(final RunJoin.Outcome outcome, final ProcessContext context, final ProcessSession session, final ComponentLog logger,
+    private static void dispatch(final RunJoin.Outcome outcome, final ProcessContext context, final ProcessSession session, final ComponentLog logger,
                          final Relationship failure, final StallWarnings stalls, final Consumer<RunJoin.Complete> work) {
         switch (outcome) {
             case RunJoin.Waiting waiting -> {
@@ -198,7 +198,13 @@ final class TrainingSupport {
     /** The work done on a complete group, in a fresh work folder that is deleted afterwards. */
     @FunctionalInterface
     interface GroupWork {
-        void run(Path work) throws IOException, BaseModelException;
+        void run(RunJoin.Complete group, Path work) throws IOException, BaseModelException;
+    }
+
+    /** Polls the join and acts on what it found ({@link #dispatch}), running the work on a complete group ({@link #runGroup}). */
+    static void joinAndRun(final ProcessContext context, final ProcessSession session, final ComponentLog logger, final RunJoin join,
+                           final Relationship failure, final StallWarnings stalls, final String what, final GroupWork work) {
+        dispatch(join.poll(session), context, session, logger, failure, stalls, group -> runGroup(context, session, logger, group, failure, what, work));
     }
 
     /**
@@ -209,12 +215,12 @@ final class TrainingSupport {
      *
      * @param what what the work is, for messages: "head training", "fine-tuning", "evaluation"
      */
-    static void runGroup(final ProcessContext context, final ProcessSession session, final ComponentLog logger, final RunJoin.Complete group,
+    private static void runGroup(final ProcessContext context, final ProcessSession session, final ComponentLog logger, final RunJoin.Complete group,
                          final Relationship failure, final String what, final GroupWork work) {
         Path directory = null;
         try {
             directory = workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
-            work.run(directory);
+            work.run(group, directory);
         } catch (final IOException | RuntimeException | BaseModelException e) {
             final Throwable cause = ProcessorSupport.rootCause(e);
             session.rollback();
