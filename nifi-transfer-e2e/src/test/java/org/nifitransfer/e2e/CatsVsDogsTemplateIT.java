@@ -57,7 +57,8 @@ class CatsVsDogsTemplateIT {
     @BeforeAll
     static void startNiFi() throws Exception {
         project = Path.of(System.getProperty("transfer.project.dir", "..")).toAbsolutePath().normalize();
-        images = writeStripes(temporary.resolve("stripes"), 60, 20, 20);
+        // train/ and test/ only, as most downloads are: LoadImageFolder carves the validation split from train
+        images = writeStripes(temporary.resolve("stripes"), 60, 0, 20);
         nifi = NiFiInstance.builder().name("cats-vs-dogs-template").start();
         client = nifi.client();
     }
@@ -116,6 +117,17 @@ class CatsVsDogsTemplateIT {
     void theTemplateAndEverySampleFlowImportAndValidate() throws Exception {
         final String root = client.rootProcessGroupId();
         templateGroup = client.uploadFlowDefinition(root, "cats-vs-dogs", project.resolve("templates/cats-vs-dogs.json")).path("id").asText();
+        client.updateParameters(client.parameterContextId(templateGroup), templateParameters(images, "3"), Duration.ofMinutes(1));
+        assertAllValid(templateGroup, 9);
+
+        // a JPEG renamed .pt: ExtractFeatures is invalid on the canvas, saying what the file is
+        final Path photo = temporary.resolve("photo.pt");
+        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "jpg", photo.toFile());
+        client.updateParameters(client.parameterContextId(templateGroup), Map.of("base.model", photo.toString()), Duration.ofMinutes(1));
+        final NiFiClient.ProcessorSummary extract = client.awaitValidation(templateGroup, Duration.ofMinutes(1)).stream()
+                .filter(processor -> processor.name().equals("ExtractFeatures")).findFirst().orElseThrow();
+        assertTrue(!extract.isValid() && extract.validationErrors().toString().contains("Base model photo.pt is a JPEG image, not a TorchScript model"),
+                extract.validationStatus() + ": " + extract.validationErrors());
         client.updateParameters(client.parameterContextId(templateGroup), templateParameters(images, "3"), Duration.ofMinutes(1));
         assertAllValid(templateGroup, 9);
 
@@ -223,7 +235,7 @@ class CatsVsDogsTemplateIT {
                 .stream().filter(event -> "metrics".equals(event.attribute("transfer.result"))).count();
         assertEquals(1, fineTunedMetrics, "the stopped run produced no fine-tuned model: only the first run's was evaluated");
         assertEquals(0, queuedInto(templateGroup, "failures"));
-        assertTrue(nifi.logSinceStart().contains("Stopped while fine-tuning run"), "FineTune logged its stop");
+        assertTrue(nifi.logSinceStart().contains("Stopped during fine-tuning of run"), "FineTune logged its stop");
 
         nifi.restart();
         client = nifi.client();
@@ -266,6 +278,36 @@ class CatsVsDogsTemplateIT {
         System.out.printf(Locale.ROOT, "%nEND TO END on real data (flowers/train split 80/10/10, ONNX SqueezeNet 1.1, head only): test accuracy "
                 + "%.3f on %s images, %.0f s%n", accuracy, metrics.attribute("transfer.eval.count"), (System.nanoTime() - start) / 1e9);
         assertTrue(accuracy >= 0.8, "flowers test accuracy " + accuracy);
+    }
+
+    @Test
+    @Order(5)
+    void anEvaluationThatFailsSendsTheModelAndTheTestSplitToFailureFromBothConnections() throws Exception {
+        final String group = client.uploadFlowDefinition(client.rootProcessGroupId(), "failing evaluation",
+                org.nifitransfer.e2e.flows.FlowDefinitions.failingEvaluationJson().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 1200)
+                .path("id").asText();
+        client.updateParameters(client.parameterContextId(group), Map.of("data.directory", images.toString(), "base.model",
+                project.resolve("fixtures/models/tiny_base.pt").toString(), "image.size", "64", "test.image.size", "32"), Duration.ofMinutes(1));
+        assertAllValid(group, 6);
+        client.startProcessGroup(group);
+        try {
+            final long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+            while (queuedInto(group, "failures") < 2) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the failed evaluation's inputs did not reach failures: " + client.connectionQueues(group) + "\n"
+                            + nifi.logTail(40));
+                }
+                Thread.sleep(1000);
+            }
+            Thread.sleep(3000);
+        } finally {
+            client.stopProcessGroup(group);
+        }
+        final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
+        assertEquals(2, queuedInto(group, "failures"), () -> "the model and the test split, once each: " + queues);
+        assertEquals(0, queuedInto(group, "Evaluate"), "nothing is left waiting in either of Evaluate's connections");
+        assertEquals(0, queuedInto(group, "results"));
+        assertTrue(nifi.logSinceStart().contains("evaluation failed, its 2 inputs go to failure"), nifi.logTail(40));
     }
 
     private static Path sharedData(final String relative) {

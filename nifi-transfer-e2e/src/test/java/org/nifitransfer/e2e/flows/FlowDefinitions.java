@@ -230,6 +230,39 @@ public final class FlowDefinitions {
         return json(flow.build());
     }
 
+    /**
+     * Not a committed flow: a head trained at #{image.size}, evaluated on test tensors resized to #{test.image.size} that
+     * reach Evaluate on a connection of their own, so the evaluation fails with the model and the test split on two
+     * connections (the end-to-end test of Evaluate's failure path). Parameters: data.directory, normalization.preset,
+     * image.size, test.image.size, base.model.
+     */
+    public static String failingEvaluationJson() throws IOException, ReflectiveOperationException {
+        final FlowBuilder flow = new FlowBuilder("failing-evaluation", "The model and the test split reach Evaluate on two connections, "
+                + "at different image sizes: the evaluation fails and both inputs must reach 'failures'.");
+        dataParameters(flow, "/data/images", "zero-one", "64", false);
+        flow.parameter("test.image.size", "32", "The size the test split is resized to: not the model's")
+                .parameter("base.model", "/models/base.pt", "The headless base");
+        final VersionedProcessor load = load(flow);
+        final VersionedProcessor resize = resize(flow);
+        final VersionedProcessor resizeTest = flow.processor("ResizeAndNormalize Test", ResizeAndNormalize.class, COLUMN, ROW,
+                properties(ResizeAndNormalize.TARGET_WIDTH, "#{test.image.size}", ResizeAndNormalize.TARGET_HEIGHT, "#{test.image.size}",
+                        ResizeAndNormalize.PRESET, "#{normalization.preset}"), "0 sec");
+        final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0);
+        final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, 3 * COLUMN, 0, properties(), "1 sec");
+        final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 3 * COLUMN, ROW, properties(), "1 sec");
+        final VersionedPort results = flow.outputPort("results", 3 * COLUMN, 2 * ROW);
+        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+                .connect(load, resizeTest, LoadImageFolder.REL_SUCCESS)
+                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
+                .connect(resizeTest, evaluate, ResizeAndNormalize.REL_SUCCESS)
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(head, evaluate, TrainHead.REL_SUCCESS)
+                .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
+        flow.routeFailures(failures);
+        return json(flow.build());
+    }
+
     /** Fine-tuning from a named layer with a cosine schedule, the images augmented on the fly, one evaluation. */
     static FlowBuilder fineTuneOnTheFly() throws ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("fine-tune-on-the-fly", "A TorchScript base, a head, then fine-tuning from a named layer "
