@@ -34,8 +34,14 @@ final class FlowRun {
     /** Uploads {@code flow} as a new group under the root, sets its parameters and waits until every processor is valid. */
     static String importFlow(final NiFiClient client, final String name, final String flow, final Map<String, String> parameters)
             throws Exception {
+        return importFlow(client, name, flow, parameters, 0);
+    }
+
+    /** {@link #importFlow(NiFiClient, String, String, Map)} with the group placed {@code y} below the canvas's origin. */
+    static String importFlow(final NiFiClient client, final String name, final String flow, final Map<String, String> parameters,
+                             final double y) throws Exception {
         final String group = client.uploadFlowDefinition(client.rootProcessGroupId(), name, flow.getBytes(StandardCharsets.UTF_8),
-                0, 0).path("id").asText();
+                0, y).path("id").asText();
         client.updateParameters(client.parameterContextId(group), parameters, Duration.ofMinutes(1));
         final StringBuilder invalid = new StringBuilder();
         for (final NiFiClient.ProcessorSummary processor : client.awaitValidation(group, Duration.ofMinutes(1))) {
@@ -68,9 +74,7 @@ final class FlowRun {
             final long failures = queued(queues, "failures");
             if (failures > 0) {
                 client.stopProcessGroup(group);
-                throw new IllegalStateException(failures + " flowfile(s) went to 'failures': "
-                        + client.queryProvenance(Map.of("Relationship", "failure"), 10, Duration.ofSeconds(30)).stream()
-                                .map(event -> event.componentName() + ": " + event.attribute("transfer.error")).toList());
+                throw new IllegalStateException(failures + " flowfile(s) went to 'failures': " + failureReasons(client, group));
             }
             final long now = System.nanoTime();
             if (now - start > timeout.toNanos()) {
@@ -91,6 +95,51 @@ final class FlowRun {
     private static long queued(final List<NiFiClient.ConnectionQueue> queues, final String destination) {
         return queues.stream().filter(queue -> destination.equals(queue.destinationName()))
                 .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
+    }
+
+    /**
+     * Why the flowfiles queued at the group's {@code failures} port got there (from failure or timeout alike): each one's
+     * file name and transfer.error, read from the queue.
+     */
+    static List<String> failureReasons(final NiFiClient client, final String group) throws Exception {
+        final List<String> reasons = new java.util.ArrayList<>();
+        for (final NiFiClient.ConnectionQueue queue : client.connectionQueues(group)) {
+            if ("failures".equals(queue.destinationName()) && queue.flowFilesQueued() > 0) {
+                for (final Map<String, String> attributes : client.queuedAttributes(queue.id())) {
+                    reasons.add(queue.sourceName() + " -> " + attributes.get("filename") + ": " + attributes.get("transfer.error"));
+                }
+            }
+        }
+        return reasons;
+    }
+
+    /**
+     * Saves the results of one run (by {@code transfer.run.id}) of the named Evaluate processors from provenance into
+     * {@code output}, and returns each evaluation's metrics JSON by its phase (head, fine-tune).
+     */
+    static Map<String, JsonNode> evaluations(final NiFiClient client, final String group, final List<String> evaluators, final String runId,
+                                             final Path output) throws Exception {
+        final Map<String, String> ids = new HashMap<>();
+        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
+        final Map<String, JsonNode> metrics = new LinkedHashMap<>();
+        for (final String evaluator : evaluators) {
+            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
+                    found -> found.stream().filter(event -> runId.equals(event.attribute("transfer.run.id"))
+                            && event.attribute("transfer.result") != null).count() >= 4, Duration.ofMinutes(2));
+            for (final NiFiClient.ProvenanceEvent event : events) {
+                if (!runId.equals(event.attribute("transfer.run.id"))) {
+                    continue;
+                }
+                final String name = event.attribute("filename");
+                if (event.attribute("transfer.result") != null || "ATTRIBUTES_MODIFIED".equals(event.eventType())) {
+                    Files.write(output.resolve(name), client.provenanceOutputContent(event.eventId()));
+                }
+                if ("metrics".equals(event.attribute("transfer.result"))) {
+                    metrics.put(event.attribute("transfer.eval.phase"), MAPPER.readTree(output.resolve(name).toFile()));
+                }
+            }
+        }
+        return metrics;
     }
 
     /**
@@ -117,5 +166,17 @@ final class FlowRun {
             }
         }
         return metrics;
+    }
+
+    /** Removes a folder of earlier results (the benchmark's own work folder; the main job never deletes results). */
+    static void deleteTree(final Path directory) throws java.io.IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 }

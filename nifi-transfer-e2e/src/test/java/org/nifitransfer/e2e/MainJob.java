@@ -1,151 +1,275 @@
 package org.nifitransfer.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
 /**
- * The project's main job ({@code ./run.sh}): starts a local NiFi 2.3.0 with the NAR on 127.0.0.1, imports
- * {@code templates/cats-vs-dogs.json}, points its parameters at the data and base, runs it, prints the head and
- * fine-tuned accuracies and where the results landed, and leaves NiFi running with its UI address printed.
- * {@code stop} stops it.
+ * The project's main job ({@code ./run.sh}): runs {@code templates/cats-vs-dogs.json} in a local NiFi 2.3.0 with the
+ * NAR on 127.0.0.1 and follows it live, then prints the head and fine-tuned test accuracies and where the run's
+ * results are. Without options it trains on the photos and the SqueezeNet base in {@code examples/}.
  *
- * <p>Without {@code --data} and {@code --base-model} it generates a small dataset of striped images and uses the tiny
- * fixture base: a smoke run, not a benchmark.
+ * <ul>
+ *   <li>{@code start} (the default): checks the options first (as the processors would); then adds the run to the
+ *       project's NiFi when one is running, or starts it (keeping the flows and queues of earlier runs; {@code --fresh}
+ *       wipes them), imports the template as a group of its own and follows only that run. Results go to
+ *       {@code target/run-output/<run id>/} and are never deleted.</li>
+ *   <li>{@code status}: whether the project's NiFi runs, its runs and their results.</li>
+ *   <li>{@code restart}: starts the project's NiFi again with its flow, queues and state (after a stop or a crash) and
+ *       follows the runs still in progress.</li>
+ *   <li>{@code stop}: stops it.</li>
+ * </ul>
+ * Exit codes: 0 done, 1 the run failed or stalled (NiFi stays up to look at), 2 bad options (nothing was started).
  */
 public final class MainJob {
 
-    private MainJob() {
+    static final String GROUP_PREFIX = "cats-vs-dogs ";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Path home;
+    private final PrintStream out;
+
+    MainJob(final Path home, final PrintStream out) {
+        this.home = home;
+        this.out = out;
     }
 
+    /** {@code main(command, options...)}, or {@code main("--args-file", file)} with one argument per line (paths may hold spaces). */
     public static void main(final String[] args) throws Exception {
         final Path home = Path.of(System.getProperty(NiFiInstance.HOME_PROPERTY, "target/nifi-home")).toAbsolutePath();
-        if (args.length > 0 && args[0].equals("stop")) {
-            System.out.println(NiFiInstance.stopDetached(home, Duration.ofSeconds(60)) ? "NiFi stopped." : "No NiFi of this project was running.");
-            return;
+        final List<String> arguments = args.length == 2 && args[0].equals("--args-file")
+                ? Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8).stream().filter(line -> !line.isEmpty()).toList()
+                : Arrays.asList(args);
+        System.exit(new MainJob(home, System.out).run(arguments));
+    }
+
+    /** Runs a command; returns the exit code. */
+    int run(final List<String> args) throws Exception {
+        final String command = args.isEmpty() || args.getFirst().startsWith("--") ? "start" : args.getFirst();
+        final List<String> rest = args.isEmpty() || args.getFirst().startsWith("--") ? args : args.subList(1, args.size());
+        final RunOptions options;
+        try {
+            options = RunOptions.parse(rest);
+        } catch (final IllegalArgumentException e) {
+            out.println(e.getMessage());
+            return 2;
         }
-        final Map<String, String> options = new HashMap<>();
-        for (int i = args.length > 0 && args[0].equals("start") ? 1 : 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Unknown argument '" + args[i] + "'. Usage: start [--data DIR] [--base-model FILE|URL] "
-                        + "[--preset zero-one|minus-one-one|imagenet|caffe] [--size N] [--unfreeze N] [--head-epochs N] [--fine-tune-epochs N] "
-                        + "[--fine-tune-lr R] [--port N] [--download cats-and-dogs] | stop");
+        return switch (command) {
+            case "stop" -> {
+                out.println(NiFiInstance.stopDetached(home, Duration.ofSeconds(60)) ? "NiFi stopped." : "No NiFi of this project was running.");
+                yield 0;
             }
-            options.put(args[i].substring(2), args[++i]);
-        }
-        final Path project = Path.of(options.getOrDefault("project", "..")).toAbsolutePath().normalize();
-        final Path output = project.resolve("target/run-output");
-        deleteTree(output);
-        Files.createDirectories(output);
+            case "status" -> status(options);
+            case "restart" -> restart(options);
+            case "start" -> start(options);
+            default -> {
+                out.println("Unknown command '" + command + "'. " + RunOptions.USAGE);
+                yield 2;
+            }
+        };
+    }
+
+    private int start(final RunOptions options) throws Exception {
         if ("cats-and-dogs".equals(options.get("download"))) {
             // downloads happen here, in the main job, never in the NiFi it starts (which stays offline)
-            final Path data = DatasetDownload.downloadAndUnpack(DatasetDownload.CATS_AND_DOGS, project.resolve("target/downloads"));
-            System.out.println("Using the tutorial's cats_and_dogs_filtered set in " + data + " (a fifth of validation becomes the test split).");
-            options.put("data", data.toString());
-        } else if (options.containsKey("download")) {
-            throw new IllegalArgumentException("--download knows only cats-and-dogs");
+            final Path data = DatasetDownload.downloadAndUnpack(DatasetDownload.CATS_AND_DOGS, options.project().resolve("target/downloads"));
+            out.println("Using the tutorial's cats_and_dogs_filtered set in " + data + " (a fifth of validation becomes the test split).");
+            options.set("data", data.toString());
         }
-        if (options.containsKey("base-model") && BaseModel.isUrl(options.get("base-model"))) {
+        if (options.has("base-model") && BaseModel.isUrl(options.get("base-model"))) {
             try (BaseModel base = BaseModel.builder().setLocation(options.get("base-model")).load()) {
-                System.out.println("Fetched " + options.get("base-model") + " into " + base.getFile());
-                options.put("base-model", base.getFile().toString());
+                out.println("Fetched " + options.get("base-model") + " into " + base.getFile());
+                options.set("base-model", base.getFile().toString());
             }
         }
-        final boolean smoke = !options.containsKey("data") && !options.containsKey("base-model");
-        final Map<String, String> parameters = new HashMap<>();
-        if (smoke) {
-            final Path data = CatsVsDogsTemplateIT.writeStripes(Files.createTempDirectory(output, "stripes-"), 100, 30, 30);
-            System.out.println("No --data or --base-model given: a SMOKE RUN, not a benchmark — generated striped images in " + data
-                    + " and the tiny fixture base.");
-            parameters.put("data.directory", data.toString());
-            parameters.put("base.model", project.resolve("fixtures/models/tiny_base.pt").toString());
-            parameters.put("normalization.preset", "zero-one");
-            parameters.put("image.size", "64");
-            parameters.put("head.epochs", "40");
-            parameters.put("fine.tune.learning.rate", "0.001");
-            parameters.put("fine.tune.epochs", "5");
-        } else {
-            parameters.put("data.directory", Path.of(options.getOrDefault("data", "data")).toAbsolutePath().toString());
-            parameters.put("base.model", Path.of(options.getOrDefault("base-model", "base.pt")).toAbsolutePath().toString());
+        final List<String> problems = options.problems();
+        if (!problems.isEmpty()) {
+            out.println("Nothing was started: the options have " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + ":");
+            problems.forEach(problem -> out.println("  " + problem));
+            return 2;
         }
-        copyOption(options, parameters, "preset", "normalization.preset");
-        copyOption(options, parameters, "size", "image.size");
-        copyOption(options, parameters, "unfreeze", "unfreeze.top.blocks");
-        copyOption(options, parameters, "head-epochs", "head.epochs");
-        copyOption(options, parameters, "fine-tune-epochs", "fine.tune.epochs");
-        copyOption(options, parameters, "fine-tune-lr", "fine.tune.learning.rate");
+        final Map<String, String> parameters = options.parameters();
+        if (options.isExample()) {
+            out.println("No --data or --base-model: training on the 780 real flower photos in examples/flowers with the ImageNet-pretrained "
+                    + "SqueezeNet 1.1 base in examples/models (see examples/README.md).");
+        }
+        final NiFiClient client = nifi(options);
+        final String stampName = GROUP_PREFIX + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT));
+        final String group;
+        try {
+            group = FlowRun.importFlow(client, stampName, withContextName(Files.readString(options.project().resolve("templates/cats-vs-dogs.json")),
+                    stampName), parameters, positionOfNextGroup(client));
+        } catch (final FlowRun.InvalidFlowException e) {
+            out.println(e.getMessage() + "\nNiFi stays up to fix it; ./run.sh stop stops it.");
+            return 1;
+        }
+        out.println("Imported templates/cats-vs-dogs.json as group '" + stampName + "' with " + parameters + "; starting it.");
+        client.startProcessGroup(group);
+        return follow(client, group, options);
+    }
 
-        if (NiFiInstance.stopDetached(home, Duration.ofSeconds(60))) {
-            System.out.println("Stopped the NiFi a previous run left running.");
+    /** Follows a group's run to its end and reports it; the exit code. */
+    private int follow(final NiFiClient client, final String group, final RunOptions options) throws Exception {
+        final RunMonitor monitor = new RunMonitor(client, group, out, Duration.ofMinutes(options.stallMinutes()));
+        final RunMonitor.Outcome outcome = monitor.follow(options.output());
+        if (outcome != RunMonitor.Outcome.DONE) {
+            out.println("Run " + monitor.runId() + " did not finish (" + outcome.name().toLowerCase(Locale.ROOT) + "). NiFi stays up: "
+                    + uiAddress(client) + " (./run.sh status, ./run.sh stop).");
+            return 1;
         }
-        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(true);
-        if (options.containsKey("port")) {
+        client.stopProcessGroup(group);
+        out.println();
+        monitor.metrics().forEach((phase, metrics) -> out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n",
+                phase, metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt()));
+        try (Stream<Path> files = Files.list(monitor.results())) {
+            for (final Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                if (file.getFileName().toString().contains("fine-tune") && (file.toString().endsWith(".png") || file.toString().endsWith(".tar"))) {
+                    out.println((file.toString().endsWith(".tar") ? "Model:          " : "Plot:           ") + file);
+                }
+            }
+        }
+        out.println("This run's results: " + monitor.results());
+        out.println("NiFi UI:        " + uiAddress(client) + "   (the flow is the '" + groupName(client, group) + "' group; provenance holds "
+                + "every result)");
+        out.println("Stop NiFi with: ./run.sh stop");
+        return 0;
+    }
+
+    /** The project's NiFi: the running one, else started (its earlier flow kept unless --fresh). */
+    private NiFiClient nifi(final RunOptions options) throws Exception {
+        final Optional<NiFiInstance.Detached> running = NiFiInstance.runningDetached(home);
+        if (running.isPresent() && !options.has("fresh")) {
+            out.println("Adding this run to the project's NiFi already running on 127.0.0.1:" + running.get().port() + " (pid "
+                    + running.get().pid() + "); earlier runs and their results are kept.");
+            return running.get().client();
+        }
+        if (running.isPresent()) {
+            NiFiInstance.stopDetached(home, Duration.ofSeconds(60));
+            out.println("--fresh: stopped the running NiFi; its flow, queues and repositories are removed.");
+        }
+        final boolean keep = !options.has("fresh") && NiFiInstance.hasFlow(home);
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(!keep);
+        if (options.has("port")) {
+            builder.port(Integer.parseInt(options.get("port")));
+        }
+        final NiFiInstance nifi = builder.start();
+        out.printf(Locale.ROOT, "NiFi 2.3.0 started on 127.0.0.1:%d in %.0f s (pid %d, log %s)%s%n", nifi.port(),
+                nifi.lastStartupTime().toMillis() / 1000.0, nifi.pid(), nifi.logFile(), keep ? " with the flow of earlier runs" : "");
+        return nifi.client();
+    }
+
+    private int status(final RunOptions options) throws Exception {
+        final Optional<NiFiInstance.Detached> running = NiFiInstance.runningDetached(home);
+        if (running.isEmpty()) {
+            out.println("The project's NiFi is not running" + (NiFiInstance.hasFlow(home) ? "; its flow is kept: ./run.sh restart starts it again "
+                    + "with its queues." : "."));
+        } else {
+            final NiFiClient client = running.get().client();
+            out.println("NiFi runs on 127.0.0.1:" + running.get().port() + " (pid " + running.get().pid() + "): " + uiAddress(client));
+            for (final Map.Entry<String, String> group : client.rootGroups().entrySet()) {
+                out.println("  " + describeGroup(client, group.getKey(), group.getValue()));
+            }
+        }
+        final Path output = options.output();
+        if (Files.isDirectory(output)) {
+            try (Stream<Path> runs = Files.list(output)) {
+                final List<Path> folders = runs.filter(Files::isDirectory).sorted().toList();
+                out.println(folders.size() + " run(s) with results in " + output + (folders.isEmpty() ? "" : ":"));
+                folders.forEach(folder -> out.println("  " + folder.getFileName()));
+            }
+        }
+        return 0;
+    }
+
+    private int restart(final RunOptions options) throws Exception {
+        if (NiFiInstance.runningDetached(home).isPresent()) {
+            out.println("The project's NiFi is already running: ./run.sh status shows its runs.");
+            return 2;
+        }
+        if (!NiFiInstance.hasFlow(home)) {
+            out.println("There is no NiFi of this project to restart (no flow in " + home + "): ./run.sh starts one.");
+            return 2;
+        }
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("main").detached(true).fresh(false);
+        if (options.has("port")) {
             builder.port(Integer.parseInt(options.get("port")));
         }
         final NiFiInstance nifi = builder.start();
         final NiFiClient client = nifi.client();
-        System.out.printf(Locale.ROOT, "NiFi 2.3.0 started on 127.0.0.1:%d in %.0f s (pid %d, log %s)%n", nifi.port(),
-                nifi.lastStartupTime().toMillis() / 1000.0, nifi.pid(), nifi.logFile());
-
-        final String group;
-        try {
-            group = FlowRun.importFlow(client, "cats-vs-dogs", Files.readString(project.resolve("templates/cats-vs-dogs.json")), parameters);
-        } catch (final FlowRun.InvalidFlowException e) {
-            System.err.println(e.getMessage() + "\nNiFi stays up at http://127.0.0.1:" + nifi.port() + "/nifi/ to fix it; ./run.sh stop stops it.");
-            System.exit(1);
-            return;
-        }
-        System.out.println("Imported templates/cats-vs-dogs.json with " + parameters + "; starting it.");
-        try {
-            FlowRun.runUntil(client, group, "results", 8, Duration.ofHours(12),
-                    results -> System.out.printf(Locale.ROOT, "  %d of 8 results%n", results));
-        } catch (final IllegalStateException e) {
-            System.err.println(e.getMessage());
-            System.exit(1);
-        }
-        final Map<String, JsonNode> evaluations = FlowRun.evaluations(client, group, List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"),
-                output);
-        evaluations.forEach((phase, metrics) -> System.out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n",
-                phase, metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt()));
-        System.out.println();
-        try (java.util.stream.Stream<Path> files = Files.list(output)) {
-            for (final Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                if (file.getFileName().toString().contains("fine-tune") && (file.toString().endsWith(".png") || file.toString().endsWith(".tar"))) {
-                    System.out.println((file.toString().endsWith(".tar") ? "Model:          " : "Plot:           ") + file);
-                }
+        out.printf(Locale.ROOT, "NiFi 2.3.0 restarted on 127.0.0.1:%d in %.0f s (pid %d) with its flow, queues and state.%n", nifi.port(),
+                nifi.lastStartupTime().toMillis() / 1000.0, nifi.pid());
+        int exit = 0;
+        for (final Map.Entry<String, String> group : client.rootGroups().entrySet()) {
+            final boolean running = client.processors(group.getKey()).stream().anyMatch(processor -> "RUNNING".equals(processor.state()));
+            if (running && group.getValue().startsWith(GROUP_PREFIX.strip())) {
+                out.println("Following '" + group.getValue() + "', still in progress:");
+                exit = Math.max(exit, follow(client, group.getKey(), options));
             }
         }
-        System.out.println("All results:    " + output);
-        System.out.println("NiFi UI:        http://127.0.0.1:" + nifi.port() + "/nifi/   (the flow is the 'cats-vs-dogs' group; provenance holds "
-                + "every result)");
-        System.out.println("Stop NiFi with: ./run.sh stop");
-        System.exit(0);
+        return exit;
     }
 
-    /** Removes the previous run's results, so the summary lists only this run's. */
-    static void deleteTree(final Path directory) throws java.io.IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
-            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
+    private static String describeGroup(final NiFiClient client, final String groupId, final String name) throws Exception {
+        final List<NiFiClient.ProcessorSummary> processors = client.processors(groupId);
+        final boolean running = processors.stream().anyMatch(processor -> "RUNNING".equals(processor.state()));
+        final List<String> invalid = new ArrayList<>();
+        String runId = "(not loaded yet)";
+        for (final NiFiClient.ProcessorSummary processor : processors) {
+            if (!processor.isValid() && !processor.validationErrors().isEmpty()) {
+                invalid.add(processor.name());
+            }
+            if (processor.name().equals("LoadImageFolder")) {
+                runId = client.processorState(processor.id()).getOrDefault("run.id", runId);
             }
         }
+        long results = 0;
+        long failures = 0;
+        for (final NiFiClient.ConnectionQueue queue : client.connectionQueues(groupId)) {
+            results += "results".equals(queue.destinationName()) ? queue.flowFilesQueued() : 0;
+            failures += "failures".equals(queue.destinationName()) ? queue.flowFilesQueued() : 0;
+        }
+        return "'" + name + "': " + (running ? "running" : "stopped") + ", run " + runId + ", " + results + " of 8 results queued"
+                + (failures > 0 ? ", " + failures + " in failures" : "") + (invalid.isEmpty() ? "" : ", invalid: " + invalid);
     }
 
-    private static void copyOption(final Map<String, String> options, final Map<String, String> parameters, final String option,
-                                   final String parameter) {
-        if (options.containsKey(option)) {
-            parameters.put(parameter, options.get(option));
-        }
+    /** The template with its parameter context renamed, so each run's group has a context of its own. */
+    static String withContextName(final String flow, final String name) throws java.io.IOException {
+        final ObjectNode root = (ObjectNode) MAPPER.readTree(flow);
+        final ObjectNode contexts = (ObjectNode) root.path("parameterContexts");
+        final String original = contexts.fieldNames().next();
+        final ObjectNode context = (ObjectNode) contexts.remove(original);
+        context.put("name", name);
+        contexts.set(name, context);
+        ((ObjectNode) root.path("flowContents")).put("parameterContextName", name);
+        return MAPPER.writeValueAsString(root);
+    }
+
+    private static double positionOfNextGroup(final NiFiClient client) throws Exception {
+        return client.rootGroups().size() * 250.0;
+    }
+
+    private static String groupName(final NiFiClient client, final String group) throws Exception {
+        return client.processGroup(group).path("component").path("name").asText();
+    }
+
+    private static String uiAddress(final NiFiClient client) {
+        return client.apiUri().toString().replace("/nifi-api", "/nifi/");
     }
 }

@@ -75,7 +75,7 @@ public final class PipelineBenchmark {
     private static ObjectNode pipeline(final Map<String, String> options) throws Exception {
         final Path work = Path.of(require(options, "work")).toAbsolutePath();
         final Path output = work.resolve("pipeline-results");
-        MainJob.deleteTree(output);
+        FlowRun.deleteTree(output);
         Files.createDirectories(output);
         final Map<String, String> parameters = new HashMap<>();
         parameters.put("data.directory", Path.of(require(options, "data")).toAbsolutePath().toString());

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -294,6 +295,87 @@ public final class NiFiClient {
         for (final JsonNode child : snapshot.path("processGroupStatusSnapshots")) {
             collectQueues(child.path("processGroupStatusSnapshot"), queues);
         }
+    }
+
+    /** Each processor's active thread count in one status reading, by processor id (the group and its descendants). */
+    public Map<String, Integer> activeThreads(final String groupId) throws IOException, InterruptedException {
+        final Map<String, Integer> threads = new LinkedHashMap<>();
+        collectThreads(processGroupStatus(groupId).path("processGroupStatus").path("aggregateSnapshot"), threads);
+        return threads;
+    }
+
+    private static void collectThreads(final JsonNode snapshot, final Map<String, Integer> threads) {
+        for (final JsonNode entity : snapshot.path("processorStatusSnapshots")) {
+            final JsonNode processor = entity.path("processorStatusSnapshot");
+            threads.put(processor.path("id").asText(), processor.path("activeThreadCount").asInt(0));
+        }
+        for (final JsonNode child : snapshot.path("processGroupStatusSnapshots")) {
+            collectThreads(child.path("processGroupStatusSnapshot"), threads);
+        }
+    }
+
+    /** {@code GET /processors/{id}/state}: the processor's local state (what View State shows), by key. */
+    public Map<String, String> processorState(final String processorId) throws IOException, InterruptedException {
+        final Map<String, String> values = new TreeMap<>();
+        for (final JsonNode entry : get("/processors/" + processorId + "/state").path("componentState").path("localState").path("state")) {
+            values.put(entry.path("key").asText(), entry.path("value").asText());
+        }
+        return values;
+    }
+
+    /** A bulletin on the canvas: its id (increasing), level, source and message. */
+    public record Bulletin(long id, String level, String sourceName, String message) {
+    }
+
+    /** {@code GET /flow/bulletin-board?groupId=..&after=..}: the group's bulletins newer than {@code afterId}, oldest first. */
+    public List<Bulletin> bulletins(final String groupId, final long afterId) throws IOException, InterruptedException {
+        final List<Bulletin> bulletins = new ArrayList<>();
+        for (final JsonNode entity : get("/flow/bulletin-board?groupId=" + groupId + "&after=" + afterId + "&limit=100")
+                .path("bulletinBoard").path("bulletins")) {
+            final JsonNode bulletin = entity.path("bulletin");
+            bulletins.add(new Bulletin(entity.path("id").asLong(), bulletin.path("level").asText(), bulletin.path("sourceName").asText(),
+                    bulletin.path("message").asText()));
+        }
+        bulletins.sort(java.util.Comparator.comparingLong(Bulletin::id));
+        return bulletins;
+    }
+
+    /**
+     * The attributes of the flowfiles queued in a connection (at most the first 100): a listing request
+     * ({@code POST /flowfile-queues/{id}/listing-requests}, polled until finished, then deleted), then
+     * {@code GET /flowfile-queues/{id}/flowfiles/{uuid}} for each.
+     */
+    public List<Map<String, String>> queuedAttributes(final String connectionId) throws IOException, InterruptedException {
+        final String requestId = text(post("/flowfile-queues/" + connectionId + "/listing-requests", MAPPER.createObjectNode())
+                .path("listingRequest"), "id");
+        final String requestPath = "/flowfile-queues/" + connectionId + "/listing-requests/" + requestId;
+        final List<Map<String, String>> flowFiles = new ArrayList<>();
+        try {
+            final JsonNode listing = await(Duration.ofSeconds(30), "the listing of connection " + connectionId,
+                    () -> get(requestPath).path("listingRequest"), request -> request.path("finished").asBoolean(false));
+            int count = 0;
+            for (final JsonNode summary : listing.path("flowFileSummaries")) {
+                if (count++ == 100) {
+                    break;
+                }
+                final Map<String, String> attributes = new TreeMap<>();
+                get("/flowfile-queues/" + connectionId + "/flowfiles/" + summary.path("uuid").asText()).path("flowFile").path("attributes")
+                        .properties().forEach(entry -> attributes.put(entry.getKey(), entry.getValue().asText()));
+                flowFiles.add(attributes);
+            }
+        } finally {
+            delete(requestPath);
+        }
+        return flowFiles;
+    }
+
+    /** The process groups directly under the root: id and name. */
+    public Map<String, String> rootGroups() throws IOException, InterruptedException {
+        final Map<String, String> groups = new LinkedHashMap<>();
+        for (final JsonNode entity : get("/process-groups/" + rootProcessGroupId() + "/process-groups").path("processGroups")) {
+            groups.put(entity.path("id").asText(), entity.path("component").path("name").asText());
+        }
+        return groups;
     }
 
     // ---- provenance ----

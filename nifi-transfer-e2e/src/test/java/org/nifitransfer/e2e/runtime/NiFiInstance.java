@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -80,7 +81,10 @@ public final class NiFiInstance implements AutoCloseable {
         requireDirectory(home.resolve("extensions"), "the NiFi home's extensions/ (run the build through Maven)");
         Files.createDirectories(builder.logDirectory);
         this.logFile = builder.logDirectory.toAbsolutePath().resolve(builder.name + ".log");
-        this.port = builder.port > 0 ? builder.port : freeLoopbackPort();
+        // a home kept from an earlier start keeps its sensitive-properties key (the flow is encrypted with it) and its port
+        final Properties existing = builder.fresh ? new Properties() : properties(home);
+        final int existingPort = Integer.parseInt(existing.getProperty("nifi.web.http.port", "0"));
+        this.port = builder.port > 0 ? builder.port : existingPort > 0 && isFree(existingPort) ? existingPort : freeLoopbackPort();
         this.managementPort = freeLoopbackPort();
         this.detached = builder.detached;
         this.heap = builder.heap;
@@ -98,7 +102,7 @@ public final class NiFiInstance implements AutoCloseable {
                 deleteRecursively(home.resolve(path));
             }
         }
-        writeConfiguration(builder.sensitivePropertiesKey);
+        writeConfiguration(existing.getProperty("nifi.sensitive.props.key", builder.sensitivePropertiesKey));
         Files.writeString(logFile, "", StandardCharsets.UTF_8);
     }
 
@@ -228,6 +232,51 @@ public final class NiFiInstance implements AutoCloseable {
             handle.get().destroyForcibly();
         }
         return true;
+    }
+
+    /** A detached NiFi running from a home: its process id and HTTP port. */
+    public record Detached(long pid, int port) {
+
+        public NiFiClient client() {
+            return new NiFiClient(URI.create("http://127.0.0.1:" + port + "/nifi-api"));
+        }
+    }
+
+    /** The NiFi a detached instance left running in {@code home}, if its process is alive. */
+    public static java.util.Optional<Detached> runningDetached(final Path home) throws IOException {
+        final Path pidFile = home.resolve("run").resolve("nifi.pid");
+        if (!Files.exists(pidFile)) {
+            return java.util.Optional.empty();
+        }
+        final long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).strip());
+        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Detached(pid, Integer.parseInt(properties(home).getProperty("nifi.web.http.port", "0"))));
+    }
+
+    /** Whether {@code home} holds a flow from an earlier start. */
+    public static boolean hasFlow(final Path home) {
+        return Files.exists(home.resolve("conf").resolve("flow.json.gz"));
+    }
+
+    private static Properties properties(final Path home) throws IOException {
+        final Properties properties = new Properties();
+        final Path file = home.resolve("conf").resolve("nifi.properties");
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                properties.load(in);
+            }
+        }
+        return properties;
+    }
+
+    private static boolean isFree(final int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (final IOException e) {
+            return false;
+        }
     }
 
     public NiFiClient client() {

@@ -1,0 +1,125 @@
+package org.nifitransfer.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.e2e.runtime.NiFiInstance;
+
+/**
+ * The main job ({@code ./run.sh}) against a real NiFi 2.3.0: the default run on the committed photos and base, followed
+ * live to real test accuracies; a second run added to the running NiFi, whose failure is reported with its reason while
+ * the first run's results stay; {@code status}; and a bad option refused while NiFi runs, changing nothing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MainJobIT {
+
+    private static final Path PROJECT = Path.of(System.getProperty("transfer.project.dir", "..")).toAbsolutePath().normalize();
+    private static final Path HOME = Path.of(System.getProperty(NiFiInstance.HOME_PROPERTY, "target/nifi-home")).toAbsolutePath();
+
+    @TempDir
+    static Path output;
+
+    private static Path firstResults;
+
+    /** Runs the main job, printing as it goes (to the test log) and returning what it printed and its exit code. */
+    private static Result mainJob(final String... arguments) throws Exception {
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final OutputStream tee = new OutputStream() {
+            @Override
+            public void write(final int b) {
+                printed.write(b);
+                System.out.write(b);
+            }
+        };
+        final List<String> all = new ArrayList<>(List.of(arguments));
+        all.addAll(List.of("--project", PROJECT.toString(), "--output", output.toString()));
+        final int exit = new MainJob(HOME, new PrintStream(tee, true, StandardCharsets.UTF_8)).run(all);
+        System.out.flush();
+        return new Result(exit, printed.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    @AfterAll
+    static void stopNiFi() throws Exception {
+        NiFiInstance.stopDetached(HOME, Duration.ofSeconds(60));
+    }
+
+    @Test
+    @Order(1)
+    void theDefaultRunTrainsOnTheCommittedPhotosAndPrintsRealAccuracies() throws Exception {
+        final Result result = mainJob("start", "--fresh");
+        assertEquals(0, result.exit(), result.output());
+        final String printed = result.output();
+        assertTrue(printed.contains("training on the 780 real flower photos in examples/flowers"), printed);
+        assertTrue(Pattern.compile("\\] TrainHead: (training|done) head epoch \\d+/10").matcher(printed).find(), "live head epochs: " + printed);
+        assertTrue(Pattern.compile("\\] FineTune: training fine-tune epoch \\d+/20").matcher(printed).find(), "live fine-tuning epochs");
+        assertTrue(printed.contains("] working: ExtractFeatures"), "which processor works");
+        final double head = accuracy(printed, "head");
+        final double tuned = accuracy(printed, "fine-tune");
+        System.out.printf(Locale.ROOT, "%nMAIN JOB (./run.sh defaults, real NiFi 2.3.0, examples/flowers 514/129/137 photos, SqueezeNet 1.1): "
+                + "test accuracy head %.3f, fine-tuned %.3f%n", head, tuned);
+        assertTrue(head > 0.7 && tuned > 0.7, "real accuracies on 5 classes: head " + head + ", fine-tuned " + tuned);
+        final Matcher folder = Pattern.compile("This run's results: (\\S+)").matcher(printed);
+        assertTrue(folder.find(), printed);
+        firstResults = Path.of(folder.group(1));
+        assertEquals(output, firstResults.getParent(), "results in a folder per run id");
+        try (Stream<Path> files = Files.list(firstResults)) {
+            assertEquals(10, files.count(), "4 results and the evaluated model for each of the two models");
+        }
+    }
+
+    private static double accuracy(final String printed, final String phase) {
+        final Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(phase) + " +model: test accuracy ([0-9.]+) ").matcher(printed);
+        assertTrue(matcher.find(), "no " + phase + " accuracy in: " + printed);
+        return Double.parseDouble(matcher.group(1));
+    }
+
+    @Test
+    @Order(2)
+    void aSecondRunIsAddedToTheRunningNiFiAndItsFailureIsReportedWithTheReason() throws Exception {
+        final Result result = mainJob("--data", PROJECT.resolve("examples/flowers").toString(), "--unfreeze", "50", "--head-epochs", "2");
+        assertEquals(1, result.exit(), result.output());
+        assertTrue(result.output().contains("Adding this run to the project's NiFi already running"), result.output());
+        assertTrue(result.output().contains("cannot unfreeze the top 50 blocks: the base has only 9 blocks"), result.output());
+        assertTrue(Files.isDirectory(firstResults), "the first run's results are kept");
+
+        final Result status = mainJob("status");
+        assertEquals(0, status.exit());
+        assertTrue(status.output().startsWith("NiFi runs on 127.0.0.1:"), status.output());
+        assertEquals(2, Pattern.compile("(?m)^  'cats-vs-dogs ").matcher(status.output()).results().count(), "two runs: " + status.output());
+        assertTrue(status.output().contains("1 run(s) with results in " + output), status.output());
+    }
+
+    @Test
+    @Order(3)
+    void aBadOptionWhileNiFiRunsChangesNothing() throws Exception {
+        final long pid = NiFiInstance.runningDetached(HOME).orElseThrow().pid();
+        final Result result = mainJob("--fine-tune-lr", "-1");
+        assertEquals(2, result.exit());
+        assertTrue(result.output().contains("--fine-tune-lr: 'Learning Rate' validated against '-1' is invalid because must be a number above 0"),
+                result.output());
+        assertEquals(pid, NiFiInstance.runningDetached(HOME).orElseThrow().pid(), "the same NiFi runs on");
+        assertEquals(2, NiFiInstance.runningDetached(HOME).orElseThrow().client().rootGroups().size(), "no group was added");
+    }
+}
