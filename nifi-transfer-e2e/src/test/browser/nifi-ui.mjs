@@ -137,6 +137,13 @@ try {
         result.groupUrl = page.url();
     });
 
+    await step('whole-group', async () => {
+        // the navigation panel's buttons: zoom in, zoom out, fit, actual size, leave group; "fit" shows the whole group
+        await page.locator('navigation-control button').nth(2).click();
+        await page.waitForTimeout(1500);
+        await canvasProcessor(config.configure).waitFor();
+    });
+
     await step('open-configuration', async () => {
         await contextMenu(canvasProcessor(config.configure), 'Configure');
         await editDialog().waitFor();

@@ -131,7 +131,8 @@ class BrowserIT {
         for (final JsonNode file : result.path("screenshots")) {
             assertPng(screenshots.resolve(file.asText()));
         }
-        assertEquals(10, result.path("screenshots").size(), run.output());
+        assertEquals(11, result.path("screenshots").size(), run.output());
+        assertEquals("whole-group", result.path("steps").path(6).path("name").asText(), "a screenshot of the whole imported group");
 
         // What the UI did, read back through the REST API.
         final List<ProcessorSummary> atRoot = client.processors(rootId).stream()

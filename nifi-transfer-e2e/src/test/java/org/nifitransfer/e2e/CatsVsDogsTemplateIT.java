@@ -87,7 +87,7 @@ class CatsVsDogsTemplateIT {
     }
 
     private static long queuedInto(final String group, final String destination) throws Exception {
-        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.destinationName()))
+        return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.target()))
                 .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
     }
 
@@ -155,6 +155,10 @@ class CatsVsDogsTemplateIT {
         for (final NiFiClient.ProcessorSummary processor : processors) {
             assertTrue(processor.isValid(), processor.name() + " is " + processor.validationStatus() + ": " + processor.validationErrors());
         }
+        // nothing the flow creates is invalid once its parameters are set: no warning triangle on the canvas (an output
+        // port that nothing consumes at the parent level would be one)
+        final JsonNode component = client.processGroup(group).path("component");
+        assertEquals(0, component.path("invalidCount").asInt(-1), "invalid components in " + component.path("name").asText());
     }
 
     @Test

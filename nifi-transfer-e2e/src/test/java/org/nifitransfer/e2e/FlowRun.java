@@ -93,7 +93,7 @@ final class FlowRun {
 
     /** Flowfiles queued for {@code destination} in one status reading. */
     private static long queued(final List<NiFiClient.ConnectionQueue> queues, final String destination) {
-        return queues.stream().filter(queue -> destination.equals(queue.destinationName()))
+        return queues.stream().filter(queue -> destination.equals(queue.target()))
                 .mapToLong(NiFiClient.ConnectionQueue::flowFilesQueued).sum();
     }
 
@@ -104,7 +104,7 @@ final class FlowRun {
     static List<String> failureReasons(final NiFiClient client, final String group) throws Exception {
         final List<String> reasons = new java.util.ArrayList<>();
         for (final NiFiClient.ConnectionQueue queue : client.connectionQueues(group)) {
-            if ("failures".equals(queue.destinationName()) && queue.flowFilesQueued() > 0) {
+            if ("failures".equals(queue.target()) && queue.flowFilesQueued() > 0) {
                 for (final Map<String, String> attributes : client.queuedAttributes(queue.id())) {
                     reasons.add(queue.sourceName() + " -> " + attributes.get("filename") + ": " + attributes.get("transfer.error"));
                 }

@@ -242,8 +242,8 @@ public final class MainJob {
         long results = 0;
         long failures = 0;
         for (final NiFiClient.ConnectionQueue queue : client.connectionQueues(groupId)) {
-            results += "results".equals(queue.destinationName()) ? queue.flowFilesQueued() : 0;
-            failures += "failures".equals(queue.destinationName()) ? queue.flowFilesQueued() : 0;
+            results += "results".equals(queue.target()) ? queue.flowFilesQueued() : 0;
+            failures += "failures".equals(queue.target()) ? queue.flowFilesQueued() : 0;
         }
         return "'" + name + "': " + (running ? "running" : "stopped") + ", run " + runId + ", " + results + " of 8 results queued"
                 + (failures > 0 ? ", " + failures + " in failures" : "") + (invalid.isEmpty() ? "" : ", invalid: " + invalid);

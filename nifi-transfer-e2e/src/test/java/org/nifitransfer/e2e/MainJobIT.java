@@ -27,7 +27,8 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
 /**
  * The main job ({@code ./run.sh}) against a real NiFi 2.3.0: the default run on the committed photos and base, followed
  * live to real test accuracies; a second run added to the running NiFi, whose failure is reported with its reason while
- * the first run's results stay; {@code status}; and a bad option refused while NiFi runs, changing nothing.
+ * the first run's results stay; {@code status}; a run with a second real base (MobileNetV2, from ../shared/data); and a
+ * bad option refused while NiFi runs, changing nothing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MainJobIT {
@@ -113,6 +114,24 @@ class MainJobIT {
 
     @Test
     @Order(3)
+    void theTemplateRunsWithASecondRealBaseMobileNetV2() throws Exception {
+        final Path mobileNet = Path.of(System.getProperty("transfer.shared.data", "../shared/data")).resolve("models/mobilenet_v2_features.pt")
+                .toAbsolutePath().normalize();
+        if (!Files.exists(mobileNet)) {
+            throw new AssertionError("ACCEPTANCE DATA MISSING: " + mobileNet + " (the real weights in ../shared/data beside the checkout); run "
+                    + "./mvnw verify -Dacceptance=false to leave the acceptance tests out");
+        }
+        final Result result = mainJob("--base-model", mobileNet.toString(), "--preset", "imagenet", "--size", "224");
+        assertEquals(0, result.exit(), result.output());
+        final double head = accuracy(result.output(), "head");
+        final double tuned = accuracy(result.output(), "fine-tune");
+        System.out.printf(Locale.ROOT, "%nMAIN JOB with MobileNetV2 (ImageNet preset, real NiFi 2.3.0, examples/flowers 514/129/137 photos): "
+                + "test accuracy head %.3f, fine-tuned %.3f%n", head, tuned);
+        assertTrue(head > 0.7 && tuned > 0.7, "real accuracies on 5 classes: head " + head + ", fine-tuned " + tuned);
+    }
+
+    @Test
+    @Order(4)
     void aBadOptionWhileNiFiRunsChangesNothing() throws Exception {
         final long pid = NiFiInstance.runningDetached(HOME).orElseThrow().pid();
         final Result result = mainJob("--fine-tune-lr", "-1");
@@ -120,6 +139,6 @@ class MainJobIT {
         assertTrue(result.output().contains("--fine-tune-lr: 'Learning Rate' validated against '-1' is invalid because must be a number above 0"),
                 result.output());
         assertEquals(pid, NiFiInstance.runningDetached(HOME).orElseThrow().pid(), "the same NiFi runs on");
-        assertEquals(2, NiFiInstance.runningDetached(HOME).orElseThrow().client().rootGroups().size(), "no group was added");
+        assertEquals(3, NiFiInstance.runningDetached(HOME).orElseThrow().client().rootGroups().size(), "no group was added");
     }
 }

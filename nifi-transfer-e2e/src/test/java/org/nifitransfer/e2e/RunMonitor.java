@@ -105,7 +105,7 @@ final class RunMonitor {
             }
             final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
             final Map<String, Long> queued = new TreeMap<>();
-            queues.forEach(queue -> queued.merge(queue.destinationName(), queue.flowFilesQueued(), Long::sum));
+            queues.forEach(queue -> queued.merge(queue.target(), queue.flowFilesQueued(), Long::sum));
             queued.values().removeIf(count -> count == 0);
             report("queues", "queued: " + queued, true);
             now.append(queued);

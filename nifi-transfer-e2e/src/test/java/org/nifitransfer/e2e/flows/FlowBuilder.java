@@ -1,6 +1,7 @@
 package org.nifitransfer.e2e.flows;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,14 +13,13 @@ import org.apache.nifi.flow.Bundle;
 import org.apache.nifi.flow.ComponentType;
 import org.apache.nifi.flow.ConnectableComponent;
 import org.apache.nifi.flow.ConnectableComponentType;
-import org.apache.nifi.flow.PortType;
 import org.apache.nifi.flow.Position;
 import org.apache.nifi.flow.ScheduledState;
 import org.apache.nifi.flow.VersionedConnection;
+import org.apache.nifi.flow.VersionedFunnel;
 import org.apache.nifi.flow.VersionedLabel;
 import org.apache.nifi.flow.VersionedParameter;
 import org.apache.nifi.flow.VersionedParameterContext;
-import org.apache.nifi.flow.VersionedPort;
 import org.apache.nifi.flow.VersionedProcessGroup;
 import org.apache.nifi.flow.VersionedProcessor;
 import org.apache.nifi.processor.Processor;
@@ -41,7 +41,8 @@ final class FlowBuilder {
     private final Set<VersionedProcessor> processors = new LinkedHashSet<>();
     private final Set<VersionedConnection> connections = new LinkedHashSet<>();
     private final Set<VersionedLabel> labels = new LinkedHashSet<>();
-    private final Set<VersionedPort> outputPorts = new LinkedHashSet<>();
+    private final Set<VersionedFunnel> funnels = new LinkedHashSet<>();
+    private final Map<String, String> funnelNames = new LinkedHashMap<>();
     private final Set<VersionedParameter> parameters = new LinkedHashSet<>();
     private final Map<String, Class<? extends Processor>> types = new LinkedHashMap<>();
 
@@ -121,13 +122,13 @@ final class FlowBuilder {
     }
 
     /**
-     * Routes what cannot go on to {@code failures} and drops what is deliberately not kept, for every processor added so
-     * far: each one's {@code failure} and {@code timeout} relationships go to the port; {@code original} (inputs a join
-     * used, part of the output's lineage) and {@code unused} (splits a processor does not need, copies of data used
-     * elsewhere) are auto-terminated.
+     * Routes what cannot go on in one lane of the flow to that lane's {@code failures} funnel and drops what is
+     * deliberately not kept: each processor's {@code failure} and {@code timeout} relationships go to the funnel;
+     * {@code original} (inputs a join used, part of the output's lineage) and {@code unused} (splits a processor does not
+     * need, copies of data used elsewhere) are auto-terminated.
      */
-    FlowBuilder routeFailures(final VersionedPort failures) throws ReflectiveOperationException {
-        for (final VersionedProcessor processor : processors) {
+    FlowBuilder routeFailures(final VersionedFunnel failures, final VersionedProcessor... lane) throws ReflectiveOperationException {
+        for (final VersionedProcessor processor : lane) {
             final Set<Relationship> relationships = types.get(processor.getIdentifier()).getDeclaredConstructor().newInstance().getRelationships();
             final Relationship[] toFailures = relationships.stream().filter(relationship -> Set.of("failure", "timeout").contains(relationship.getName()))
                     .sorted(java.util.Comparator.comparing(Relationship::getName)).toArray(Relationship[]::new);
@@ -139,20 +140,19 @@ final class FlowBuilder {
         return this;
     }
 
-    /** An output port of the group. */
-    VersionedPort outputPort(final String name, final double x, final double y) {
-        final VersionedPort port = new VersionedPort();
-        port.setIdentifier(id("port/" + name));
-        port.setName(name);
-        port.setGroupIdentifier(group.getIdentifier());
-        port.setPosition(new Position(x, y));
-        port.setComponentType(ComponentType.OUTPUT_PORT);
-        port.setType(PortType.OUTPUT_PORT);
-        port.setConcurrentlySchedulableTaskCount(1);
-        port.setScheduledState(ScheduledState.ENABLED);
-        port.setAllowRemoteAccess(false);
-        outputPorts.add(port);
-        return port;
+    /**
+     * A funnel where {@code name}d flowfiles queue (results, models, failures): valid on the canvas with nothing after
+     * it, unlike an output port that nothing consumes at the parent level. Connections into it are named {@code name}.
+     */
+    VersionedFunnel funnel(final String name, final double x, final double y) {
+        final VersionedFunnel funnel = new VersionedFunnel();
+        funnel.setIdentifier(id("funnel/" + name + "/" + x + "/" + y));
+        funnel.setGroupIdentifier(group.getIdentifier());
+        funnel.setPosition(new Position(x, y));
+        funnel.setComponentType(ComponentType.FUNNEL);
+        funnels.add(funnel);
+        funnelNames.put(funnel.getIdentifier(), name);
+        return funnel;
     }
 
     /** Connects relationships of {@code source} to a processor. */
@@ -160,9 +160,11 @@ final class FlowBuilder {
         return connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.PROCESSOR, destination.getName()), relationships);
     }
 
-    /** Connects relationships of {@code source} to an output port. */
-    FlowBuilder connect(final VersionedProcessor source, final VersionedPort destination, final Relationship... relationships) {
-        return connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.OUTPUT_PORT, destination.getName()), relationships);
+    /** Connects relationships of {@code source} to a funnel; the connection is named as the funnel is. */
+    FlowBuilder connect(final VersionedProcessor source, final VersionedFunnel destination, final Relationship... relationships) {
+        connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.FUNNEL, "Funnel"), relationships);
+        connections.stream().reduce((first, second) -> second).orElseThrow().setName(funnelNames.get(destination.getIdentifier()));
+        return this;
     }
 
     private FlowBuilder connect(final VersionedProcessor source, final ConnectableComponent destination, final Relationship... relationships) {
@@ -217,6 +219,43 @@ final class FlowBuilder {
         return this;
     }
 
+    /**
+     * Gives every connection a route that crosses no component and a label that covers none and no other label
+     * ({@link CanvasGeometry#route}), in the order the connections were made.
+     */
+    private void layOutConnections() {
+        final Map<String, CanvasGeometry.Box> boxes = boxes(processors, funnels, labels);
+        final List<CanvasGeometry.Box> components = new ArrayList<>(boxes.values());
+        final List<CanvasGeometry.Box> placedLabels = new ArrayList<>();
+        for (final VersionedConnection connection : connections) {
+            final CanvasGeometry.Box source = boxes.get(connection.getSource().getId());
+            final CanvasGeometry.Box destination = boxes.get(connection.getDestination().getId());
+            final boolean failures = "failures".equals(connection.getName());
+            final List<CanvasGeometry.Point> bends = (failures ? CanvasGeometry.channelBelow(source, destination, components, placedLabels)
+                    : java.util.Optional.<List<CanvasGeometry.Point>>empty())
+                    .or(() -> CanvasGeometry.route(source, destination, components, placedLabels))
+                    .orElseThrow(() -> new IllegalStateException("No route from " + source.name() + " to " + destination.name()
+                            + " crosses no component with its label clear: move the components of flow " + flowName));
+            connection.setBends(bends.stream().map(point -> new Position(point.x(), point.y())).toList());
+            connection.setLabelIndex(0);
+            placedLabels.add(CanvasGeometry.labelBox(source.name() + " -> " + destination.name(), bends.getFirst()));
+        }
+    }
+
+    /** The boxes of a flow's components by identifier, as the UI draws them. */
+    static Map<String, CanvasGeometry.Box> boxes(final Set<VersionedProcessor> processors, final Set<VersionedFunnel> funnels,
+                                                 final Set<VersionedLabel> labels) {
+        final Map<String, CanvasGeometry.Box> boxes = new LinkedHashMap<>();
+        processors.forEach(processor -> boxes.put(processor.getIdentifier(), new CanvasGeometry.Box(processor.getName(), processor.getPosition().getX(),
+                processor.getPosition().getY(), CanvasGeometry.PROCESSOR_WIDTH, CanvasGeometry.PROCESSOR_HEIGHT)));
+        funnels.forEach(funnel -> boxes.put(funnel.getIdentifier(), new CanvasGeometry.Box("funnel at " + funnel.getPosition().getX() + ","
+                + funnel.getPosition().getY(), funnel.getPosition().getX(), funnel.getPosition().getY(), CanvasGeometry.FUNNEL_SIZE,
+                CanvasGeometry.FUNNEL_SIZE)));
+        labels.forEach(label -> boxes.put(label.getIdentifier(), new CanvasGeometry.Box("label '" + label.getLabel() + "'", label.getPosition().getX(),
+                label.getPosition().getY(), label.getWidth(), label.getHeight())));
+        return boxes;
+    }
+
     /** The processor classes by component identifier, for checks. */
     Map<String, Class<? extends Processor>> types() {
         return types;
@@ -227,9 +266,10 @@ final class FlowBuilder {
         group.setProcessors(processors);
         group.setConnections(connections);
         group.setLabels(labels);
-        group.setOutputPorts(outputPorts);
+        group.setOutputPorts(new LinkedHashSet<>());
         group.setInputPorts(new LinkedHashSet<>());
-        group.setFunnels(new LinkedHashSet<>());
+        group.setFunnels(funnels);
+        layOutConnections();
         group.setProcessGroups(new LinkedHashSet<>());
         group.setRemoteProcessGroups(new LinkedHashSet<>());
         group.setControllerServices(new LinkedHashSet<>());

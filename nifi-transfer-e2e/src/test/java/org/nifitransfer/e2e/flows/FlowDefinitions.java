@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.nifi.components.PropertyDescriptor;
-import org.apache.nifi.flow.VersionedPort;
+import org.apache.nifi.flow.VersionedFunnel;
 import org.apache.nifi.flow.VersionedProcessor;
 import org.apache.nifi.registry.flow.RegisteredFlowSnapshot;
 import org.nifitransfer.processors.Augment;
@@ -36,7 +36,12 @@ public final class FlowDefinitions {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private static final double COLUMN = 480;
-    private static final double ROW = 420;
+    private static final double ROW = 480;
+    /** Lane labels sit left of their lane; a funnel sits centred on its lane, right of its last processor. */
+    private static final double LANE_LABEL_X = -COLUMN;
+    private static final double LANE_LABEL_WIDTH = 400;
+    private static final double FUNNEL_OFFSET = 152;
+    private static final double FUNNEL_Y = 40;
 
     private FlowDefinitions() {
     }
@@ -147,9 +152,11 @@ public final class FlowDefinitions {
                 properties(Evaluate.DEVICE, "#{device}"), "1 sec");
         final VersionedProcessor evaluateTuned = flow.processor("Evaluate Fine-Tuned Model", Evaluate.class, 3 * COLUMN, 2 * ROW,
                 properties(Evaluate.DEVICE, "#{device}"), "1 sec");
-        final VersionedPort results = flow.outputPort("results", 2 * COLUMN, 3 * ROW);
-        final VersionedPort models = flow.outputPort("models", 3 * COLUMN, 3 * ROW);
-        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+        final VersionedFunnel dataFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
+        final VersionedFunnel trainingFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, ROW + FUNNEL_Y);
+        final VersionedFunnel evaluationFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, 2 * ROW + FUNNEL_Y);
+        final VersionedFunnel results = flow.funnel("results", 2 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
+        final VersionedFunnel models = flow.funnel("models", 3 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
 
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
@@ -166,18 +173,21 @@ public final class FlowDefinitions {
                 .connect(evaluateTuned, results, Evaluate.REL_RESULTS)
                 .connect(evaluateHead, models, Evaluate.REL_MODEL)
                 .connect(evaluateTuned, models, Evaluate.REL_MODEL);
-        flow.routeFailures(failures);
+        flow.routeFailures(dataFailures, load, resize, augment)
+                .routeFailures(trainingFailures, extract, head, unfreeze, fineTune)
+                .routeFailures(evaluationFailures, evaluateHead, evaluateTuned);
 
-        flow.label("1. Load the folder: one image dataset per split (train, validation, test), one run id.", 0, -110, 400, 80)
-                .label("2. Decode, resize to #{image.size} and record the base's normalisation preset.", COLUMN, -110, 400, 80)
-                .label("3. Augment the training images on the fly: new random variants every epoch.", 2 * COLUMN, -110, 400, 80)
-                .label("4. Run the frozen base once over train and validation: one feature vector per image.", 0, ROW - 110, 400, 80)
-                .label("5. Train a new head on the features; the model (base + head) comes out.", COLUMN, ROW - 110, 400, 80)
-                .label("6. Choose the top blocks of the base to train (summary.txt in the model lists the layers).", 2 * COLUMN, ROW - 110, 400, 80)
-                .label("7. Fine-tune those blocks and the head together with a low learning rate.", 3 * COLUMN, ROW - 110, 400, 80)
-                .label("8. Evaluate both models on the test split: metrics, learning curve, confusion matrix, predictions.", COLUMN,
-                        2 * ROW - 110, 1840, 80)
-                .label("Anything that cannot go on ends here, with transfer.error saying why.", 4 * COLUMN, -110, 400, 80);
+        flow.label("Data. 1. LoadImageFolder: one image dataset per split, one run id. 2. ResizeAndNormalize: decode, resize to "
+                        + "#{image.size}, record the base's preset. 3. Augment: new random variants of the training images every epoch.",
+                        LANE_LABEL_X, 0, LANE_LABEL_WIDTH, 128)
+                .label("Training. 4. ExtractFeatures: the frozen base once over train and validation. 5. TrainHead: a new head; the model "
+                        + "comes out. 6. UnfreezeLayers: the top blocks to train. 7. FineTune: those blocks and the head, low learning rate.",
+                        LANE_LABEL_X, ROW, LANE_LABEL_WIDTH, 128)
+                .label("Evaluation. 8. Both models on the test split: metrics, learning curve, confusion matrix, predictions.",
+                        LANE_LABEL_X, 2 * ROW, LANE_LABEL_WIDTH, 128)
+                .label("Results and models queue at the funnels below; anything that cannot go on queues at the funnel at the end of "
+                        + "its lane, with transfer.error saying why. To send results on, replace a funnel by an output port.",
+                        LANE_LABEL_X, 3 * ROW, LANE_LABEL_WIDTH, 128);
         return flow;
     }
 
@@ -193,18 +203,20 @@ public final class FlowDefinitions {
         final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, 2 * COLUMN, ROW, properties(), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, COLUMN, ROW, properties(), "1 sec");
-        final VersionedPort results = flow.outputPort("results", COLUMN, 2 * ROW);
-        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        final VersionedFunnel dataFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
+        final VersionedFunnel modelFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, ROW + FUNNEL_Y);
+        final VersionedFunnel results = flow.funnel("results", COLUMN + FUNNEL_OFFSET, 2 * ROW);
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
                 .connect(resize, evaluate, ResizeAndNormalize.REL_SUCCESS)
                 .connect(extract, head, ExtractFeatures.REL_SUCCESS)
                 .connect(head, evaluate, TrainHead.REL_SUCCESS)
                 .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
-        flow.routeFailures(failures);
-        flow.label("Class folders only: LoadImageFolder splits each class 80/10/10 with a seed.", 0, -110, 400, 80)
-                .label("The ONNX base runs on ONNX Runtime: features only, no fine-tuning.", 2 * COLUMN, -110, 400, 80)
-                .label("Evaluate joins the head model with the test split's tensors.", COLUMN, ROW - 110, 400, 80);
+        flow.routeFailures(dataFailures, load, resize, extract).routeFailures(modelFailures, head, evaluate);
+        flow.label("Class folders only: LoadImageFolder splits each class 80/10/10 with a seed. The ONNX base runs on ONNX Runtime: "
+                        + "features only, no fine-tuning.", LANE_LABEL_X, 0, LANE_LABEL_WIDTH, 128)
+                .label("TrainHead trains the head; Evaluate joins the head model with the test split's tensors.", LANE_LABEL_X, ROW,
+                        LANE_LABEL_WIDTH, 128);
         return flow;
     }
 
@@ -221,12 +233,12 @@ public final class FlowDefinitions {
         final VersionedProcessor load = load(flow, LoadImageFolder.LAYOUT, "class-folders");
         final VersionedProcessor resize = resize(flow);
         final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0, ExtractFeatures.SPLITS, "train, validation, test");
-        final VersionedPort features = flow.outputPort("features", 2 * COLUMN, ROW);
-        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        final VersionedFunnel features = flow.funnel("features", 2 * COLUMN + FUNNEL_OFFSET, ROW);
+        final VersionedFunnel failures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
                 .connect(extract, features, ExtractFeatures.REL_SUCCESS);
-        flow.routeFailures(failures);
+        flow.routeFailures(failures, load, resize, extract);
         return json(flow.build());
     }
 
@@ -250,8 +262,9 @@ public final class FlowDefinitions {
         final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, 3 * COLUMN, 0, properties(), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 3 * COLUMN, ROW, properties(), "1 sec");
-        final VersionedPort results = flow.outputPort("results", 3 * COLUMN, 2 * ROW);
-        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+        final VersionedFunnel results = flow.funnel("results", 3 * COLUMN + FUNNEL_OFFSET, 2 * ROW);
+        final VersionedFunnel dataFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
+        final VersionedFunnel testFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, ROW + FUNNEL_Y);
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(load, resizeTest, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
@@ -259,7 +272,7 @@ public final class FlowDefinitions {
                 .connect(extract, head, ExtractFeatures.REL_SUCCESS)
                 .connect(head, evaluate, TrainHead.REL_SUCCESS)
                 .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
-        flow.routeFailures(failures);
+        flow.routeFailures(dataFailures, load, resize, extract, head).routeFailures(testFailures, resizeTest, evaluate);
         return json(flow.build());
     }
 
@@ -284,8 +297,10 @@ public final class FlowDefinitions {
         final VersionedProcessor fineTune = flow.processor("FineTune", FineTune.class, 3 * COLUMN, ROW,
                 properties(FineTune.SCHEDULE, "cosine", FineTune.EPOCHS, "#{fine.tune.epochs}"), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 3 * COLUMN, 2 * ROW, properties(), "1 sec");
-        final VersionedPort results = flow.outputPort("results", 3 * COLUMN, 3 * ROW);
-        final VersionedPort failures = flow.outputPort("failures", 4 * COLUMN, 0);
+        final VersionedFunnel dataFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
+        final VersionedFunnel trainingFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, ROW + FUNNEL_Y);
+        final VersionedFunnel evaluationFailures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, 2 * ROW + FUNNEL_Y);
+        final VersionedFunnel results = flow.funnel("results", 3 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
                 .connect(augment, extract, Augment.REL_SUCCESS)
@@ -296,10 +311,12 @@ public final class FlowDefinitions {
                 .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS)
                 .connect(fineTune, evaluate, FineTune.REL_SUCCESS)
                 .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
-        flow.routeFailures(failures);
-        flow.label("Augmentation is attached, not applied: FineTune draws new variants every epoch.", 2 * COLUMN, -110, 400, 80)
-                .label("Everything from #{fine.tune.from.layer} upward trains, with a cosine-decaying learning rate.", 2 * COLUMN, ROW - 110,
-                        880, 80);
+        flow.routeFailures(dataFailures, load, resize, augment)
+                .routeFailures(trainingFailures, extract, head, unfreeze, fineTune)
+                .routeFailures(evaluationFailures, evaluate);
+        flow.label("Augmentation is attached, not applied: FineTune draws new variants every epoch.", LANE_LABEL_X, 0, LANE_LABEL_WIDTH, 128)
+                .label("Everything from #{fine.tune.from.layer} upward trains, with a cosine-decaying learning rate.", LANE_LABEL_X, ROW,
+                        LANE_LABEL_WIDTH, 128);
         return flow;
     }
 
@@ -318,8 +335,9 @@ public final class FlowDefinitions {
         final VersionedProcessor extract = extract(flow, 0, ROW);
         final VersionedProcessor head = flow.processor("TrainHead", TrainHead.class, COLUMN, ROW, properties(), "1 sec");
         final VersionedProcessor evaluate = flow.processor("Evaluate", Evaluate.class, 2 * COLUMN, ROW, properties(), "1 sec");
-        final VersionedPort results = flow.outputPort("results", 2 * COLUMN, 2 * ROW);
-        final VersionedPort failures = flow.outputPort("failures", 3 * COLUMN, 0);
+        final VersionedFunnel dataFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
+        final VersionedFunnel modelFailures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, ROW + FUNNEL_Y);
+        final VersionedFunnel results = flow.funnel("results", 2 * COLUMN + FUNNEL_OFFSET, 2 * ROW);
         flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
                 .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
                 .connect(augment, extract, Augment.REL_SUCCESS)
@@ -327,9 +345,9 @@ public final class FlowDefinitions {
                 .connect(extract, head, ExtractFeatures.REL_SUCCESS)
                 .connect(head, evaluate, TrainHead.REL_SUCCESS)
                 .connect(evaluate, results, Evaluate.REL_RESULTS, Evaluate.REL_MODEL);
-        flow.routeFailures(failures);
+        flow.routeFailures(dataFailures, load, resize, augment).routeFailures(modelFailures, extract, head, evaluate);
         flow.label("Materialize: the train split grows to originals + #{variants.per.image} variants each; other splits pass.",
-                2 * COLUMN, -110, 400, 80);
+                LANE_LABEL_X, 0, LANE_LABEL_WIDTH, 128);
         return flow;
     }
 }

@@ -4,17 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.nifi.components.PropertyDescriptor;
-import org.apache.nifi.flow.ComponentType;
+import org.apache.nifi.flow.ConnectableComponentType;
 import org.apache.nifi.flow.VersionedConnection;
 import org.apache.nifi.flow.VersionedParameter;
 import org.apache.nifi.flow.VersionedProcessGroup;
@@ -85,7 +88,65 @@ class FlowDefinitionsTest {
             assertFalse(connection.getSelectedRelationships().isEmpty());
         }
         assertTrue(group.getLabels().size() >= 1, path + " explains itself with labels");
-        assertTrue(group.getOutputPorts().stream().anyMatch(port -> port.getComponentType() == ComponentType.OUTPUT_PORT
-                && port.getName().equals("results")), path + " ends in a results port");
+        assertTrue(group.getConnections().stream().anyMatch(connection -> connection.getDestination().getType() == ConnectableComponentType.FUNNEL
+                && "results".equals(connection.getName())), path + " ends in a results funnel");
+        assertEquals(0, group.getOutputPorts().size(), path + ": an output port nothing consumes is invalid on the canvas");
+    }
+
+    /**
+     * The layout as NiFi's UI draws it, from the committed JSON: no connection line crosses a component other than its two
+     * ends, no connection label covers a component or another connection's label.
+     */
+    @ParameterizedTest
+    @MethodSource("flows")
+    void noLineCrossesAComponentAndNoLabelCoversOne(final String path) throws Exception {
+        final JsonNode group = FlowDefinitions.MAPPER.readTree(Path.of(System.getProperty("transfer.project.dir", "..")).resolve(path).toFile())
+                .path("flowContents");
+        final Map<String, CanvasGeometry.Box> boxes = new LinkedHashMap<>();
+        for (final JsonNode processor : group.path("processors")) {
+            boxes.put(processor.path("identifier").asText(), box(processor.path("name").asText(), processor, CanvasGeometry.PROCESSOR_WIDTH,
+                    CanvasGeometry.PROCESSOR_HEIGHT));
+        }
+        for (final JsonNode funnel : group.path("funnels")) {
+            boxes.put(funnel.path("identifier").asText(), box("a funnel", funnel, CanvasGeometry.FUNNEL_SIZE, CanvasGeometry.FUNNEL_SIZE));
+        }
+        for (final JsonNode port : group.path("outputPorts")) {
+            boxes.put(port.path("identifier").asText(), box(port.path("name").asText(), port, CanvasGeometry.PORT_WIDTH, CanvasGeometry.PORT_HEIGHT));
+        }
+        for (final JsonNode label : group.path("labels")) {
+            boxes.put(label.path("identifier").asText(), box("a label", label, label.path("width").asDouble(), label.path("height").asDouble()));
+        }
+        final List<CanvasGeometry.Box> components = List.copyOf(boxes.values());
+        final Map<String, CanvasGeometry.Box> labels = new LinkedHashMap<>();
+        final Map<String, JsonNode> connections = new LinkedHashMap<>();
+        for (final JsonNode connection : group.path("connections")) {
+            final CanvasGeometry.Box source = boxes.get(connection.path("source").path("id").asText());
+            final CanvasGeometry.Box destination = boxes.get(connection.path("destination").path("id").asText());
+            final String name = source.name() + " -> " + destination.name() + " " + connection.path("selectedRelationships");
+            labels.put(name, CanvasGeometry.labelBox(name, CanvasGeometry.labelAnchor(source, destination, bends(connection),
+                    connection.path("labelIndex").asInt())));
+            connections.put(name, connection);
+        }
+        assertTrue(connections.size() > 3, path);
+        for (final Map.Entry<String, JsonNode> connection : connections.entrySet()) {
+            final CanvasGeometry.Box source = boxes.get(connection.getValue().path("source").path("id").asText());
+            final CanvasGeometry.Box destination = boxes.get(connection.getValue().path("destination").path("id").asText());
+            final List<CanvasGeometry.Box> others = labels.entrySet().stream().filter(entry -> !entry.getKey().equals(connection.getKey()))
+                    .map(Map.Entry::getValue).toList();
+            final java.util.Optional<String> problem = CanvasGeometry.problem(source, destination, bends(connection.getValue()),
+                    connection.getValue().path("labelIndex").asInt(), components, others);
+            assertTrue(problem.isEmpty(), path + ": the connection " + connection.getKey() + ": " + problem.orElse(""));
+        }
+    }
+
+    private static CanvasGeometry.Box box(final String name, final JsonNode component, final double width, final double height) {
+        return new CanvasGeometry.Box(name, component.path("position").path("x").asDouble(), component.path("position").path("y").asDouble(),
+                width, height);
+    }
+
+    private static List<CanvasGeometry.Point> bends(final JsonNode connection) {
+        final List<CanvasGeometry.Point> bends = new java.util.ArrayList<>();
+        connection.path("bends").forEach(bend -> bends.add(new CanvasGeometry.Point(bend.path("x").asDouble(), bend.path("y").asDouble())));
+        return bends;
     }
 }

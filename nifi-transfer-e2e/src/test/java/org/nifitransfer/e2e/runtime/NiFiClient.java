@@ -561,6 +561,14 @@ public final class NiFiClient {
     /** What one connection holds now. */
     public record ConnectionQueue(String id, String groupId, String name, String sourceName, String destinationName,
                                   long flowFilesQueued, long bytesQueued) {
+
+        /**
+         * Where the connection ends, as a user reads it: the destination's name, or for a funnel (which NiFi names
+         * "Funnel") the connection's name, e.g. "results". (NiFi reports an unnamed connection's name as its relationships.)
+         */
+        public String target() {
+            return "Funnel".equals(destinationName) ? name : destinationName;
+        }
     }
 
     /** A provenance event as the REST API describes it, with its attributes after the event. */
