@@ -114,8 +114,8 @@ final class FlowRun {
     }
 
     /**
-     * Saves the results of one run (by {@code transfer.run.id}) of the named Evaluate processors from provenance into
-     * {@code output}, and returns each evaluation's metrics JSON by its phase (head, fine-tune).
+     * Saves the results of one run (by {@code transfer.run.id}; null: of every run) of the named Evaluate processors from
+     * provenance into {@code output}, and returns each evaluation's metrics JSON by its phase (head, fine-tune).
      */
     static Map<String, JsonNode> evaluations(final NiFiClient client, final String group, final List<String> evaluators, final String runId,
                                              final Path output) throws Exception {
@@ -124,10 +124,11 @@ final class FlowRun {
         final Map<String, JsonNode> metrics = new LinkedHashMap<>();
         for (final String evaluator : evaluators) {
             final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().filter(event -> runId.equals(event.attribute("transfer.run.id"))
-                            && event.attribute("transfer.result") != null).count() >= 4, Duration.ofMinutes(2));
+                    found -> found.stream().filter(event -> ofRun(event, runId) && event.attribute("transfer.result") != null).count() >= 4
+                            && found.stream().anyMatch(event -> ofRun(event, runId) && "ATTRIBUTES_MODIFIED".equals(event.eventType())),
+                    Duration.ofMinutes(2));
             for (final NiFiClient.ProvenanceEvent event : events) {
-                if (!runId.equals(event.attribute("transfer.run.id"))) {
+                if (!ofRun(event, runId)) {
                     continue;
                 }
                 final String name = event.attribute("filename");
@@ -142,30 +143,8 @@ final class FlowRun {
         return metrics;
     }
 
-    /**
-     * Saves every result of the named Evaluate processors (metrics, plots, predictions, the evaluated model) from
-     * provenance into {@code output}, and returns each evaluation's metrics JSON by its phase (head, fine-tune).
-     */
-    static Map<String, JsonNode> evaluations(final NiFiClient client, final String group, final List<String> evaluators,
-                                             final Path output) throws Exception {
-        final Map<String, String> ids = new HashMap<>();
-        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
-        final Map<String, JsonNode> metrics = new LinkedHashMap<>();
-        for (final String evaluator : evaluators) {
-            final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().filter(event -> event.attribute("transfer.result") != null).count() >= 4
-                            && found.stream().anyMatch(event -> "ATTRIBUTES_MODIFIED".equals(event.eventType())), Duration.ofMinutes(2));
-            for (final NiFiClient.ProvenanceEvent event : events) {
-                final String name = event.attribute("filename");
-                if (event.attribute("transfer.result") != null || "ATTRIBUTES_MODIFIED".equals(event.eventType())) {
-                    Files.write(output.resolve(name), client.provenanceOutputContent(event.eventId()));
-                }
-                if ("metrics".equals(event.attribute("transfer.result"))) {
-                    metrics.put(event.attribute("transfer.eval.phase"), MAPPER.readTree(output.resolve(name).toFile()));
-                }
-            }
-        }
-        return metrics;
+    private static boolean ofRun(final NiFiClient.ProvenanceEvent event, final String runId) {
+        return runId == null || runId.equals(event.attribute("transfer.run.id"));
     }
 
     /** Removes a folder of earlier results (the benchmark's own work folder; the main job never deletes results). */

@@ -54,9 +54,13 @@ public final class MainJob {
     /** {@code main(command, options...)}, or {@code main("--args-file", file)} with one argument per line (paths may hold spaces). */
     public static void main(final String[] args) throws Exception {
         final Path home = Path.of(System.getProperty(NiFiInstance.HOME_PROPERTY, "target/nifi-home")).toAbsolutePath();
-        final List<String> arguments = args.length == 2 && args[0].equals("--args-file")
-                ? Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8).stream().filter(line -> !line.isEmpty()).toList()
-                : Arrays.asList(args);
+        final List<String> arguments;
+        if (args.length == 2 && args[0].equals("--args-file")) {
+            arguments = Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8).stream().filter(line -> !line.isEmpty()).toList();
+            Files.deleteIfExists(Path.of(args[1]));
+        } else {
+            arguments = Arrays.asList(args);
+        }
         System.exit(new MainJob(home, System.out).run(arguments));
     }
 

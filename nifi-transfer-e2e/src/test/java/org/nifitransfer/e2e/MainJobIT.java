@@ -76,6 +76,7 @@ class MainJobIT {
         assertTrue(Pattern.compile("\\] TrainHead: (training|done) head epoch \\d+/10").matcher(printed).find(), "live head epochs: " + printed);
         assertTrue(Pattern.compile("\\] FineTune: training fine-tune epoch \\d+/20").matcher(printed).find(), "live fine-tuning epochs");
         assertTrue(printed.contains("] working: ExtractFeatures"), "which processor works");
+        assertTrue(printed.contains("] ExtractFeatures: train images done: 514 of 514"), "images done of total");
         final double head = accuracy(printed, "head");
         final double tuned = accuracy(printed, "fine-tune");
         System.out.printf(Locale.ROOT, "%nMAIN JOB (./run.sh defaults, real NiFi 2.3.0, examples/flowers 514/129/137 photos, SqueezeNet 1.1): "

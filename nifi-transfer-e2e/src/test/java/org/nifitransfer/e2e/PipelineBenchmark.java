@@ -99,7 +99,7 @@ public final class PipelineBenchmark {
                 busy.put(snapshot.path("name").asText(), snapshot.path("tasksDurationNanos").asLong() / 1e9);
             }
             final Map<String, JsonNode> metrics = FlowRun.evaluations(client, group,
-                    List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"), output);
+                    List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model"), null, output);
             final ObjectNode result = MAPPER.createObjectNode();
             result.put("seconds", seconds);
             result.put("nifi_startup_s", nifi.lastStartupTime().toMillis() / 1000.0);

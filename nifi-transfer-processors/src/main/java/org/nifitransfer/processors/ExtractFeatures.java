@@ -49,7 +49,7 @@ import org.nifitransfer.core.model.Pooling;
         + "the fast path for features and a head only) or a DJL model-zoo URL when NiFi is online. The dataset's image size "
         + "and channels are checked against the base before any work. The train split's feature dataset embeds the base file, "
         + "so TrainHead can package the complete model.")
-@Stateful(scopes = Scope.LOCAL, description = "Progress of the dataset being processed: run id, images done")
+@Stateful(scopes = Scope.LOCAL, description = "Progress of the dataset being processed: run id, split, images done of the total")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "feature-dataset"),
     @WritesAttribute(attribute = ExtractFeatures.DIMENSION_ATTRIBUTE, description = "D, the feature length"),
@@ -220,13 +220,14 @@ public class ExtractFeatures extends AbstractProcessor {
                 .optExpectedPreset(PRESET_ANY.getValue().equals(expected) ? null : expected)
                 .build();
         final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
+        final String total = flowFile.getAttribute(TransferAttributes.COUNT);
         final FeatureExtractor.Result[] result = new FeatureExtractor.Result[1];
         final long[] lastWrite = {0};
         try {
             flowFile = session.write(flowFile, (in, out) -> {
                 try {
                     result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
-                            done -> progress(context, runId, split, done, lastWrite));
+                            done -> progress(context, runId, split, done, total, lastWrite));
                 } catch (final BaseModelException e) {
                     throw new IllegalArgumentException(e.getMessage(), e);
                 }
@@ -256,7 +257,7 @@ public class ExtractFeatures extends AbstractProcessor {
                 + result[0].manifest().features().dimension() + " with " + loaded.getName() + " (" + loaded.getEngine() + ", "
                 + result[0].manifest().features().pooling() + " pooling)");
         session.transfer(flowFile, REL_SUCCESS);
-        progress(context, runId, split, result[0].summary().count(), new long[] {0});
+        progress(context, runId, split, result[0].summary().count(), total, new long[] {0});
     }
 
     @Override
@@ -320,7 +321,8 @@ public class ExtractFeatures extends AbstractProcessor {
     private record LoadFailure(String fileState, String reason) {
     }
 
-    private void progress(final ProcessContext context, final String runId, final String split, final long done, final long[] lastWrite) {
+    private void progress(final ProcessContext context, final String runId, final String split, final long done, final String total,
+                          final long[] lastWrite) {
         final long now = System.nanoTime();
         if (now - lastWrite[0] < 2_000_000_000L && lastWrite[0] != 0) {
             return;
@@ -330,6 +332,9 @@ public class ExtractFeatures extends AbstractProcessor {
         state.put("run.id", String.valueOf(runId));
         state.put("split", String.valueOf(split));
         state.put("images.done", String.valueOf(done));
+        if (total != null) {
+            state.put("images.total", total);
+        }
         state.put("updated", java.time.Instant.now().toString());
         try {
             context.getStateManager().setState(state, Scope.LOCAL);

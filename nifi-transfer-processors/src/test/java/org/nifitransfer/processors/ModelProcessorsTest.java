@@ -372,6 +372,8 @@ class ModelProcessorsTest {
         Chain.pass(split(torchScript.tensors(), "validation"), headless);
         headless.run();
         headless.getFlowFilesForRelationship(ExtractFeatures.REL_SUCCESS).getFirst().assertAttributeNotExists(ExtractFeatures.BASE_WARNING_ATTRIBUTE);
+        headless.getStateManager().assertStateEquals("images.done", "16", Scope.LOCAL);
+        headless.getStateManager().assertStateEquals("images.total", "16", Scope.LOCAL);
     }
 
     @Test
