@@ -38,6 +38,7 @@ import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.training.FineTuner;
 import org.nifitransfer.core.training.LearningRateSchedule;
 import org.nifitransfer.core.training.OptimizerChoice;
+import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "fine-tuning", "training", "djl", "pytorch"})
@@ -144,6 +145,11 @@ public class FineTune extends AbstractProcessor {
                 (group, work) -> fineTune(context, session, group, work));
     }
 
+    /** Whether training should stop between batches: the processor was stopped (a seam for tests of a stop after some epochs). */
+    boolean stopRequested(final TrainingCheckpoint checkpoint) {
+        return !isScheduled();
+    }
+
     /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */
     void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
         model.write(out);
@@ -166,8 +172,10 @@ public class FineTune extends AbstractProcessor {
         final Augmenter augmenter = trainManifest.augmentation() != null && trainManifest.augmentation().isOnTheFly()
                 ? new Augmenter(MAPPER.treeToValue(trainManifest.augmentation().recipe(), AugmentationRecipe.class)) : null;
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
-        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
-        final FineTuner.Result result = FineTuner.builder()
+        final TrainingCheckpoint checkpoint = TrainingSupport.checkpoint(context, getIdentifier(), group);
+        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId(),
+                checkpoint.directory());
+        final FineTuner.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "fine-tuning", () -> FineTuner.builder()
                 .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
                 .optSchedule(LearningRateSchedule.fromValue(context.getProperty(SCHEDULE).getValue()))
@@ -177,10 +185,11 @@ public class FineTune extends AbstractProcessor {
                 .optSeed(context.getProperty(RANDOM_SEED).asLong())
                 .optDevice(device)
                 .optProgress(progress)
-                .optCancellation(() -> !isScheduled())
+                .optCancellation(() -> stopRequested(checkpoint))
                 .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
+                .optCheckpoint(checkpoint)
                 .build()
-                .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
+                .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work));
         progress.finish("done");
         FlowFile output = session.create(group.all());
         output = session.write(output, out -> writeModel(result.model(), out));

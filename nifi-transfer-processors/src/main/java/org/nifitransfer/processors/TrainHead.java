@@ -47,6 +47,7 @@ import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.training.HeadModels;
 import org.nifitransfer.core.training.HeadTrainer;
 import org.nifitransfer.core.training.OptimizerChoice;
+import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "training", "classifier", "head", "djl"})
@@ -204,6 +205,11 @@ public class TrainHead extends AbstractProcessor {
                 (group, work) -> train(context, session, group, work));
     }
 
+    /** Whether training should stop between batches: the processor was stopped (a seam for tests of a stop after some epochs). */
+    boolean stopRequested(final TrainingCheckpoint checkpoint) {
+        return !isScheduled();
+    }
+
     /** Writes the model into the output flowfile's content (a seam for tests of a failing write). */
     void writeModel(final ModelPackage model, final OutputStream out) throws IOException {
         model.write(out);
@@ -220,8 +226,10 @@ public class TrainHead extends AbstractProcessor {
                 context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).getValue(), train.manifest().classes().size(),
                 context.getProperty(STANDARDIZE).asBoolean());
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
-        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId());
-        final HeadTrainer.Result result = HeadTrainer.builder()
+        final TrainingCheckpoint checkpoint = TrainingSupport.checkpoint(context, getIdentifier(), group);
+        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId(),
+                checkpoint.directory());
+        final HeadTrainer.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "head training", () -> HeadTrainer.builder()
                 .setHead(head)
                 .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
@@ -232,10 +240,11 @@ public class TrainHead extends AbstractProcessor {
                 .optSeed(context.getProperty(RANDOM_SEED).asLong())
                 .optDevice(device)
                 .optProgress(progress)
-                .optCancellation(() -> !isScheduled())
+                .optCancellation(() -> stopRequested(checkpoint))
                 .optKeepBest(context.getProperty(KEEP_BEST).asBoolean())
+                .optCheckpoint(checkpoint)
                 .build()
-                .train(train.features(), train.labels(), validation.features(), validation.labels());
+                .train(train.features(), train.labels(), validation.features(), validation.labels()));
         progress.finish("done");
         final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), baseParameters(train), head, result,
                 device.toString());

@@ -23,6 +23,7 @@ import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.state.StateManager;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
 import org.apache.nifi.logging.ComponentLog;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
@@ -30,6 +31,7 @@ import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.training.OptimizerChoice;
+import org.nifitransfer.core.training.TrainingCheckpoint;
 import org.nifitransfer.core.training.TrainingProgress;
 
 /** What the model processors share: device choice, joins, progress in the processor's state, work folders. */
@@ -208,6 +210,58 @@ final class TrainingSupport {
     }
 
     /**
+     * The checkpoint of a processor's training of a group: a folder below the Work Directory (or the JVM's temporary
+     * directory) that outlives the processor and NiFi, named by the processor, the run and the identities of the group's
+     * flowfiles (which survive a restart), and fingerprinted with the processor's properties, so that a changed setting
+     * starts the training over.
+     */
+    static TrainingCheckpoint checkpoint(final ProcessContext context, final String processorId, final RunJoin.Complete group) {
+        final String configured = context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue();
+        final Path parent = configured == null ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(configured);
+        final List<String> members = group.all().stream().map(flowFile -> flowFile.getAttribute(CoreAttributes.UUID.key())).sorted().toList();
+        final String key = sha256(group.runId() + "/" + String.join(",", members));
+        final StringBuilder settings = new StringBuilder(key);
+        context.getProperties().forEach((descriptor, value) -> settings.append('\n').append(descriptor.getName()).append('=').append(value));
+        return new TrainingCheckpoint(parent.resolve("nifi-transfer-checkpoints").resolve(processorId).resolve(key.substring(0, 32)),
+                sha256(settings.toString()));
+    }
+
+    /** A training that may resume from a checkpoint. */
+    @FunctionalInterface
+    interface CheckpointedTraining<T> {
+        T run() throws IOException, BaseModelException;
+    }
+
+    /**
+     * Runs a training with its checkpoint: says so when it resumes from one, and removes the checkpoint once the training
+     * has ended, with its result or with a failure; a stop request keeps it, so the group resumes when it runs again.
+     */
+    static <T> T withCheckpoint(final TrainingCheckpoint checkpoint, final ComponentLog logger, final String runId, final String what,
+                                final CheckpointedTraining<T> training) throws IOException, BaseModelException {
+        checkpoint.savedEpoch().ifPresent(epoch -> logger.info("Run {}: resuming {} after epoch {}, from its checkpoint in {}", runId, what,
+                epoch, checkpoint.directory()));
+        try {
+            final T result = training.run();
+            checkpoint.delete();
+            return result;
+        } catch (final IOException | RuntimeException | BaseModelException e) {
+            if (!(ProcessorSupport.rootCause(e) instanceof CancellationException)) {
+                checkpoint.delete();
+            }
+            throw e;
+        }
+    }
+
+    private static String sha256(final String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (final java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Runs the work on a complete group, the one way every joining processor does: what the work transfers commits with
      * the session; a stop request (a {@link CancellationException}) rolls the session back, so the group returns to its
      * queues; any failure rolls back everything the work did (flowfiles it created included), takes every member back
@@ -303,11 +357,18 @@ final class TrainingSupport {
         private long lastWrite;
         private int lastEpoch = -1;
         private TrainingProgress previous;
+        private final Path checkpoint;
 
         ProgressState(final StateManager state, final ComponentLog logger, final String runId) {
+            this(state, logger, runId, null);
+        }
+
+        /** Progress that also names the training's checkpoint folder in the state. */
+        ProgressState(final StateManager state, final ComponentLog logger, final String runId, final Path checkpoint) {
             this.state = state;
             this.logger = logger;
             this.runId = runId;
+            this.checkpoint = checkpoint;
         }
 
         @Override
@@ -352,6 +413,9 @@ final class TrainingSupport {
             values.put("loss", String.format(Locale.ROOT, "%.5f", progress.loss()));
             values.put("accuracy", String.format(Locale.ROOT, "%.4f", progress.accuracy()));
             values.put("updated", java.time.Instant.now().toString());
+            if (checkpoint != null) {
+                values.put("checkpoint", checkpoint.toString());
+            }
             try {
                 state.setState(values, Scope.LOCAL);
             } catch (final IOException e) {

@@ -24,7 +24,9 @@ import org.apache.nifi.util.TestRunners;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.core.model.EpochRecord;
 import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.training.TrainingCheckpoint;
 
 /** Joins, bad inputs, stops and progress of ExtractFeatures, TrainHead, UnfreezeLayers, FineTune and Evaluate. */
 class ModelProcessorsTest {
@@ -170,6 +172,59 @@ class ModelProcessorsTest {
         fineTune.assertAllFlowFilesTransferred(FineTune.REL_FAILURE, 3);
         assertTrue(fineTune.getFlowFilesForRelationship(FineTune.REL_FAILURE).stream().allMatch(flowFile -> flowFile.getAttribute(TransferAttributes.ERROR)
                 .equals("fine-tuning failed: java.io.IOException: No space left on device")));
+    }
+
+    /** FineTune that is stopped, as by a user pressing Stop, once its checkpoint holds {@code stopAfter} epochs. */
+    static final class StoppedFineTune extends FineTune {
+        private volatile int stopAfter = Integer.MAX_VALUE;
+
+        @Override
+        boolean stopRequested(final TrainingCheckpoint checkpoint) {
+            return checkpoint.savedEpoch().orElse(0) >= stopAfter;
+        }
+    }
+
+    @Test
+    void aStoppedFineTuningResumesAfterItsLastFinishedEpochWithTheSameResult() throws Exception {
+        final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> { });
+        Chain.pass(torchScript.headModel(), unfreeze);
+        unfreeze.run();
+        final MockFlowFile unfrozen = unfreeze.getFlowFilesForRelationship(UnfreezeLayers.REL_SUCCESS).getFirst();
+
+        final TestRunner uninterrupted = Chain.runner(FineTune.class, r -> r.setProperty(FineTune.EPOCHS, "3"));
+        Chain.pass(unfrozen, uninterrupted);
+        Chain.pass(split(torchScript.tensors(), "train"), uninterrupted);
+        Chain.pass(split(torchScript.tensors(), "validation"), uninterrupted);
+        uninterrupted.run();
+        final List<EpochRecord> expected = history(uninterrupted.getFlowFilesForRelationship(FineTune.REL_SUCCESS).getFirst());
+
+        final StoppedFineTune processor = new StoppedFineTune();
+        processor.stopAfter = 3;
+        final TestRunner fineTune = TestRunners.newTestRunner(processor);
+        fineTune.setProperty(FineTune.EPOCHS, "3");
+        fineTune.setProperty(FineTune.WORK_DIRECTORY, work.toString());
+        Chain.pass(unfrozen, fineTune);
+        Chain.pass(split(torchScript.tensors(), "train"), fineTune);
+        Chain.pass(split(torchScript.tensors(), "validation"), fineTune);
+        fineTune.run();
+        fineTune.assertTransferCount(FineTune.REL_SUCCESS, 0);
+        assertEquals(3, fineTune.getQueueSize().getObjectCount(), "stopped after the first fine-tuning epoch (epoch 3): the inputs wait again");
+        final Path checkpoint = Path.of(fineTune.getStateManager().getState(Scope.LOCAL).get("checkpoint"));
+        assertTrue(checkpoint.startsWith(work.resolve("nifi-transfer-checkpoints")) && Files.exists(checkpoint.resolve("checkpoint.bin")),
+                "the checkpoint folder is named in the state: " + checkpoint);
+
+        processor.stopAfter = Integer.MAX_VALUE;
+        fineTune.run();
+        fineTune.assertTransferCount(FineTune.REL_SUCCESS, 1);
+        assertTrue(fineTune.getLogger().getInfoMessages().stream().anyMatch(message -> message.getMsg().contains("resuming fine-tuning after "
+                + "epoch 3, from its checkpoint")), "it says it resumes");
+        assertEquals(expected, history(fineTune.getFlowFilesForRelationship(FineTune.REL_SUCCESS).getFirst()),
+                "the same history as a run never stopped: epoch 3 is not trained twice");
+        assertTrue(Files.notExists(checkpoint), "the checkpoint is removed once the model is out");
+    }
+
+    private static List<EpochRecord> history(final MockFlowFile model) throws IOException {
+        return ModelPackage.readManifest(new java.io.ByteArrayInputStream(model.toByteArray())).history();
     }
 
     @Test

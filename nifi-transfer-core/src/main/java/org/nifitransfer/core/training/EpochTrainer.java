@@ -4,12 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.nifitransfer.core.model.EpochRecord;
 import org.nifitransfer.core.model.ModelManifest;
@@ -32,6 +37,8 @@ public final class EpochTrainer {
     private final boolean keepBest;
     private final boolean baseline;
     private final long seed;
+    private final TrainingCheckpoint checkpoint;
+    private final Optimizer optimizer;
 
     private EpochTrainer(final Builder builder) {
         this.phase = builder.phase;
@@ -44,6 +51,8 @@ public final class EpochTrainer {
         this.keepBest = builder.keepBest;
         this.baseline = builder.baseline;
         this.seed = builder.seed;
+        this.checkpoint = builder.checkpoint;
+        this.optimizer = builder.optimizer;
     }
 
     public static Builder builder() {
@@ -85,22 +94,39 @@ public final class EpochTrainer {
         final long start = System.nanoTime();
         final List<EpochRecord> history = new ArrayList<>();
         final NDManager manager = trainer.getManager();
+        final Map<String, Parameter> trainable = WeightSnapshot.trainable(trainer.getModel().getBlock());
         double bestLoss = Double.POSITIVE_INFINITY;
         double bestAccuracy = Double.NaN;
         int bestEpoch = initialEpoch + 1;
         int sinceBest = 0;
         WeightSnapshot bestWeights = null;
-        if (baseline) {
+        long updates = 0;
+        long batchesPerEpoch = -1;
+        boolean stoppedEarly = false;
+        int first = initialEpoch + 1;
+        final TrainingCheckpoint.State resumed = checkpoint == null ? null : checkpoint.load().orElse(null);
+        if (resumed != null) {
+            // the state after the last epoch a stopped or crashed run finished: weights, optimizer, counters, history
+            WeightSnapshot.of(trainable, resumed.weights()).restore();
+            resumed.optimizer().restore(optimizer, ids(trainer.getModel().getBlock()), arrays(trainer.getModel().getBlock()));
+            history.addAll(resumed.history());
+            bestLoss = resumed.bestLoss();
+            bestAccuracy = resumed.bestAccuracy();
+            bestEpoch = resumed.bestEpoch();
+            sinceBest = resumed.sinceBest();
+            updates = resumed.updates();
+            batchesPerEpoch = resumed.batchesPerEpoch();
+            stoppedEarly = resumed.stoppedEarly();
+            bestWeights = keepBest && resumed.bestWeights() != null ? WeightSnapshot.of(trainable, resumed.bestWeights()) : null;
+            first = resumed.epoch() + 1;
+        } else if (baseline) {
             final Totals before = validate(trainer, validation, initialEpoch, manager);
             bestLoss = before.meanLoss();
             bestAccuracy = before.accuracy();
             bestEpoch = initialEpoch;
             bestWeights = keepBest ? WeightSnapshot.of(trainer.getModel().getBlock()) : null;
         }
-        long updates = 0;
-        long batchesPerEpoch = -1;
-        boolean stoppedEarly = false;
-        for (int epoch = initialEpoch + 1; epoch <= initialEpoch + epochs; epoch++) {
+        for (int epoch = first; epoch <= initialEpoch + epochs && !stoppedEarly; epoch++) {
             final double rate = learningRate.getNewValue((int) Math.min(Integer.MAX_VALUE, updates));
             final Totals totals = new Totals();
             final int current = epoch;
@@ -137,7 +163,12 @@ public final class EpochTrainer {
                 }
             } else if (patience > 0 && ++sinceBest >= patience && epoch < initialEpoch + epochs) {
                 stoppedEarly = true;
-                break;
+            }
+            if (checkpoint != null) {
+                checkpoint.save(new TrainingCheckpoint.State(epoch, List.copyOf(history), bestLoss, bestAccuracy, bestEpoch, sinceBest, updates,
+                        batchesPerEpoch, stoppedEarly, WeightSnapshot.of(trainer.getModel().getBlock()).tensors(trainable),
+                        bestWeights == null ? null : bestWeights.tensors(trainable),
+                        OptimizerState.capture(optimizer, names(trainer.getModel().getBlock()))));
             }
         }
         final EpochRecord last = history.getLast();
@@ -147,6 +178,27 @@ public final class EpochTrainer {
         }
         return new Result(history, bestEpoch, stoppedEarly, (System.nanoTime() - start) / 1e9, last.epoch(), last.validationAccuracy(),
                 last.validationLoss());
+    }
+
+    /** Parameter id to name, for every parameter of the block. */
+    private static Map<String, String> names(final Block block) {
+        final Map<String, String> names = new HashMap<>();
+        block.getParameters().forEach(pair -> names.put(pair.getValue().getId(), pair.getKey()));
+        return names;
+    }
+
+    /** Parameter name to id. */
+    private static Map<String, String> ids(final Block block) {
+        final Map<String, String> ids = new HashMap<>();
+        block.getParameters().forEach(pair -> ids.put(pair.getKey(), pair.getValue().getId()));
+        return ids;
+    }
+
+    /** Parameter name to its array. */
+    private static Map<String, NDArray> arrays(final Block block) {
+        final Map<String, NDArray> arrays = new HashMap<>();
+        block.getParameters().forEach(pair -> arrays.put(pair.getKey(), pair.getValue().getArray()));
+        return arrays;
     }
 
     private Totals validate(final Trainer trainer, final BatchSource validation, final int epoch, final NDManager manager) throws IOException {
@@ -223,8 +275,23 @@ public final class EpochTrainer {
         private boolean keepBest;
         private boolean baseline;
         private long seed = 42;
+        private TrainingCheckpoint checkpoint;
+        private Optimizer optimizer;
 
         private Builder() {
+        }
+
+        /**
+         * Save a checkpoint after every finished epoch, and resume from the one saved, if any: a training that was stopped
+         * or whose process died goes on after its last finished epoch, with the same result as an uninterrupted one.
+         *
+         * @param value where the checkpoint lives
+         * @param trainerOptimizer the optimizer the trainer updates with (its state is part of the checkpoint)
+         */
+        public Builder optCheckpoint(final TrainingCheckpoint value, final Optimizer trainerOptimizer) {
+            this.checkpoint = value;
+            this.optimizer = trainerOptimizer;
+            return this;
         }
 
         /** Seeds the random draws of every batch (dropout), so a training reproduces even beside another. Default 42. */

@@ -15,6 +15,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class FineTuner {
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
     private final boolean keepBest;
+    private final TrainingCheckpoint checkpoint;
     private final boolean channelsLast;
 
     private FineTuner(final Builder builder) {
@@ -72,6 +74,7 @@ public final class FineTuner {
         this.progress = builder.progress;
         this.cancellation = builder.cancellation;
         this.keepBest = builder.keepBest;
+        this.checkpoint = builder.checkpoint;
     }
 
     public static Builder builder() {
@@ -139,8 +142,9 @@ public final class FineTuner {
             final Tracker rate = schedule.tracker(learningRate, updates);
             try (Model network = Model.newInstance("fine-tune", device, BaseModel.PYTORCH)) {
                 network.setBlock(layers);
+                final Optimizer trainerOptimizer = optimizer.create(rate);
                 final DefaultTrainingConfig config = new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(null))
-                        .optOptimizer(optimizer.create(rate))
+                        .optOptimizer(trainerOptimizer)
                         .optDevices(new Device[] {device});
                 try (Trainer trainer = network.newTrainer(config)) {
                     synchronized (TrainingLock.LOCK) {
@@ -159,6 +163,9 @@ public final class FineTuner {
                             .optKeepBest(keepBest)
                             .optSeed(seed)
                             .optBaseline(keepBest)
+                            // BatchNorm statistics that train live in the module's buffers, which a checkpoint of parameters
+                            // cannot hold: such a training starts over instead of resuming inexactly
+                            .optCheckpoint(manifest.trainBatchNormStatistics() ? null : checkpoint, trainerOptimizer)
                             .build()
                             .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed, nhwc),
                                     new TensorBatchSource(validationCache, spec, batchSize, false, null, seed, nhwc));
@@ -208,6 +215,17 @@ public final class FineTuner {
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
         private boolean keepBest;
+        private TrainingCheckpoint checkpoint;
+
+        /**
+         * Save a checkpoint after every finished epoch there, and resume from the one saved: a training that was stopped or
+         * whose process died goes on after its last finished epoch, with the result an uninterrupted one would have.
+         * Default: none.
+         */
+        public Builder optCheckpoint(final TrainingCheckpoint value) {
+            this.checkpoint = value;
+            return this;
+        }
         private boolean channelsLast = true;
 
         private Builder() {

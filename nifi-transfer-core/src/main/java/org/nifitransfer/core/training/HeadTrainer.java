@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.util.Objects;
@@ -43,6 +44,7 @@ public final class HeadTrainer {
     private final Consumer<TrainingProgress> progress;
     private final Cancellation cancellation;
     private final boolean keepBest;
+    private final TrainingCheckpoint checkpoint;
 
     private HeadTrainer(final Builder builder) {
         this.head = builder.head;
@@ -57,6 +59,7 @@ public final class HeadTrainer {
         this.progress = builder.progress;
         this.cancellation = builder.cancellation;
         this.keepBest = builder.keepBest;
+        this.checkpoint = builder.checkpoint;
     }
 
     public static Builder builder() {
@@ -79,8 +82,9 @@ public final class HeadTrainer {
         final Tracker rate = Tracker.fixed(learningRate);
         try (Model model = Model.newInstance("head", device, "PyTorch")) {
             model.setBlock(block);
+            final Optimizer trainerOptimizer = optimizer.create(rate);
             final DefaultTrainingConfig config = new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(classWeights))
-                    .optOptimizer(optimizer.create(rate))
+                    .optOptimizer(trainerOptimizer)
                     .optDevices(new Device[] {device});
             try (Trainer trainer = model.newTrainer(config)) {
                 synchronized (TrainingLock.LOCK) {
@@ -100,6 +104,7 @@ public final class HeadTrainer {
                         .optCancellation(cancellation)
                         .optKeepBest(keepBest)
                         .optSeed(seed)
+                        .optCheckpoint(checkpoint, trainerOptimizer)
                         .build()
                         .fit(trainer,
                                 new ArrayBatchSource(trainFeatures, trainLabels, head.inputDimension(), batchSize, true, seed),
@@ -123,6 +128,17 @@ public final class HeadTrainer {
         private Consumer<TrainingProgress> progress = update -> { };
         private Cancellation cancellation = Cancellation.NONE;
         private boolean keepBest;
+        private TrainingCheckpoint checkpoint;
+
+        /**
+         * Save a checkpoint after every finished epoch there, and resume from the one saved: a training that was stopped or
+         * whose process died goes on after its last finished epoch, with the result an uninterrupted one would have.
+         * Default: none.
+         */
+        public Builder optCheckpoint(final TrainingCheckpoint value) {
+            this.checkpoint = value;
+            return this;
+        }
 
         private Builder() {
         }
