@@ -222,7 +222,11 @@ public final class MainJob {
         int exit = 0;
         for (final Map.Entry<String, String> group : client.rootGroups().entrySet()) {
             final boolean running = client.processors(group.getKey()).stream().anyMatch(processor -> "RUNNING".equals(processor.state()));
-            if (running && group.getValue().startsWith(GROUP_PREFIX.strip())) {
+            final boolean failed = client.connectionQueues(group.getKey()).stream()
+                    .anyMatch(queue -> "failures".equals(queue.target()) && queue.flowFilesQueued() > 0);
+            if (running && failed) {
+                out.println("'" + group.getValue() + "' failed before the restart (./run.sh status shows it); not following it.");
+            } else if (running && group.getValue().startsWith(GROUP_PREFIX.strip())) {
                 out.println("Following '" + group.getValue() + "', still in progress:");
                 exit = Math.max(exit, follow(client, group.getKey(), options));
             }

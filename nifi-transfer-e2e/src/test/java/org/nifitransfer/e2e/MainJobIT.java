@@ -61,6 +61,48 @@ class MainJobIT {
     private record Result(int exit, String output) {
     }
 
+    @Test
+    @Order(5)
+    void afterASigkillInTheMiddleOfFineTuningRestartResumesFromTheLastFinishedEpoch() throws Exception {
+        final java.util.concurrent.atomic.AtomicReference<Result> first = new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread run = new Thread(() -> {
+            try {
+                first.set(mainJob("--head-epochs", "3", "--fine-tune-epochs", "6"));
+            } catch (final Exception e) {
+                first.set(new Result(-1, e.toString()));
+            }
+        }, "main-job");
+        run.start();
+        final NiFiInstance.Detached nifi = NiFiInstance.runningDetached(HOME).orElseThrow();
+        final Path log = HOME.resolveSibling("nifi-logs").resolve("main.log");
+        final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        // fine-tuning numbers its epochs on from the head's 3: a checkpoint is saved once epoch 4 is done
+        while (!(Files.exists(log) && Files.readString(log).contains("fine-tune epoch 4/9 done"))) {
+            assertTrue(System.nanoTime() < deadline, "fine-tuning never finished an epoch");
+            Thread.sleep(200);
+        }
+        ProcessHandle.of(nifi.pid()).orElseThrow().destroyForcibly();
+        ProcessHandle.of(nifi.pid()).ifPresent(handle -> handle.onExit().join());
+        run.join(Duration.ofMinutes(2).toMillis());
+        assertTrue(first.get() != null && first.get().exit() != 0, "the main job that was following it did not finish: " + first.get());
+
+        final Result restart = mainJob("restart");
+        assertEquals(0, restart.exit(), restart.output());
+        assertTrue(restart.output().contains("restarted on 127.0.0.1:"), restart.output());
+        // the log starts anew with the restarted NiFi
+        final String resumed = Files.readString(log);
+        final Matcher resume = Pattern.compile("resuming fine-tuning after epoch (\\d+)").matcher(resumed);
+        assertTrue(resume.find(), "FineTune resumed from its checkpoint");
+        final int lastDone = Integer.parseInt(resume.group(1));
+        assertTrue(lastDone >= 4, "resumed after a finished fine-tuning epoch, not from the head model: " + lastDone);
+        final String tail = resumed.substring(resume.end());
+        for (int epoch = 4; epoch <= lastDone; epoch++) {
+            assertTrue(!tail.contains("fine-tune epoch " + epoch + "/9 done"), "epoch " + epoch + " was not trained again");
+        }
+        assertTrue(tail.contains("fine-tune epoch 9/9 done"), "it trained on to the last epoch");
+        assertTrue(restart.output().contains("fine-tune  model: test accuracy"), restart.output());
+    }
+
     @AfterAll
     static void stopNiFi() throws Exception {
         NiFiInstance.stopDetached(HOME, Duration.ofSeconds(60));

@@ -47,7 +47,7 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
         + "RMSprop by default, as in the tutorials), drawing new random augmented variants of every training image each epoch "
         + "when the train dataset carries an on-the-fly recipe. The history continues the model's epochs. Needs a TorchScript "
         + "base. A stop request ends training between batches and returns the inputs to their queue.")
-@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy")
+@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy, and the folder of the checkpoint saved after every finished epoch (a stopped or crashed training resumes from it)")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.PHASE, description = "fine-tune"),
     @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy after the last epoch"),

@@ -56,7 +56,7 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
         + "completes is routed to 'timeout' after Maximum Wait), trains a linear classifier (or small MLP) with the chosen "
         + "optimizer, and emits the complete model (base + head) as one flowfile: model.json with the per-epoch history, the "
         + "base file, the head weights as .npy, a layer summary and history.csv.")
-@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy")
+@Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy, and the folder of the checkpoint saved after every finished epoch (a stopped or crashed training resumes from it)")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "model"),
     @WritesAttribute(attribute = TransferAttributes.PHASE, description = "head"),
