@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
 /**
@@ -62,7 +63,24 @@ class MainJobIT {
     }
 
     @Test
-    @Order(5)
+    @Order(4)
+    void aRunThatStopsMovingIsReportedAsStalledWithWhatItWaitsFor() throws Exception {
+        // a group whose processors never start: nothing moves, nothing works
+        final NiFiClient client = NiFiInstance.runningDetached(HOME).orElseThrow().client();
+        final String group = FlowRun.importFlow(client, "never started", MainJob.withContextName(
+                Files.readString(PROJECT.resolve("templates/cats-vs-dogs.json")), "never started"),
+                RunOptions.parse(List.of("--project", PROJECT.toString())).parameters(), 2000);
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final RunMonitor monitor = new RunMonitor(client, group, new PrintStream(printed, true, StandardCharsets.UTF_8), Duration.ofSeconds(5));
+        assertEquals(RunMonitor.Outcome.STALLED, monitor.follow(output));
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("No progress for 5 s and nothing is working. The flow waits with {}"), text);
+        client.delete("/process-groups/" + group + "?version=" + client.processGroup(group).path("revision").path("version").asLong()
+                + "&disconnectedNodeAcknowledged=false");
+    }
+
+    @Test
+    @Order(6)
     void afterASigkillInTheMiddleOfFineTuningRestartResumesFromTheLastFinishedEpoch() throws Exception {
         final java.util.concurrent.atomic.AtomicReference<Result> first = new java.util.concurrent.atomic.AtomicReference<>();
         final Thread run = new Thread(() -> {
@@ -174,7 +192,7 @@ class MainJobIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aBadOptionWhileNiFiRunsChangesNothing() throws Exception {
         final long pid = NiFiInstance.runningDetached(HOME).orElseThrow().pid();
         final Result result = mainJob("--fine-tune-lr", "-1");

@@ -132,7 +132,8 @@ final class RunMonitor {
                 signature = now.toString();
                 lastChange = System.nanoTime();
             } else if (System.nanoTime() - lastChange > stall.toNanos()) {
-                out.println(stamp() + "No progress for " + stall.toMinutes() + " min and nothing is working. The flow waits with " + queued
+                out.println(stamp() + "No progress for " + (stall.toMinutes() > 0 ? stall.toMinutes() + " min" : stall.toSeconds() + " s")
+                        + " and nothing is working. The flow waits with " + queued
                         + "; the bulletins above say what each processor waits for. NiFi stays up for inspection.");
                 return Outcome.STALLED;
             }
