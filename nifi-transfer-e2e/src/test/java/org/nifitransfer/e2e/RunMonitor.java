@@ -92,7 +92,7 @@ final class RunMonitor {
             report("working", "working: " + (working.isEmpty() ? "nothing" : String.join(", ", working)), true);
             now.append(working);
             for (final Map.Entry<String, String> processor : ids.entrySet()) {
-                final String line = describe(processor.getKey(), client.processorState(processor.getValue()));
+                final String line = describe(client.processorState(processor.getValue()));
                 if (line != null) {
                     report(processor.getKey() + "/state", processor.getKey() + ": " + line, true);
                     now.append(line);
@@ -153,7 +153,7 @@ final class RunMonitor {
     }
 
     /** One line about a processor's state, or null when it has nothing to say. */
-    static String describe(final String processor, final Map<String, String> state) {
+    static String describe(final Map<String, String> state) {
         if (state.isEmpty()) {
             return null;
         }

@@ -37,7 +37,6 @@ final class FolderWalk {
     private final long maxFileSize;
     private final Set<Path> visited = new HashSet<>();
     private final Map<String, List<SkippedFile>> skipped = new LinkedHashMap<>();
-    private final List<String> warnings = new ArrayList<>();
 
     FolderWalk(final Path realRoot, final ImageFolderScanner.DirectoryLister lister, final Pattern fileFilter, final long maxFileSize) {
         this.realRoot = realRoot;
@@ -50,11 +49,6 @@ final class FolderWalk {
     /** Per split, the entries left out and why. */
     Map<String, List<SkippedFile>> skipped() {
         return skipped;
-    }
-
-    /** Things the user should know that are not about one file. */
-    List<String> warnings() {
-        return warnings;
     }
 
     void skip(final String split, final String display, final String reason) {

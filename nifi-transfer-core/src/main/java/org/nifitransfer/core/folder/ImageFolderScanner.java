@@ -171,7 +171,7 @@ public final class ImageFolderScanner {
         if (withImages.size() < 2) {
             throw new FolderScanException(describeFailure(found, candidates, usable, skipped, List.copyOf(withImages)));
         }
-        final List<String> warnings = new ArrayList<>(walk.warnings());
+        final List<String> warnings = new ArrayList<>();
         final SplitPlanner.Plan plan = new SplitPlanner(seed, fractions, validationFromTrain, testFromValidation, untrainedClassPolicy)
                 .plan(found, usable, folders, warnings);
         if (plan.classes().size() < 2) {

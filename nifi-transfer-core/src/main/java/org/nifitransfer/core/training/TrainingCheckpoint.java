@@ -160,10 +160,15 @@ public final class TrainingCheckpoint {
         }
     }
 
-    /** The epoch a saved checkpoint of this training finished last, if there is one (for messages). */
+    /** The epoch a saved checkpoint of this training finished last, if there is one: its header only, not its tensors. */
     public Optional<Integer> savedEpoch() {
-        try {
-            return load().map(State::epoch);
+        final Path file = directory.resolve(FILE);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            return in.readInt() == MAGIC && in.readInt() == VERSION && in.readUTF().equals(fingerprint) ? Optional.of(in.readInt())
+                    : Optional.empty();
         } catch (final IOException e) {
             return Optional.empty();
         }
