@@ -17,7 +17,7 @@ import java.util.Objects;
  *
  * <p>Columns: {@code file,true_class,predicted_class,probability,correct} and then one {@code p_<class>} column
  * per class in class order. {@code probability} is the probability of the predicted class, {@code correct} is
- * {@code true} or {@code false}, and probabilities are written as Java writes a {@code float} (the shortest
+ * {@code true} or {@code false} ({@code true_class} and {@code correct} are empty for an image of no known class), and probabilities are written as Java writes a {@code float} (the shortest
  * decimal that reads back as the same float, e.g. {@code 0.9731}, {@code 1.0E-5}).
  *
  * <p>The text is UTF-8 without a byte-order mark, and follows RFC 4180: records end with CRLF, and a field that
@@ -86,7 +86,7 @@ public final class PredictionsCsv implements Closeable, Flushable {
      * Appends one image's row.
      *
      * @throws IllegalArgumentException if the prediction has not one probability per class or its true label is
-     *                                  no class
+     *                                  neither a class nor {@link Prediction#UNKNOWN}
      */
     public void write(final Prediction prediction) throws IOException {
         final float[] probabilities = prediction.probabilities();
@@ -95,17 +95,17 @@ public final class PredictionsCsv implements Closeable, Flushable {
                     + " probabilities but there are " + classes.size() + " classes");
         }
         final int trueLabel = prediction.trueLabel();
-        if (trueLabel < 0 || trueLabel >= classes.size()) {
+        if (trueLabel < Prediction.UNKNOWN || trueLabel >= classes.size()) {
             throw new IllegalArgumentException("Prediction for " + prediction.file() + " has true label " + trueLabel
                     + ", not one of the " + classes.size() + " classes");
         }
         final int predictedLabel = prediction.predictedLabel();
         final List<String> fields = new ArrayList<>(FIXED_COLUMNS.size() + classes.size());
         fields.add(prediction.file());
-        fields.add(classes.get(trueLabel));
+        fields.add(trueLabel == Prediction.UNKNOWN ? "" : classes.get(trueLabel));
         fields.add(classes.get(predictedLabel));
         fields.add(Float.toString(probabilities[predictedLabel]));
-        fields.add(Boolean.toString(predictedLabel == trueLabel));
+        fields.add(trueLabel == Prediction.UNKNOWN ? "" : Boolean.toString(predictedLabel == trueLabel));
         for (final float probability : probabilities) {
             fields.add(Float.toString(probability));
         }

@@ -6,6 +6,8 @@ import java.util.List;
 import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.NormalizationPreset;
+import org.nifitransfer.core.image.Interpolation;
+import org.nifitransfer.core.image.ResizeMode;
 
 /**
  * {@code model.json}: everything needed to use a trained model, next to its base file and head weights.
@@ -42,14 +44,30 @@ public record ModelManifest(String format, int formatVersion, String runId, List
     }
 
     /**
-     * The images a model takes.
+     * The images a model takes, and how they were prepared: what a classifier does to a new image before the model
+     * sees it.
      *
      * @param height in pixels
      * @param width in pixels
      * @param channels 3
      * @param normalization the preset the data was prepared with
+     * @param resizeMode how images were brought to this size ({@link ResizeMode} name); absent in models written before
+     *                   it was recorded, which were made with ResizeAndNormalize's default, {@code STRETCH}
+     * @param interpolation the resampling filter ({@link Interpolation} name); absent in older models: {@code BILINEAR}
      */
-    public record InputSpec(int height, int width, int channels, NormalizationPreset normalization) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InputSpec(int height, int width, int channels, NormalizationPreset normalization, String resizeMode,
+                            String interpolation) {
+
+        /** The resize mode the model's images were prepared with. */
+        public ResizeMode resizeModeOrDefault() {
+            return resizeMode == null ? ResizeMode.STRETCH : ResizeMode.valueOf(resizeMode);
+        }
+
+        /** The resampling filter the model's images were prepared with. */
+        public Interpolation interpolationOrDefault() {
+            return interpolation == null ? Interpolation.BILINEAR : Interpolation.valueOf(interpolation);
+        }
     }
 
     /**
@@ -94,6 +112,13 @@ public record ModelManifest(String format, int formatVersion, String runId, List
         }
         if (classes.size() < 2 || input == null || base == null || head == null || headParameters.isEmpty()) {
             throw new DatasetFormatException("model.json is incomplete: it needs classes, input, base, head and head parameters");
+        }
+        try {
+            input.resizeModeOrDefault();
+            input.interpolationOrDefault();
+        } catch (final IllegalArgumentException e) {
+            throw new DatasetFormatException("model.json's input names an unknown resize mode or filter: " + input.resizeMode() + ", "
+                    + input.interpolation(), e);
         }
     }
 

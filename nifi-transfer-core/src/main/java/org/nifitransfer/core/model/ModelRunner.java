@@ -12,6 +12,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.nifitransfer.core.dataset.DatasetManifest;
@@ -24,12 +26,16 @@ import org.nifitransfer.core.training.TensorBatchSource;
 /**
  * Runs a packaged model for prediction: the base (on its own engine) in inference mode, the pooling, then the
  * head (PyTorch) and a softmax. Close it to free the engines' memory.
+ *
+ * <p>One runner may predict on several threads at once: a DJL {@link Predictor} is not thread-safe, so each running
+ * batch borrows one from a pool (one per batch running at the same time, reused afterwards); the base's and head's
+ * weights are shared and only read.
  */
 public final class ModelRunner implements AutoCloseable {
 
     private final ModelManifest manifest;
     private final BaseModel base;
-    private final Predictor<NDList, NDList> basePredictor;
+    private final Deque<Predictor<NDList, NDList>> predictors = new ConcurrentLinkedDeque<>();
     private final Model headModel;
     private final Block head;
     private final Pooling pooling;
@@ -37,7 +43,6 @@ public final class ModelRunner implements AutoCloseable {
     private ModelRunner(final ModelManifest manifest, final BaseModel base, final Model headModel) {
         this.manifest = manifest;
         this.base = base;
-        this.basePredictor = base.newPredictor();
         this.headModel = headModel;
         this.head = headModel.getBlock();
         this.pooling = Pooling.fromValue(manifest.pooling());
@@ -70,9 +75,13 @@ public final class ModelRunner implements AutoCloseable {
     public float[][] predict(final float[] images, final int count) throws BaseModelException {
         final ModelManifest.InputSpec input = manifest.input();
         final int classes = manifest.classes().size();
+        Predictor<NDList, NDList> predictor = predictors.poll();
+        if (predictor == null) {
+            predictor = base.newPredictor();
+        }
         try (NDManager scope = headModel.getNDManager().newSubManager();
              NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
-            final NDList output = base.predict(basePredictor, baseScope, images, count, 3, input.height(), input.width());
+            final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
             final float[] features;
             try {
                 // as FeatureExtractor pools, so a model sees the features it was trained on
@@ -90,7 +99,14 @@ public final class ModelRunner implements AutoCloseable {
             return rows;
         } catch (final TranslateException e) {
             throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
+        } finally {
+            predictors.push(predictor);
         }
+    }
+
+    /** The manifest of the model this runner runs. */
+    public ModelManifest getManifest() {
+        return manifest;
     }
 
     /**
@@ -133,7 +149,10 @@ public final class ModelRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        basePredictor.close();
+        Predictor<NDList, NDList> predictor;
+        while ((predictor = predictors.poll()) != null) {
+            predictor.close();
+        }
         headModel.close();
         base.close();
     }

@@ -30,7 +30,8 @@ public final class HeadModels {
         final DatasetManifest.BaseInfo base = features.features().base();
         final String entry = base.entry() != null ? base.entry() : FeatureExtractor.baseEntry(base.engine());
         final ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, ModelManifest.FORMAT_VERSION, features.runId(),
-                features.classes(), new ModelManifest.InputSpec(tensor.height(), tensor.width(), tensor.channels(), tensor.normalization()),
+                features.classes(), new ModelManifest.InputSpec(tensor.height(), tensor.width(), tensor.channels(), tensor.normalization(),
+                        tensor.resizeMode(), tensor.interpolation()),
                 new DatasetManifest.BaseInfo(base.name(), base.engine(), base.sha256(), entry, base.outputShape()),
                 features.features().pooling(), head, result.weights().parameters(),
                 baseParameters.stream().map(parameter -> parameter.withTrainable(false)).toList(), false, null,

@@ -110,7 +110,19 @@ class PredictionsCsvTest {
         try (PredictionsCsv csv = new PredictionsCsv(new ByteArrayOutputStream(), CLASSES)) {
             assertThrows(IllegalArgumentException.class, () -> csv.write(new Prediction("x", 0, new float[] {1f})));
             assertThrows(IllegalArgumentException.class,
-                    () -> csv.write(new Prediction("x", -1, new float[] {0.5f, 0.25f, 0.25f})));
+                    () -> csv.write(new Prediction("x", -2, new float[] {0.5f, 0.25f, 0.25f})));
+            assertThrows(IllegalArgumentException.class,
+                    () -> csv.write(new Prediction("x", 3, new float[] {0.5f, 0.25f, 0.25f})));
         }
+    }
+
+    @Test
+    void anImageOfNoKnownClassHasEmptyTrueClassAndCorrect() throws IOException {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PredictionsCsv csv = new PredictionsCsv(bytes, List.of("a", "b"))) {
+            csv.write(new Prediction("new/x.jpg", Prediction.UNKNOWN, new float[] {0.25f, 0.75f}));
+        }
+        assertEquals("file,true_class,predicted_class,probability,correct,p_a,p_b\r\nnew/x.jpg,,b,0.75,,0.25,0.75\r\n",
+                bytes.toString(StandardCharsets.UTF_8));
     }
 }

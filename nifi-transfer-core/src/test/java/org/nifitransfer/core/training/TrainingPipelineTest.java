@@ -57,53 +57,13 @@ class TrainingPipelineTest {
         validation = StripeDatasets.tensors("validation", 40, SIZE, 2);
     }
 
-    /** Features of {@code dataset} through {@code base}, with the base embedded. */
-    private static byte[] features(final BaseModel base, final byte[] dataset) throws IOException, BaseModelException {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        FeatureExtractor.builder().setBase(base).optBatchSize(16).build()
-                .extract(new ByteArrayInputStream(dataset), out, true, Cancellation.NONE, done -> { });
-        return out.toByteArray();
-    }
-
-    private record Loaded(DatasetManifest manifest, float[] features, int[] labels) {
-    }
-
-    private static Loaded load(final byte[] featureDataset) throws IOException {
-        final List<FeatureShard> shards = new ArrayList<>();
-        try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(featureDataset))) {
-            FeatureShard shard;
-            while ((shard = reader.nextShard()) != null) {
-                shards.add(shard);
-            }
-            final FeatureShard all = FeatureShard.concat(shards, reader.getManifest().features().dimension());
-            return new Loaded(reader.getManifest(), all.features(), all.labels());
-        }
-    }
-
-    private static HeadTrainer.Result trainHead(final Loaded trainSet, final Loaded validationSet, final long seed) throws IOException {
-        return HeadTrainer.builder()
-                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), List.of(), 0, "relu", 2, true))
-                .optOptimizer(OptimizerChoice.ADAM).optLearningRate(0.05f).optEpochs(12).optBatchSize(16).optSeed(seed)
-                .build()
-                .train(trainSet.features(), trainSet.labels(), validationSet.features(), validationSet.labels());
-    }
-
     private ModelPackage headModel(final String baseFile) throws Exception {
-        try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture(baseFile).toString()).load()) {
-            final Loaded trainSet = load(features(base, train));
-            final Loaded validationSet = load(features(base, validation));
-            final int dimension = trainSet.manifest().features().dimension();
-            if (!baseFile.contains("flat")) {
-                assertEquals(16, dimension);
-                assertArrayEquals(new long[] {16, 8, 8}, trainSet.manifest().features().base().outputShape());
-            }
-            final HeadTrainer.Result result = trainHead(trainSet, validationSet, 7);
-            final ModelPackage model = HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(),
-                    new HeadSpec(dimension, List.of(), 0, "relu", 2, true), result, "cpu()");
-            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            model.write(bytes);
-            return ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
+        final ModelPackage model = StripeModels.headModel(baseFile, train, validation, work);
+        if (!baseFile.contains("flat")) {
+            assertEquals(16, model.manifest().head().inputDimension());
+            assertArrayEquals(new long[] {16, 8, 8}, model.manifest().base().outputShape());
         }
+        return model;
     }
 
     private static double accuracy(final ModelPackage model, final byte[] dataset) throws Exception {
@@ -151,28 +111,28 @@ class TrainingPipelineTest {
         final String fixture = StripeDatasets.fixture("tiny_base.pt").toString();
         try (BaseModel channelsLast = BaseModel.builder().setLocation(fixture).load();
              BaseModel nchw = BaseModel.builder().setLocation(fixture).optChannelsLast(false).load()) {
-            final Loaded fast = load(features(channelsLast, validation));
-            final Loaded plain = load(features(nchw, validation));
+            final StripeModels.Loaded fast = StripeModels.load(StripeModels.features(channelsLast, validation));
+            final StripeModels.Loaded plain = StripeModels.load(StripeModels.features(nchw, validation));
             assertTrue(channelsLast.isChannelsLast());
             assertArrayEquals(plain.labels(), fast.labels());
             assertEquals(plain.features().length, fast.features().length);
             for (int i = 0; i < plain.features().length; i++) {
                 assertEquals(plain.features()[i], fast.features()[i], 1e-5 * Math.max(1, Math.abs(plain.features()[i])), "feature " + i);
             }
-            assertArrayEquals(plain.features(), load(features(nchw, validation)).features(), "NCHW extraction is reproducible");
-            assertArrayEquals(fast.features(), load(features(channelsLast, validation)).features(), "channels-last too");
+            assertArrayEquals(plain.features(), StripeModels.load(StripeModels.features(nchw, validation)).features(), "NCHW extraction is reproducible");
+            assertArrayEquals(fast.features(), StripeModels.load(StripeModels.features(channelsLast, validation)).features(), "channels-last too");
         }
     }
 
     @Test
     void sameSeedSameHistoryAndOtherSeedDiffers() throws Exception {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
-            final Loaded trainSet = load(features(base, train));
-            final Loaded validationSet = load(features(base, validation));
-            final List<EpochRecord> first = trainHead(trainSet, validationSet, 3).training().history();
-            final List<EpochRecord> second = trainHead(trainSet, validationSet, 3).training().history();
+            final StripeModels.Loaded trainSet = StripeModels.load(StripeModels.features(base, train));
+            final StripeModels.Loaded validationSet = StripeModels.load(StripeModels.features(base, validation));
+            final List<EpochRecord> first = StripeModels.trainHead(trainSet, validationSet, 3).training().history();
+            final List<EpochRecord> second = StripeModels.trainHead(trainSet, validationSet, 3).training().history();
             assertEquals(first, second);
-            assertFalse(first.equals(trainHead(trainSet, validationSet, 4).training().history()));
+            assertFalse(first.equals(StripeModels.trainHead(trainSet, validationSet, 4).training().history()));
         }
     }
 
@@ -284,8 +244,8 @@ class TrainingPipelineTest {
     @Test
     void earlyStoppingEndsAPhaseThatStopsImproving() throws Exception {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
-            final Loaded trainSet = load(features(base, train));
-            final Loaded validationSet = load(features(base, validation));
+            final StripeModels.Loaded trainSet = StripeModels.load(StripeModels.features(base, train));
+            final StripeModels.Loaded validationSet = StripeModels.load(StripeModels.features(base, validation));
             final HeadTrainer.Result result = HeadTrainer.builder()
                     .setHead(new HeadSpec(16, List.of(), 0, "relu", 2, true))
                     .optOptimizer(OptimizerChoice.SGD).optLearningRate(30f).optEpochs(12).optBatchSize(16).optPatience(2).optKeepBest(true)
@@ -311,12 +271,12 @@ class TrainingPipelineTest {
     @Test
     void twoTrainingsAtOnceBothFinish() throws Exception {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load()) {
-            final Loaded trainSet = load(features(base, train));
-            final Loaded validationSet = load(features(base, validation));
+            final StripeModels.Loaded trainSet = StripeModels.load(StripeModels.features(base, train));
+            final StripeModels.Loaded validationSet = StripeModels.load(StripeModels.features(base, validation));
             final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
-                final java.util.concurrent.Future<HeadTrainer.Result> first = pool.submit(() -> trainHead(trainSet, validationSet, 1));
-                final java.util.concurrent.Future<HeadTrainer.Result> second = pool.submit(() -> trainHead(trainSet, validationSet, 1));
+                final java.util.concurrent.Future<HeadTrainer.Result> first = pool.submit(() -> StripeModels.trainHead(trainSet, validationSet, 1));
+                final java.util.concurrent.Future<HeadTrainer.Result> second = pool.submit(() -> StripeModels.trainHead(trainSet, validationSet, 1));
                 assertEquals(first.get().training().history(), second.get().training().history(),
                         "interleaved trainings with the same seed still give the same history");
             } finally {
@@ -383,7 +343,7 @@ class TrainingPipelineTest {
     void fixedSizeOnnxBaseRefusesOtherImageSizes() throws Exception {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.onnx").toString()).load()) {
             final byte[] big = StripeDatasets.tensors("train", 2, 64, 5);
-            final BaseModelException error = assertThrows(BaseModelException.class, () -> features(base, big));
+            final BaseModelException error = assertThrows(BaseModelException.class, () -> StripeModels.features(base, big));
             assertTrue(error.getMessage().startsWith("Base model tiny_base.onnx does not accept 3x64x64 images"), error.getMessage());
         }
     }
