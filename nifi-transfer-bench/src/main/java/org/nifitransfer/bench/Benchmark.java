@@ -120,6 +120,9 @@ public final class Benchmark {
         if (options.runs(6)) {
             stage6();
         }
+        if (options.runs(7)) {
+            stage7();
+        }
         table.note("threads: " + options.threads + " (DJL ai.djl.pytorch.num_threads/num_interop_threads, ONNX Runtime intra/inter-op "
                 + "session options, Java decode pool; Python torch.set_num_threads/set_num_interop_threads, ThreadPoolExecutor)");
         table.note("data: " + dataDescription);
@@ -642,6 +645,39 @@ public final class Benchmark {
                 + ") in a NiFi with -Xmx1g and -Xms" + (options.memoryXms == null ? "1g (NiFi's bootstrap.conf default)" : options.memoryXms)
                 + "; peak heap = the largest occupancy a G1 log line shows before a collection during "
                 + "the run, peak RSS = the kernel's high-water mark for the NiFi process (NiFi itself included)");
+    }
+
+    // ---------------------------------------------------------------- stage 7
+
+    private void stage7() throws Exception {
+        final Path model = work.resolve("classify-model.tar");
+        try (OutputStream out = Files.newOutputStream(model)) {
+            new FineTuneStage(files, labels, classes, ptModel, preset, SIZE, BATCH).headModel(Math.min(320, files.size()), work).write(out);
+        }
+        final List<Path> sample = new ArrayList<>();
+        for (int i = 0; i < Math.min(256, files.size()); i++) {
+            sample.add(files.get((int) ((long) i * files.size() / Math.min(256, files.size()))));
+        }
+        final Path list = work.resolve("classify-images.txt");
+        Files.write(list, sample.stream().map(Path::toString).toList());
+        final ClassifyStage.Measured ours = new ClassifyStage(sample, BATCH, options.threads).measure(model, options.seconds, 200);
+        final PythonPeer.Result peer = python.run("stage7_classify.py", List.of("--model", model.toString(), "--list", list.toString(),
+                "--batch", Integer.toString(BATCH), "--seconds", Double.toString(options.seconds)));
+        final PythonPeer.Result flow = nifi.run("classify", List.of("--work", work.toString(), "--model", model.toString(), "--list",
+                list.toString(), "--count", "1000"));
+        final String peerNote = peer.note() != null ? peer.note() : "PIL + torch.jit, same batches";
+        table.rate("7. classify single images, batch 32, in-process (ImageClassifier)", "images/s", ours.imagesPerSecond(), null,
+                peer.number("images_per_s"), peerNote);
+        table.rate("7. classify single images, batch 32, through NiFi (1,000 flowfiles)", "images/s", flow.number("images_per_s"),
+                flow.note() != null ? flow.note() : String.format(Locale.ROOT, "%.0f%% of in-process", 100 * flow.number("images_per_s")
+                        / ours.imagesPerSecond()), peer.number("images_per_s"), peerNote);
+        table.cost("7. one image alone (batch 1), p50", "ms", ours.p50Millis(), null, peer.number("p50_ms"), peerNote);
+        table.cost("7. one image alone (batch 1), p99", "ms", ours.p99Millis(), null, peer.number("p99_ms"), peerNote);
+        table.note("stage 7: a head on " + ptModel.getFileName() + " features; each image decoded, resized (stretch, bilinear) and "
+                + "normalised as the model records it; in-process and the peer decode a batch on the thread pool, then one forward "
+                + "pass; through NiFi: EmitFiles (test-only, stands in for GetFile) -> ClassifyImage (Model File, one task, batch 32), "
+                + "from starting EmitFiles until ClassifyImage's state counts 1,000 images; latency: decode + resize + forward of one "
+                + "image read from memory");
     }
 
     // ---------------------------------------------------------------- options

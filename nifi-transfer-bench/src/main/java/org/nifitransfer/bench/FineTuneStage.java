@@ -102,6 +102,16 @@ final class FineTuneStage {
         return new Measured(timed[0] * (double) batch / ((lastBatchEnd[0] - firstBatchEnd[0]) / 1e9), timed[0], trainable);
     }
 
+    /** A head trained on the features of {@code count} of the files (every k-th; a fifth validates), as TrainHead emits it. */
+    ModelPackage headModel(final int count, final Path work) throws Exception {
+        final List<Integer> picked = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            picked.add((int) ((long) i * files.size() / count));
+        }
+        final int trainCount = count * 4 / 5;
+        return headModel(tensors("train", picked.subList(0, trainCount)), tensors("validation", picked.subList(trainCount, count)), work);
+    }
+
     private byte[] tensors(final String split, final List<Integer> picked) throws IOException {
         final ByteArrayOutputStream images = new ByteArrayOutputStream();
         try (ImageDatasetWriter writer = new ImageDatasetWriter(images, DatasetManifest.of(DatasetKind.IMAGES, "bench", split, classes, null))) {

@@ -38,6 +38,8 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
  *   <li>{@code memory}: LoadImageFolder, ResizeAndNormalize and ExtractFeatures (every split) on a generated folder of
  *   500x375 JPEGs in a NiFi with a 1 GB heap: wall time, peak heap (the largest occupancy the GC log shows before a
  *   collection) and peak RSS (the kernel's VmHWM for the NiFi process) (stage 6).</li>
+ *   <li>{@code classify}: single-image flowfiles through ClassifyImage (a Model File), fed by the test-only EmitFiles: images/s
+ *   from starting EmitFiles until ClassifyImage's state counts them all (stage 7).</li>
  * </ul>
  * Every NiFi it starts runs on 127.0.0.1 with DJL offline.
  */
@@ -55,7 +57,7 @@ public final class PipelineBenchmark {
         final Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Usage: pipeline|memory --work DIR --base FILE --preset P [--data DIR] [--size N] "
+                throw new IllegalArgumentException("Usage: pipeline|memory|classify --work DIR --base FILE --preset P [--data DIR] [--size N] "
                         + "[--images N] [--head-epochs N] [--fine-tune-epochs N]");
             }
             options.put(args[i].substring(2), args[i + 1]);
@@ -64,7 +66,8 @@ public final class PipelineBenchmark {
         final ObjectNode result = switch (mode) {
             case "pipeline" -> pipeline(options);
             case "memory" -> memory(options);
-            default -> throw new IllegalArgumentException("The first argument is pipeline or memory, not '" + mode + "'");
+            case "classify" -> classify(options);
+            default -> throw new IllegalArgumentException("The first argument is pipeline, memory or classify, not '" + mode + "'");
         };
         System.out.println("BENCH-RESULT " + MAPPER.writeValueAsString(result));
         System.exit(0);
@@ -109,6 +112,64 @@ public final class PipelineBenchmark {
             });
             result.put("peak_rss_mb", nifi.peakResidentSetSizeBytes() / 1048576.0);
             result.set("busy_seconds", busy);
+            return result;
+        }
+    }
+
+    // ---------------------------------------------------------------- stage 7
+
+    private static ObjectNode classify(final Map<String, String> options) throws Exception {
+        final Path work = Path.of(require(options, "work")).toAbsolutePath();
+        final List<Path> images = Files.readAllLines(Path.of(require(options, "list"))).stream().filter(line -> !line.isBlank())
+                .map(Path::of).toList();
+        final int count = Integer.parseInt(options.getOrDefault("count", "1000"));
+        final int tasks = Integer.parseInt(options.getOrDefault("tasks", "1"));
+        final Path incoming = work.resolve("classify-incoming");
+        FlowRun.deleteTree(incoming);
+        Files.createDirectories(incoming);
+        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-classify").testExtensions(true).start()) {
+            final NiFiClient client = nifi.client();
+            client.awaitProcessorTypes(List.of("org.nifitransfer.testing.EmitFiles", "org.nifitransfer.processors.ClassifyImage"),
+                    Duration.ofMinutes(2));
+            final String root = client.rootProcessGroupId();
+            final String classifier = client.createProcessor(root, "org.nifitransfer.processors.ClassifyImage",
+                    "org.nifitransfer:nifi-transfer-nar:0.1.0-SNAPSHOT", "ClassifyImage",
+                    Map.of("Model File", Path.of(require(options, "model")).toAbsolutePath().toString(), "Minimum Confidence", "0"), "0 sec",
+                    tasks, java.util.Set.of("success", "uncertain", "failure", "original", "predictions"));
+            final String source = client.createProcessor(root, "org.nifitransfer.testing.EmitFiles",
+                    "org.nifitransfer:nifi-transfer-test-nar:0.1.0-SNAPSHOT", "EmitFiles", Map.of("Input Directory", incoming.toString(),
+                            "Batch Size", "100"), "0 sec");
+            client.connectProcessors(root, source, classifier, List.of("success"));
+            for (int i = 0; i < count; i++) {
+                final Path image = images.get(i % images.size());
+                Files.copy(image, incoming.resolve(String.format(Locale.ROOT, "%05d-%s", i, image.getFileName())));
+            }
+            // the model loads when ClassifyImage starts: timed from when it is loaded
+            client.setRunStatus(classifier, "RUNNING");
+            final long loadDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (client.processorState(classifier).get("model.sha256") == null) {
+                if (System.nanoTime() > loadDeadline) {
+                    throw new IllegalStateException("ClassifyImage did not load its model: " + nifi.logTail(40));
+                }
+                Thread.sleep(100);
+            }
+            client.setRunStatus(source, "RUNNING");
+            final long start = System.nanoTime();
+            long done = 0;
+            while (done < count) {
+                Thread.sleep(100);
+                final Map<String, String> state = client.processorState(classifier);
+                done = Long.parseLong(state.getOrDefault("images.classified", "0")) + Long.parseLong(state.getOrDefault("images.failed", "0"));
+                if (System.nanoTime() - start > Duration.ofMinutes(20).toNanos()) {
+                    throw new IllegalStateException("Only " + done + " of " + count + " images classified in 20 minutes");
+                }
+            }
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            final ObjectNode result = MAPPER.createObjectNode();
+            result.put("seconds", seconds);
+            result.put("images_per_s", count / seconds);
+            result.put("tasks", tasks);
+            result.put("peak_rss_mb", nifi.peakResidentSetSizeBytes() / 1048576.0);
             return result;
         }
     }

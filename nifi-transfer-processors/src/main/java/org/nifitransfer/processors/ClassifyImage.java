@@ -2,7 +2,6 @@ package org.nifitransfer.processors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -120,7 +119,6 @@ public class ClassifyImage extends AbstractProcessor {
     private static final long MAX_IMAGE_BYTES = 256L * 1024 * 1024;
     private static final long FILE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long WAIT_WARNING_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final long STATE_WRITE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -201,7 +199,6 @@ public class ClassifyImage extends AbstractProcessor {
     private volatile String modelProblem;
     private volatile long lastFileCheck;
     private volatile long lastWaitWarning;
-    private volatile long lastStateWrite;
 
     @Override
     public Set<Relationship> getRelationships() {
@@ -243,12 +240,12 @@ public class ClassifyImage extends AbstractProcessor {
                 getLogger().error("Cannot load the model named in the processor's state: {}", modelProblem, e);
             }
         }
-        writeState(context, true);
+        writeState(context);
     }
 
     @OnStopped
     public void closeModel(final ProcessContext context) {
-        writeState(context, true);
+        writeState(context);
         slot.close();
     }
 
@@ -279,7 +276,7 @@ public class ClassifyImage extends AbstractProcessor {
             }
             classify(context, session, pending);
         }
-        writeState(context, false);
+        writeState(context);
     }
 
     @Override
@@ -513,7 +510,7 @@ public class ClassifyImage extends AbstractProcessor {
         } catch (final IOException e) {
             getLogger().warn("Cannot remove the models installed before in {}: {}", store.getDirectory(), e.getMessage());
         }
-        writeState(context, true);
+        writeState(context);
         final FlowFile used = session.putAllAttributes(flowFile, Map.of(MODEL_SHA_ATTRIBUTE, installed.sha256()));
         session.getProvenanceReporter().route(used, REL_ORIGINAL, "Installed as the model that classifies the images after it");
         session.transfer(used, REL_ORIGINAL);
@@ -578,7 +575,7 @@ public class ClassifyImage extends AbstractProcessor {
             if (!fileState.equals(propertyFileState)) {
                 getLogger().info("Model File {} changed: loading it", location);
                 loadModelFile(context, location, fileState);
-                writeState(context, true);
+                writeState(context);
             }
         }
     }
@@ -714,13 +711,8 @@ public class ClassifyImage extends AbstractProcessor {
         }
     }
 
-    /** The installed model and the counts, in View State; counts at most every two seconds unless {@code now}. */
-    private synchronized void writeState(final ProcessContext context, final boolean now) {
-        final long time = System.nanoTime();
-        if (!now && time - lastStateWrite < STATE_WRITE_NANOS) {
-            return;
-        }
-        lastStateWrite = time;
+    /** The installed model and the counts, in View State. */
+    private synchronized void writeState(final ProcessContext context) {
         final Map<String, String> state = new HashMap<>(modelState);
         state.put("images.classified", String.valueOf(classified.get()));
         state.put("images.uncertain", String.valueOf(uncertain.get()));

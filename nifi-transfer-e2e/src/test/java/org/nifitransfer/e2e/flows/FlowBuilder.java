@@ -8,11 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.nifi.components.PortFunction;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flow.Bundle;
 import org.apache.nifi.flow.ComponentType;
 import org.apache.nifi.flow.ConnectableComponent;
 import org.apache.nifi.flow.ConnectableComponentType;
+import org.apache.nifi.flow.PortType;
 import org.apache.nifi.flow.Position;
 import org.apache.nifi.flow.ScheduledState;
 import org.apache.nifi.flow.VersionedConnection;
@@ -20,6 +22,7 @@ import org.apache.nifi.flow.VersionedFunnel;
 import org.apache.nifi.flow.VersionedLabel;
 import org.apache.nifi.flow.VersionedParameter;
 import org.apache.nifi.flow.VersionedParameterContext;
+import org.apache.nifi.flow.VersionedPort;
 import org.apache.nifi.flow.VersionedProcessGroup;
 import org.apache.nifi.flow.VersionedProcessor;
 import org.apache.nifi.processor.Processor;
@@ -42,6 +45,7 @@ final class FlowBuilder {
     private final Set<VersionedConnection> connections = new LinkedHashSet<>();
     private final Set<VersionedLabel> labels = new LinkedHashSet<>();
     private final Set<VersionedFunnel> funnels = new LinkedHashSet<>();
+    private final Set<VersionedPort> inputPorts = new LinkedHashSet<>();
     private final Map<String, String> funnelNames = new LinkedHashMap<>();
     private final Set<VersionedParameter> parameters = new LinkedHashSet<>();
     private final Map<String, Class<? extends Processor>> types = new LinkedHashMap<>();
@@ -155,6 +159,29 @@ final class FlowBuilder {
         return funnel;
     }
 
+    /** An input port: where flowfiles from outside the group (GetFile, ListenHTTP, ...) come in. */
+    VersionedPort inputPort(final String name, final double x, final double y) {
+        final VersionedPort port = new VersionedPort();
+        port.setIdentifier(id("input-port/" + name));
+        port.setName(name);
+        port.setGroupIdentifier(group.getIdentifier());
+        port.setPosition(new Position(x, y));
+        port.setComponentType(ComponentType.INPUT_PORT);
+        port.setType(PortType.INPUT_PORT);
+        port.setConcurrentlySchedulableTaskCount(1);
+        port.setScheduledState(ScheduledState.ENABLED);
+        port.setAllowRemoteAccess(false);
+        port.setPortFunction(PortFunction.STANDARD);
+        inputPorts.add(port);
+        return port;
+    }
+
+    /** Connects an input port to a processor. */
+    FlowBuilder connect(final VersionedPort source, final VersionedProcessor destination) {
+        return connect(endpoint(source.getIdentifier(), ConnectableComponentType.INPUT_PORT, source.getName()),
+                endpoint(destination.getIdentifier(), ConnectableComponentType.PROCESSOR, destination.getName()));
+    }
+
     /** Connects relationships of {@code source} to a processor. */
     FlowBuilder connect(final VersionedProcessor source, final VersionedProcessor destination, final Relationship... relationships) {
         return connect(source, endpoint(destination.getIdentifier(), ConnectableComponentType.PROCESSOR, destination.getName()), relationships);
@@ -168,6 +195,10 @@ final class FlowBuilder {
     }
 
     private FlowBuilder connect(final VersionedProcessor source, final ConnectableComponent destination, final Relationship... relationships) {
+        return connect(endpoint(source.getIdentifier(), ConnectableComponentType.PROCESSOR, source.getName()), destination, relationships);
+    }
+
+    private FlowBuilder connect(final ConnectableComponent source, final ConnectableComponent destination, final Relationship... relationships) {
         final VersionedConnection connection = new VersionedConnection();
         final Set<String> selected = new LinkedHashSet<>();
         for (final Relationship relationship : relationships) {
@@ -177,7 +208,7 @@ final class FlowBuilder {
         connection.setName("");
         connection.setGroupIdentifier(group.getIdentifier());
         connection.setComponentType(ComponentType.CONNECTION);
-        connection.setSource(endpoint(source.getIdentifier(), ConnectableComponentType.PROCESSOR, source.getName()));
+        connection.setSource(source);
         connection.setDestination(destination);
         connection.setSelectedRelationships(selected);
         connection.setBackPressureObjectThreshold(10_000L);
@@ -225,6 +256,8 @@ final class FlowBuilder {
      */
     private void layOutConnections() {
         final Map<String, CanvasGeometry.Box> boxes = boxes(processors, funnels, labels);
+        inputPorts.forEach(port -> boxes.put(port.getIdentifier(), new CanvasGeometry.Box("input port " + port.getName(), port.getPosition().getX(),
+                port.getPosition().getY(), CanvasGeometry.PORT_WIDTH, CanvasGeometry.PORT_HEIGHT)));
         final List<CanvasGeometry.Box> components = new ArrayList<>(boxes.values());
         final List<CanvasGeometry.Box> placedLabels = new ArrayList<>();
         for (final VersionedConnection connection : connections) {
@@ -267,7 +300,7 @@ final class FlowBuilder {
         group.setConnections(connections);
         group.setLabels(labels);
         group.setOutputPorts(new LinkedHashSet<>());
-        group.setInputPorts(new LinkedHashSet<>());
+        group.setInputPorts(inputPorts);
         group.setFunnels(funnels);
         layOutConnections();
         group.setProcessGroups(new LinkedHashSet<>());

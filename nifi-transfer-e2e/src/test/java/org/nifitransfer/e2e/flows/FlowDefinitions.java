@@ -11,9 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flow.VersionedFunnel;
+import org.apache.nifi.flow.VersionedPort;
 import org.apache.nifi.flow.VersionedProcessor;
 import org.apache.nifi.registry.flow.RegisteredFlowSnapshot;
 import org.nifitransfer.processors.Augment;
+import org.nifitransfer.processors.ClassifyImage;
 import org.nifitransfer.processors.Evaluate;
 import org.nifitransfer.processors.ExtractFeatures;
 import org.nifitransfer.processors.FineTune;
@@ -58,6 +60,7 @@ public final class FlowDefinitions {
     private static Map<String, FlowBuilder> flows() throws ReflectiveOperationException {
         final Map<String, FlowBuilder> flows = new LinkedHashMap<>();
         flows.put("templates/cats-vs-dogs.json", catsVsDogs());
+        flows.put("sample-flows/train-then-classify.json", trainThenClassify());
         flows.put("sample-flows/flowers-onnx-head-only.json", flowersOnnxHeadOnly());
         flows.put("sample-flows/fine-tune-on-the-fly.json", fineTuneOnTheFly());
         flows.put("sample-flows/materialized-augmentation.json", materializedAugmentation());
@@ -126,6 +129,16 @@ public final class FlowDefinitions {
         final FlowBuilder flow = new FlowBuilder("cats-vs-dogs", "Transfer learning as in the Keras/TensorFlow tutorials: a frozen "
                 + "pretrained base, a new head, then fine-tuning of the top blocks. Change the parameters, start the group, and read "
                 + "the results in provenance (Evaluate's results) or in the 'results' output port's queue.");
+        transferLearning(flow);
+        return flow;
+    }
+
+    /** What the template's components that other flows build on are. */
+    private record Template(VersionedProcessor evaluateTuned, VersionedFunnel results) {
+    }
+
+    /** The template's components, parameters and labels, in {@code flow}. */
+    private static Template transferLearning(final FlowBuilder flow) throws ReflectiveOperationException {
         dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.pt", "The headless pretrained base: a TorchScript .pt file (needed for "
                         + "fine-tuning), or a DJL model-zoo URL when NiFi is online")
@@ -188,6 +201,34 @@ public final class FlowDefinitions {
                 .label("Results and models queue at the funnels below; anything that cannot go on queues at the funnel at the end of "
                         + "its lane, with transfer.error saying why. To send results on, replace a funnel by an output port.",
                         LANE_LABEL_X, 3 * ROW, LANE_LABEL_WIDTH, 128);
+        return new Template(evaluateTuned, results);
+    }
+
+    /**
+     * The template, then the fine-tuned model put to work: Evaluate passes it to ClassifyImage, which classifies the images
+     * that come in at the input port (connect GetFile, ListenHTTP or ConsumeKafka to it outside the group).
+     */
+    static FlowBuilder trainThenClassify() throws ReflectiveOperationException {
+        final FlowBuilder flow = new FlowBuilder("train-then-classify", "The cats-vs-dogs template, then its fine-tuned model classifies "
+                + "new images: connect a source of images (GetFile, FetchFile, ListenHTTP, ConsumeKafka) to the input port 'images to "
+                + "classify'. Images that come before the model wait for it.");
+        final Template template = transferLearning(flow);
+        flow.parameter("minimum.confidence", "0.5", "Images whose most probable class is less probable than this go to 'uncertain'");
+        final VersionedPort incoming = flow.inputPort("images to classify", 0, 4 * ROW + FUNNEL_Y);
+        final VersionedProcessor classify = flow.processor("ClassifyImage", ClassifyImage.class, 2 * COLUMN, 4 * ROW,
+                properties(ClassifyImage.MINIMUM_CONFIDENCE, "#{minimum.confidence}", ClassifyImage.DEVICE, "#{device}"), "0 sec");
+        final VersionedFunnel classified = flow.funnel("classified", 3 * COLUMN + FUNNEL_OFFSET, 4 * ROW + FUNNEL_Y);
+        final VersionedFunnel uncertain = flow.funnel("uncertain", 3 * COLUMN + FUNNEL_OFFSET, 4 * ROW + FUNNEL_Y + 160);
+        final VersionedFunnel failures = flow.funnel("failures", 4 * COLUMN + FUNNEL_OFFSET, 4 * ROW + FUNNEL_Y);
+        flow.connect(incoming, classify)
+                .connect(template.evaluateTuned(), classify, Evaluate.REL_MODEL)
+                .connect(classify, classified, ClassifyImage.REL_SUCCESS)
+                .connect(classify, uncertain, ClassifyImage.REL_UNCERTAIN)
+                .connect(classify, template.results(), ClassifyImage.REL_PREDICTIONS);
+        flow.routeFailures(failures, classify);
+        flow.label("Classification. 9. ClassifyImage: the fine-tuned model, once evaluated, classifies each image that comes in at "
+                + "'images to classify'. Sure answers queue at 'classified', unsure ones at 'uncertain' (for a person to label).",
+                LANE_LABEL_X, 4 * ROW, LANE_LABEL_WIDTH, 128);
         return flow;
     }
 

@@ -378,6 +378,83 @@ public final class NiFiClient {
         return groups;
     }
 
+    // ---- building a flow ----
+
+    /**
+     * {@code POST /process-groups/{id}/processors}: adds a processor of {@code type} from the bundle {@code group:artifact:version}
+     * with its properties and run schedule; returns its id.
+     */
+    public String createProcessor(final String groupId, final String type, final String bundle, final String name,
+                                  final Map<String, String> properties, final String schedulingPeriod) throws IOException, InterruptedException {
+        return createProcessor(groupId, type, bundle, name, properties, schedulingPeriod, 1, Set.of());
+    }
+
+    /** {@link #createProcessor(String, String, String, String, Map, String)} with concurrent tasks and auto-terminated relationships. */
+    public String createProcessor(final String groupId, final String type, final String bundle, final String name,
+                                  final Map<String, String> properties, final String schedulingPeriod, final int concurrentTasks,
+                                  final Set<String> autoTerminated) throws IOException, InterruptedException {
+        final String[] coordinates = bundle.split(":");
+        final ObjectNode body = MAPPER.createObjectNode();
+        body.set("revision", revision(MAPPER.createObjectNode()));
+        final ObjectNode component = body.putObject("component");
+        component.put("type", type);
+        component.put("name", name);
+        component.putObject("bundle").put("group", coordinates[0]).put("artifact", coordinates[1]).put("version", coordinates[2]);
+        component.putObject("position").put("x", 0).put("y", -400);
+        final ObjectNode config = component.putObject("config");
+        config.put("schedulingPeriod", schedulingPeriod);
+        config.put("concurrentlySchedulableTaskCount", concurrentTasks);
+        autoTerminated.forEach(config.putArray("autoTerminatedRelationships")::add);
+        final ObjectNode values = config.putObject("properties");
+        properties.forEach(values::put);
+        return text(post("/process-groups/" + groupId + "/processors", body), "id");
+    }
+
+    /** {@code GET /process-groups/{id}/input-ports}: the group's input ports, id by name. */
+    public Map<String, String> inputPorts(final String groupId) throws IOException, InterruptedException {
+        final Map<String, String> ports = new LinkedHashMap<>();
+        for (final JsonNode entity : get("/process-groups/" + groupId + "/input-ports").path("inputPorts")) {
+            ports.put(entity.path("component").path("name").asText(), entity.path("id").asText());
+        }
+        return ports;
+    }
+
+    /**
+     * {@code POST /process-groups/{id}/connections}: connects relationships of a processor in group {@code groupId} to the input
+     * port {@code portId} of its child group {@code childGroupId}; returns the connection's id.
+     */
+    public String connectToInputPort(final String groupId, final String processorId, final String childGroupId, final String portId,
+                                     final List<String> relationships) throws IOException, InterruptedException {
+        final ObjectNode body = MAPPER.createObjectNode();
+        body.set("revision", revision(MAPPER.createObjectNode()));
+        final ObjectNode component = body.putObject("component");
+        component.putObject("source").put("id", processorId).put("groupId", groupId).put("type", "PROCESSOR");
+        component.putObject("destination").put("id", portId).put("groupId", childGroupId).put("type", "INPUT_PORT");
+        relationships.forEach(component.putArray("selectedRelationships")::add);
+        return text(post("/process-groups/" + groupId + "/connections", body), "id");
+    }
+
+    /** {@code POST /process-groups/{id}/connections}: connects relationships of one processor to another in the same group. */
+    public String connectProcessors(final String groupId, final String sourceId, final String destinationId, final List<String> relationships)
+            throws IOException, InterruptedException {
+        final ObjectNode body = MAPPER.createObjectNode();
+        body.set("revision", revision(MAPPER.createObjectNode()));
+        final ObjectNode component = body.putObject("component");
+        component.putObject("source").put("id", sourceId).put("groupId", groupId).put("type", "PROCESSOR");
+        component.putObject("destination").put("id", destinationId).put("groupId", groupId).put("type", "PROCESSOR");
+        relationships.forEach(component.putArray("selectedRelationships")::add);
+        return text(post("/process-groups/" + groupId + "/connections", body), "id");
+    }
+
+    /** {@code PUT /processors/{id}/run-status}: starts ({@code RUNNING}) or stops ({@code STOPPED}) one processor. */
+    public void setRunStatus(final String processorId, final String state) throws IOException, InterruptedException {
+        final ObjectNode body = MAPPER.createObjectNode();
+        body.set("revision", revision(get("/processors/" + processorId)));
+        body.put("state", state);
+        body.put("disconnectedNodeAcknowledged", false);
+        put("/processors/" + processorId + "/run-status", body);
+    }
+
     // ---- provenance ----
 
     /**

@@ -54,7 +54,7 @@ public final class NiFiInstance implements AutoCloseable {
     /** What {@link Builder#fresh(boolean)} removes: everything a running NiFi writes, except the unpacked NARs. */
     private static final List<String> RUNTIME_STATE = List.of("conf", "flowfile_repository", "content_repository",
             "provenance_repository", "database_repository", "state", "nar_repository", "assets", "work/uploads",
-            "work/jetty");
+            "work/jetty", "work/nifi-transfer");
     private static final int LOG_TAIL_LINES = 80;
 
     private final Path home;
@@ -66,6 +66,7 @@ public final class NiFiInstance implements AutoCloseable {
     private final Duration startTimeout;
     private final Duration stopGracePeriod;
     private final Path djlCacheDirectory;
+    private final boolean testExtensions;
     private final HttpClient httpClient;
     private final Thread shutdownHook;
 
@@ -92,6 +93,7 @@ public final class NiFiInstance implements AutoCloseable {
         this.startTimeout = builder.startTimeout;
         this.stopGracePeriod = builder.stopGracePeriod;
         this.djlCacheDirectory = builder.djlCacheDirectory;
+        this.testExtensions = builder.testExtensions;
         this.httpClient = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -427,7 +429,8 @@ public final class NiFiInstance implements AutoCloseable {
             final String template = readTemplate(file);
             final String text = template
                     .replace("${http.port}", Integer.toString(port))
-                    .replace("${sensitive.props.key}", sensitivePropertiesKey);
+                    .replace("${sensitive.props.key}", sensitivePropertiesKey)
+                    .replace("${test.extensions}", testExtensions ? "nifi.nar.library.directory.test=./test-extensions" : "");
             Files.writeString(conf.resolve(file), text, StandardCharsets.UTF_8);
         }
     }
@@ -527,6 +530,7 @@ public final class NiFiInstance implements AutoCloseable {
         private Duration stopGracePeriod = Duration.ofSeconds(60);
         private String sensitivePropertiesKey = "nifi-transfer-e2e-" + UUID.randomUUID();
         private Path djlCacheDirectory = defaultDjlCacheDirectory();
+        private boolean testExtensions;
 
         private Builder(final Path home, final Path logDirectory) {
             this.home = Objects.requireNonNull(home);
@@ -598,6 +602,15 @@ public final class NiFiInstance implements AutoCloseable {
         /** Where DJL's natives are extracted; by default $DJL_CACHE_DIR or ~/.djl.ai, so extracted natives are reused. */
         public Builder djlCacheDirectory(final Path directory) {
             this.djlCacheDirectory = Objects.requireNonNull(directory);
+            return this;
+        }
+
+        /**
+         * Whether NiFi also loads the test-only NAR in the home's {@code test-extensions/} (processors standing in for NiFi's
+         * standard ones, which this NiFi lacks); default false, as for {@code ./run.sh}.
+         */
+        public Builder testExtensions(final boolean value) {
+            this.testExtensions = value;
             return this;
         }
 
