@@ -32,13 +32,17 @@ final class ClassifyStage {
         this.threads = threads;
     }
 
-    Measured measure(final Path modelFile, final double seconds, final int latencyImages) throws Exception {
+    /**
+     * Measures with the model's base given at most {@code maxPixelsPerForward} pixels per forward pass (Long.MAX_VALUE:
+     * the whole batch, ClassifyImage's default).
+     */
+    Measured measure(final Path modelFile, final double seconds, final int latencyImages, final long maxPixelsPerForward) throws Exception {
         final List<byte[]> blobs = new ArrayList<>();
         for (final Path file : files) {
             blobs.add(Files.readAllBytes(file));
         }
         final ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (ImageClassifier classifier = ImageClassifier.builder().setModelFile(modelFile).build()) {
+        try (ImageClassifier classifier = ImageClassifier.builder().setModelFile(modelFile).optMaxPixelsPerForward(maxPixelsPerForward).build()) {
             int position = 0;
             for (int i = 0; i < 2; i++) {
                 classifyBatch(classifier, pool, blobs, position);

@@ -38,8 +38,8 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
  *   <li>{@code memory}: LoadImageFolder, ResizeAndNormalize and ExtractFeatures (every split) on a generated folder of
  *   500x375 JPEGs in a NiFi with a 1 GB heap: wall time, peak heap (the largest occupancy the GC log shows before a
  *   collection) and peak RSS (the kernel's VmHWM for the NiFi process) (stage 6).</li>
- *   <li>{@code classify}: single-image flowfiles through ClassifyImage (a Model File), fed by the test-only EmitFiles: images/s
- *   from starting EmitFiles until ClassifyImage's state counts them all (stage 7).</li>
+ *   <li>{@code classify}: single-image flowfiles through ClassifyImage (a Model File), after a warm-up: images/s of ClassifyImage
+ *   alone on a queue EmitFiles filled first, and fed live by EmitFiles (the test-only stand-in for GetFile) (stage 7).</li>
  * </ul>
  * Every NiFi it starts runs on 127.0.0.1 with DJL offline.
  */
@@ -140,38 +140,82 @@ public final class PipelineBenchmark {
                     "org.nifitransfer:nifi-transfer-test-nar:0.1.0-SNAPSHOT", "EmitFiles", Map.of("Input Directory", incoming.toString(),
                             "Batch Size", "100"), "0 sec");
             client.connectProcessors(root, source, classifier, List.of("success"));
-            for (int i = 0; i < count; i++) {
-                final Path image = images.get(i % images.size());
-                Files.copy(image, incoming.resolve(String.format(Locale.ROOT, "%05d-%s", i, image.getFileName())));
-            }
-            // the model loads when ClassifyImage starts: timed from when it is loaded
+            // the model loads when ClassifyImage starts, and its first batches warm the engine up: timed after both
             client.setRunStatus(classifier, "RUNNING");
-            final long loadDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (client.processorState(classifier).get("model.sha256") == null) {
-                if (System.nanoTime() > loadDeadline) {
-                    throw new IllegalStateException("ClassifyImage did not load its model: " + nifi.logTail(40));
-                }
-                Thread.sleep(100);
-            }
+            final int warmUp = Integer.parseInt(options.getOrDefault("warm-up", "96"));
+            copyImages(images, incoming, 0, warmUp);
             client.setRunStatus(source, "RUNNING");
-            final long start = System.nanoTime();
-            long done = 0;
-            while (done < count) {
-                Thread.sleep(100);
-                final Map<String, String> state = client.processorState(classifier);
-                done = Long.parseLong(state.getOrDefault("images.classified", "0")) + Long.parseLong(state.getOrDefault("images.failed", "0"));
-                if (System.nanoTime() - start > Duration.ofMinutes(20).toNanos()) {
-                    throw new IllegalStateException("Only " + done + " of " + count + " images classified in 20 minutes");
+            awaitClassified(client, classifier, warmUp, nifi);
+            // ClassifyImage alone: the images queued first, then ClassifyImage started (it loads the model again: timed from
+            // the end of a second warm-up on the same queue)
+            client.setRunStatus(classifier, "STOPPED");
+            copyImages(images, incoming, warmUp, 2 * warmUp + count);
+            final long queueDeadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (client.queuedFlowFiles(root) < warmUp + count) {
+                if (System.nanoTime() > queueDeadline) {
+                    throw new IllegalStateException("EmitFiles queued only " + client.queuedFlowFiles(root) + " of " + (warmUp + count));
                 }
+                Thread.sleep(100);
             }
+            client.setRunStatus(classifier, "RUNNING");
+            awaitClassified(client, classifier, 2L * warmUp, nifi);
+            final long queuedStart = System.nanoTime();
+            awaitClassified(client, classifier, 2L * warmUp + count, nifi);
+            final double queuedSeconds = (System.nanoTime() - queuedStart) / 1e9;
+            // fed live: EmitFiles reads the files while ClassifyImage classifies
+            final long busyBefore = busyNanos(client, root, "ClassifyImage");
+            copyImages(images, incoming, 2 * warmUp + count, 2 * warmUp + 2 * count);
+            final long start = System.nanoTime();
+            awaitClassified(client, classifier, 2L * warmUp + 2L * count, nifi);
             final double seconds = (System.nanoTime() - start) / 1e9;
+            final double busy = (busyNanos(client, root, "ClassifyImage") - busyBefore) / 1e9;
             final ObjectNode result = MAPPER.createObjectNode();
             result.put("seconds", seconds);
             result.put("images_per_s", count / seconds);
             result.put("tasks", tasks);
+            result.put("classify_busy_s", busy);
+            result.put("queued_seconds", queuedSeconds);
+            result.put("queued_images_per_s", count / queuedSeconds);
             result.put("peak_rss_mb", nifi.peakResidentSetSizeBytes() / 1048576.0);
             return result;
         }
+    }
+
+    /** Copies images {@code from} (inclusive) to {@code to} (exclusive) of the cycled list into the folder EmitFiles reads. */
+    private static void copyImages(final List<Path> images, final Path incoming, final int from, final int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            final Path image = images.get(i % images.size());
+            final Path target = incoming.resolve(String.format(Locale.ROOT, "%05d-%s", i, image.getFileName()));
+            final Path partial = incoming.resolve("." + target.getFileName());
+            Files.copy(image, partial);
+            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /** Waits until ClassifyImage's state counts {@code count} images (classified or failed). */
+    private static void awaitClassified(final NiFiClient client, final String classifier, final long count, final NiFiInstance nifi)
+            throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+        long done = 0;
+        while (done < count) {
+            Thread.sleep(50);
+            final Map<String, String> state = client.processorState(classifier);
+            done = Long.parseLong(state.getOrDefault("images.classified", "0")) + Long.parseLong(state.getOrDefault("images.failed", "0"));
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Only " + done + " of " + count + " images classified in 20 minutes: " + nifi.logTail(40));
+            }
+        }
+    }
+
+    /** The nanoseconds a processor of the root group has been busy (NiFi's task duration over its status window). */
+    private static long busyNanos(final NiFiClient client, final String root, final String name) throws Exception {
+        for (final JsonNode processor : client.processGroupStatus(root).path("processGroupStatus").path("aggregateSnapshot")
+                .path("processorStatusSnapshots")) {
+            if (name.equals(processor.path("processorStatusSnapshot").path("name").asText())) {
+                return processor.path("processorStatusSnapshot").path("tasksDurationNanos").asLong();
+            }
+        }
+        return 0;
     }
 
     // ---------------------------------------------------------------- stage 6

@@ -239,6 +239,7 @@ public final class ImageClassifier implements AutoCloseable {
         private ImageDecoder decoder = ImageDecoder.builder().build();
         private Path workDirectory;
         private String sha256;
+        private long maxPixelsPerForward = Long.MAX_VALUE;
 
         private Builder() {
         }
@@ -267,6 +268,15 @@ public final class ImageClassifier implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The most pixels a PyTorch base gets in one forward pass; a larger batch runs in several, with the same answers
+         * (see {@link BaseModel.Builder#optMaxPixelsPerForward}). Default: the whole batch in one pass.
+         */
+        public Builder optMaxPixelsPerForward(final long value) {
+            this.maxPixelsPerForward = value;
+            return this;
+        }
+
         /** The model file's SHA-256 when the caller computed it already (else it is computed). */
         public Builder optSha256(final String value) {
             this.sha256 = value;
@@ -289,7 +299,7 @@ public final class ImageClassifier implements AutoCloseable {
                 try (InputStream in = Files.newInputStream(modelFile)) {
                     model = ModelPackage.read(in, unpacked);
                 }
-                return new ImageClassifier(ModelRunner.open(model, device), decoder, modelFile, hash);
+                return new ImageClassifier(ModelRunner.open(model, device, maxPixelsPerForward), decoder, modelFile, hash);
             } finally {
                 // the engines hold the loaded base in memory: the unpacked copy is no longer needed
                 try (Stream<Path> walk = Files.walk(unpacked)) {

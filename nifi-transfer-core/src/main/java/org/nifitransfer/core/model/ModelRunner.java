@@ -50,9 +50,17 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Loads a model package's base and head. */
     public static ModelRunner open(final ModelPackage model, final Device device) throws BaseModelException {
+        return open(model, device, Long.MAX_VALUE);
+    }
+
+    /**
+     * Loads a model package's base and head, the base running batches larger than {@code maxPixelsPerForward} pixels in
+     * several forward passes ({@link BaseModel.Builder#optMaxPixelsPerForward}).
+     */
+    public static ModelRunner open(final ModelPackage model, final Device device, final long maxPixelsPerForward) throws BaseModelException {
         final ModelManifest manifest = model.manifest();
         final BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(manifest.base().engine())
-                .optDevice(device).load();
+                .optDevice(device).optMaxPixelsPerForward(maxPixelsPerForward).load();
         final Model headModel = Model.newInstance("head", device, BaseModel.PYTORCH);
         try {
             final Block block = manifest.head().newBlock();
