@@ -40,6 +40,7 @@ import org.nifitransfer.e2e.runtime.NiFiClient.ProvenanceEvent;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 import org.nifitransfer.e2e.runtime.TcpSockets;
 import org.nifitransfer.processors.Augment;
+import org.nifitransfer.processors.ClassifyImage;
 import org.nifitransfer.processors.Evaluate;
 import org.nifitransfer.processors.ExtractFeatures;
 import org.nifitransfer.processors.FineTune;
@@ -59,7 +60,7 @@ class NiFiRuntimeIT {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final List<Class<?>> OUR_PROCESSORS = List.of(LoadImageFolder.class, ResizeAndNormalize.class,
-            Augment.class, ExtractFeatures.class, TrainHead.class, UnfreezeLayers.class, FineTune.class, Evaluate.class);
+            Augment.class, ExtractFeatures.class, TrainHead.class, UnfreezeLayers.class, FineTune.class, Evaluate.class, ClassifyImage.class);
     private static final String DIRECTORY_PARAMETER = "image.directory";
     private static final List<String> SPLITS = List.of("train", "validation", "test");
     private static final Duration WAIT = Duration.ofMinutes(2);
@@ -89,7 +90,7 @@ class NiFiRuntimeIT {
 
     @Test
     @Order(1)
-    void listsOurEightProcessorsWithTheirDescriptions() throws IOException, InterruptedException {
+    void listsOurNineProcessorsWithTheirDescriptions() throws IOException, InterruptedException {
         assertEquals("2.3.0", client.about().path("version").asText(), "the NiFi we assembled");
         final List<String> names = OUR_PROCESSORS.stream().map(Class::getName).toList();
         final Map<String, ProcessorType> listed = client.awaitProcessorTypes(names, WAIT);
@@ -105,6 +106,8 @@ class NiFiRuntimeIT {
         }
         final long ours = client.processorTypes().stream().filter(t -> "nifi-transfer-nar".equals(t.bundleArtifact())).count();
         assertEquals(OUR_PROCESSORS.size(), ours, "processor types from our NAR");
+        assertTrue(client.processorTypes().stream().noneMatch(t -> "nifi-transfer-test-nar".equals(t.bundleArtifact())),
+                "the test-only NAR is loaded only by NiFis started with testExtensions");
         loadImageFolderType = listed.get(LoadImageFolder.class.getName());
         System.out.printf("NiFi RSS with our NAR loaded: %d MB%n", nifi.residentSetSizeBytes() >> 20);
     }
