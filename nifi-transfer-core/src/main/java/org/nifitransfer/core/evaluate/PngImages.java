@@ -8,12 +8,13 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Encodes the plots' images as PNG. */
-final class PngImages {
+public final class PngImages {
 
     private PngImages() {
     }
 
-    static byte[] encode(final BufferedImage image) {
+    /** The image as PNG bytes. */
+    public static byte[] encode(final BufferedImage image) {
         final ByteArrayOutputStream output = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, "png", output)) {

@@ -112,6 +112,99 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * The base's output for one batch before pooling: {@code count} feature maps of {@code channels x height x width}
+     * (a base whose output is a vector has height and width 1).
+     *
+     * @param values row-major {@code [count, channels, height, width]}
+     */
+    public record FeatureMaps(float[] values, int count, int channels, int height, int width) {
+
+        /** The values of one image's map, {@code channels x height x width}. */
+        public float[] image(final int index) {
+            final int size = channels * height * width;
+            final float[] map = new float[size];
+            System.arraycopy(values, index * size, map, 0, size);
+            return map;
+        }
+    }
+
+    /** The base's output for {@code count} normalised images (NCHW floats), before pooling: what class activation maps weigh. */
+    public FeatureMaps featureMaps(final float[] images, final int count) throws BaseModelException {
+        final ModelManifest.InputSpec input = manifest.input();
+        Predictor<NDList, NDList> predictor = predictors.poll();
+        if (predictor == null) {
+            predictor = base.newPredictor();
+        }
+        try (NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
+            final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
+            try {
+                final long[] shape = output.head().getShape().getShape();
+                final int channels = Math.toIntExact(shape[1]);
+                final int height = shape.length > 2 ? Math.toIntExact(shape[2]) : 1;
+                final int width = shape.length > 3 ? Math.toIntExact(shape[3]) : 1;
+                return new FeatureMaps(output.head().toFloatArray(), count, channels, height, width);
+            } finally {
+                output.close();
+            }
+        } catch (final TranslateException e) {
+            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
+        } finally {
+            predictors.push(predictor);
+        }
+    }
+
+    /**
+     * For a head that is linear in the average-pooled features (a dense layer, with or without the standardisation in
+     * front), the weight each class gives each channel: logit(k) = sum over c of weight[k][c] x mean of channel c, plus a
+     * constant. Empty for heads with hidden layers and for max or flatten pooling, where no such weights exist.
+     */
+    public java.util.Optional<float[][]> classChannelWeights() {
+        if (pooling != Pooling.AVG || !manifest.head().hiddenUnits().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        float[] scale = null;
+        float[] dense = null;
+        for (final ai.djl.util.Pair<String, ai.djl.nn.Parameter> parameter : head.getParameters()) {
+            final String name = parameter.getKey();
+            if (name.endsWith("scale")) {
+                scale = parameter.getValue().getArray().toFloatArray();
+            } else if (name.endsWith("weight")) {
+                dense = parameter.getValue().getArray().toFloatArray();
+            }
+        }
+        if (dense == null) {
+            return java.util.Optional.empty();
+        }
+        final int classes = manifest.classes().size();
+        final int channels = dense.length / classes;
+        final float[][] weights = new float[classes][channels];
+        for (int k = 0; k < classes; k++) {
+            for (int c = 0; c < channels; c++) {
+                weights[k][c] = dense[k * channels + c] * (scale == null ? 1f : scale[c]);
+            }
+        }
+        return java.util.Optional.of(weights);
+    }
+
+    /**
+     * The gradient of class {@code classIndex}'s logit with respect to one image's feature map ({@code channels x height x
+     * width}), through the pooling and the head, by the PyTorch engine's autograd: Grad-CAM's input. Takes turns with
+     * trainings (DJL allows one gradient collector per process).
+     */
+    public float[] logitGradient(final float[] featureMap, final int channels, final int height, final int width, final int classIndex) {
+        return org.nifitransfer.core.training.TrainingLock.whileNotTraining(() -> {
+            try (NDManager scope = headModel.getNDManager().newSubManager();
+                 ai.djl.training.GradientCollector collector = headModel.getNDManager().getEngine().newGradientCollector()) {
+                final NDArray map = scope.create(featureMap, new Shape(1, channels, height, width));
+                map.setRequiresGradient(true);
+                final NDArray logits = head.forward(new ParameterStore(scope, false), new NDList(pooling.apply(map)), false).singletonOrThrow();
+                collector.backward(logits.get(0, classIndex));
+                return map.getGradient().toFloatArray();
+            }
+        });
+    }
+
     /** The manifest of the model this runner runs. */
     public ModelManifest getManifest() {
         return manifest;

@@ -13,6 +13,16 @@ public final class TrainingLock {
     private TrainingLock() {
     }
 
+    /**
+     * Runs {@code work} holding the lock: for work outside training that collects gradients (Grad-CAM), so it never
+     * opens a second gradient collector beside a training's.
+     */
+    public static <T> T whileNotTraining(final java.util.function.Supplier<T> work) {
+        synchronized (LOCK) {
+            return work.get();
+        }
+    }
+
     /** The seed of one batch's random draws (dropout): a SplitMix64 mix of the training seed, epoch and batch. */
     static int batchSeed(final long seed, final int epoch, final long batch) {
         long z = seed + 0x9E3779B97F4A7C15L * (epoch * 1_000_003L + batch + 1);

@@ -51,8 +51,14 @@ public final class StripeModels {
 
     /** A linear head trained for 12 epochs with Adam. */
     public static HeadTrainer.Result trainHead(final Loaded trainSet, final Loaded validationSet, final long seed) throws IOException {
+        return trainHead(trainSet, validationSet, seed, List.of());
+    }
+
+    /** A head with {@code hidden} dense layers (none: linear) trained for 12 epochs with Adam. */
+    public static HeadTrainer.Result trainHead(final Loaded trainSet, final Loaded validationSet, final long seed, final List<Integer> hidden)
+            throws IOException {
         return HeadTrainer.builder()
-                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), List.of(), 0, "relu", 2, true))
+                .setHead(new HeadSpec(trainSet.manifest().features().dimension(), hidden, 0, "relu", 2, true))
                 .optOptimizer(OptimizerChoice.ADAM).optLearningRate(0.05f).optEpochs(12).optBatchSize(16).optSeed(seed)
                 .build()
                 .train(trainSet.features(), trainSet.labels(), validationSet.features(), validationSet.labels());
@@ -61,12 +67,18 @@ public final class StripeModels {
     /** Writes the head model trained on {@code train} and {@code validation} tensor datasets through a fixture base. */
     public static void writeHeadModel(final String baseFile, final byte[] train, final byte[] validation, final OutputStream out)
             throws IOException, BaseModelException {
+        writeHeadModel(baseFile, train, validation, out, List.of());
+    }
+
+    /** {@link #writeHeadModel(String, byte[], byte[], OutputStream)} with {@code hidden} dense layers in the head. */
+    public static void writeHeadModel(final String baseFile, final byte[] train, final byte[] validation, final OutputStream out,
+                                      final List<Integer> hidden) throws IOException, BaseModelException {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture(baseFile).toString()).load()) {
             final Loaded trainSet = load(features(base, train));
             final Loaded validationSet = load(features(base, validation));
             final int dimension = trainSet.manifest().features().dimension();
-            HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(), new HeadSpec(dimension, List.of(), 0, "relu", 2, true),
-                    trainHead(trainSet, validationSet, 7), "cpu()").write(out);
+            HeadModels.packageHead(trainSet.manifest(), base.getFile(), base.parameters(), new HeadSpec(dimension, hidden, 0, "relu", 2, true),
+                    trainHead(trainSet, validationSet, 7, hidden), "cpu()").write(out);
         }
     }
 

@@ -1,0 +1,73 @@
+package org.nifitransfer.core.explain;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Locale;
+import org.nifitransfer.core.evaluate.PngImages;
+import org.nifitransfer.core.image.ImageEncoder;
+import org.nifitransfer.core.image.RgbImage;
+
+/** A grid of heatmaps, each captioned with its true class, predicted class and probability; wrong ones in red. */
+public final class GalleryPlot {
+
+    private static final int CAPTION = 34;
+    private static final int TITLE = 44;
+    private static final int GAP = 8;
+    private static final Color WRONG = new Color(0xB2182B);
+    private static final Color RIGHT = new Color(0x1B7837);
+
+    private GalleryPlot() {
+    }
+
+    /**
+     * One picture of the gallery.
+     *
+     * @param overlay the image with its heatmap
+     * @param trueClass its class
+     * @param predictedClass what the model said
+     * @param probability the predicted class's probability
+     */
+    public record Tile(RgbImage overlay, String trueClass, String predictedClass, float probability) {
+    }
+
+    /** The gallery as a PNG: {@code columns} tiles a row, the title above. */
+    public static byte[] png(final List<Tile> tiles, final String title, final int columns) {
+        if (tiles.isEmpty()) {
+            throw new IllegalArgumentException("A gallery needs at least one image");
+        }
+        final int tileWidth = tiles.stream().mapToInt(tile -> tile.overlay().getWidth()).max().orElseThrow();
+        final int tileHeight = tiles.stream().mapToInt(tile -> tile.overlay().getHeight()).max().orElseThrow();
+        final int across = Math.min(columns, tiles.size());
+        final int rows = (tiles.size() + across - 1) / across;
+        final int width = Math.max(across * (tileWidth + GAP) + GAP, 480);
+        final int height = TITLE + rows * (tileHeight + CAPTION + GAP) + GAP;
+        final BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        final Graphics2D graphics = canvas.createGraphics();
+        try {
+            graphics.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            graphics.setColor(Color.WHITE);
+            graphics.fillRect(0, 0, width, height);
+            graphics.setColor(Color.DARK_GRAY);
+            graphics.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+            graphics.drawString(title, GAP, 26);
+            graphics.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            for (int i = 0; i < tiles.size(); i++) {
+                final Tile tile = tiles.get(i);
+                final int x = GAP + (i % across) * (tileWidth + GAP);
+                final int y = TITLE + (i / across) * (tileHeight + CAPTION + GAP);
+                graphics.drawImage(ImageEncoder.toBufferedImage(tile.overlay()), x, y, null);
+                final boolean right = tile.trueClass().equals(tile.predictedClass());
+                graphics.setColor(right ? RIGHT : WRONG);
+                graphics.drawString("true: " + tile.trueClass(), x, y + tileHeight + 14);
+                graphics.drawString(String.format(Locale.ROOT, "said: %s %.2f", tile.predictedClass(), tile.probability()), x, y + tileHeight + 28);
+            }
+        } finally {
+            graphics.dispose();
+        }
+        return PngImages.encode(canvas);
+    }
+}
