@@ -127,7 +127,11 @@ public final class PipelineBenchmark {
         final Path incoming = work.resolve("classify-incoming");
         FlowRun.deleteTree(incoming);
         Files.createDirectories(incoming);
-        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-classify").testExtensions(true).start()) {
+        final NiFiInstance.Builder builder = NiFiInstance.builder().name("bench-classify").testExtensions(true);
+        if (options.containsKey("java-arg")) { // one argument, commas and all: -XX:StartFlightRecording=..., to profile
+            builder.javaArgument(options.get("java-arg"));
+        }
+        try (NiFiInstance nifi = builder.start()) {
             final NiFiClient client = nifi.client();
             client.awaitProcessorTypes(List.of("org.nifitransfer.testing.EmitFiles", "org.nifitransfer.processors.ClassifyImage"),
                     Duration.ofMinutes(2));
@@ -198,7 +202,8 @@ public final class PipelineBenchmark {
         final long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         long done = 0;
         while (done < count) {
-            Thread.sleep(50);
+            // not more often: each poll is work for NiFi's web server on the cores the classification uses
+            Thread.sleep(200);
             final Map<String, String> state = client.processorState(classifier);
             done = Long.parseLong(state.getOrDefault("images.classified", "0")) + Long.parseLong(state.getOrDefault("images.failed", "0"));
             if (System.nanoTime() > deadline) {
