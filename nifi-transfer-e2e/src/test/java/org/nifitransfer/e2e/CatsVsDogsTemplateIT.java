@@ -165,7 +165,7 @@ class CatsVsDogsTemplateIT {
     @Order(2)
     void theTemplateRunsAndItsResultsAreInProvenance() throws Exception {
         client.startProcessGroup(templateGroup);
-        awaitQueued(templateGroup, "results", 8, RUN_TIMEOUT);
+        awaitQueued(templateGroup, "results", 10, RUN_TIMEOUT);
         awaitQueued(templateGroup, "models", 2, Duration.ofMinutes(1));
         client.stopProcessGroup(templateGroup);
         assertEquals(0, queuedInto(templateGroup, "failures"), () -> failures(templateGroup));
@@ -272,7 +272,7 @@ class CatsVsDogsTemplateIT {
         assertAllValid(group, 5);
         final long start = System.nanoTime();
         client.startProcessGroup(group);
-        awaitQueued(group, "results", 5, RUN_TIMEOUT);
+        awaitQueued(group, "results", 6, RUN_TIMEOUT);
         client.stopProcessGroup(group);
         final String evaluate = processorIds(group).get("Evaluate");
         final NiFiClient.ProvenanceEvent metrics = client.awaitProvenanceEvents(Map.of("ProcessorID", evaluate),

@@ -124,7 +124,7 @@ final class FlowRun {
         final Map<String, JsonNode> metrics = new LinkedHashMap<>();
         for (final String evaluator : evaluators) {
             final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().filter(event -> ofRun(event, runId) && event.attribute("transfer.result") != null).count() >= 4
+                    found -> found.stream().filter(event -> ofRun(event, runId) && event.attribute("transfer.result") != null).count() >= 5
                             && found.stream().anyMatch(event -> ofRun(event, runId) && "ATTRIBUTES_MODIFIED".equals(event.eventType())),
                     Duration.ofMinutes(2));
             for (final NiFiClient.ProvenanceEvent event : events) {

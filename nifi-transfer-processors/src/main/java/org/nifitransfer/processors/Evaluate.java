@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +28,16 @@ import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.Splits;
 import org.nifitransfer.core.evaluate.ClassificationMetrics;
 import org.nifitransfer.core.evaluate.ConfusionMatrixPlot;
 import org.nifitransfer.core.evaluate.LearningCurvePlot;
+import org.nifitransfer.core.evaluate.Prediction;
 import org.nifitransfer.core.evaluate.PredictionsCsv;
+import org.nifitransfer.core.explain.HeatmapGallery;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
@@ -44,11 +48,12 @@ import org.nifitransfer.core.model.ModelRunner;
 @CapabilityDescription("Evaluates a model on the held-out test split of its run: joins a model with the test tensor dataset "
         + "(by transfer.run.id), predicts every image, and emits to 'results' the metrics as JSON (accuracy, loss, per-class "
         + "precision, recall and F1, confusion matrix, ROC AUC for two classes), a PNG of the learning curves over all epochs "
-        + "with a line where fine-tuning began, a PNG of the confusion matrix, and a CSV of per-image predictions. The metrics "
+        + "with a line where fine-tuning began, a PNG of the confusion matrix, a CSV of per-image predictions, and a PNG gallery of "
+        + "class-activation heatmaps (which part of each image drove the decision; the most confidently wrong first). The metrics "
         + "are also attributes of every result and of the model, which passes through to 'model'. Provenance of these "
         + "flowfiles is where the results are read.")
 @WritesAttributes({
-    @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix or predictions"),
+    @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix, predictions or heatmaps"),
     @WritesAttribute(attribute = "transfer.eval.accuracy", description = "Test accuracy"),
     @WritesAttribute(attribute = "transfer.eval.loss", description = "Mean test cross-entropy"),
     @WritesAttribute(attribute = "transfer.eval.count", description = "Test images"),
@@ -60,9 +65,15 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = "transfer.eval.phase", description = "The model's last training phase: head or fine-tune"),
     @WritesAttribute(attribute = Evaluate.DROPPED_ATTRIBUTE, description = "Classes LoadImageFolder left out of the run for having no "
             + "training images (the metrics cover the other classes); absent when none"),
+    @WritesAttribute(attribute = Evaluate.HEATMAP_METHOD_ATTRIBUTE, description = "On the heatmap gallery: CAM (a linear head) or "
+            + "Grad-CAM (a head with hidden layers)"),
+    @WritesAttribute(attribute = Evaluate.HEATMAP_LAYER_ATTRIBUTE, description = "On the heatmap gallery: the layer whose activations "
+            + "it weighs (the base's last feature map)"),
+    @WritesAttribute(attribute = Evaluate.HEATMAP_IMAGES_ATTRIBUTE, description = "On the heatmap gallery: how many images it shows"),
+    @WritesAttribute(attribute = Evaluate.HEATMAP_SECONDS_ATTRIBUTE, description = "On the heatmap gallery: the seconds it took"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
 })
-@SeeAlso({TrainHead.class, FineTune.class})
+@SeeAlso({TrainHead.class, FineTune.class, ClassifyImage.class})
 @MultiProcessorUseCase(
         description = "Transfer learning on a folder of images: train a new head on a frozen pretrained base, fine-tune its top "
                 + "layers, and report test accuracy before and after fine-tuning",
@@ -81,6 +92,10 @@ public class Evaluate extends AbstractProcessor {
 
     static final String RESULT_ATTRIBUTE = "transfer.result";
     static final String DROPPED_ATTRIBUTE = "transfer.eval.dropped.classes";
+    static final String HEATMAP_METHOD_ATTRIBUTE = "transfer.heatmap.method";
+    static final String HEATMAP_LAYER_ATTRIBUTE = "transfer.heatmap.layer";
+    static final String HEATMAP_IMAGES_ATTRIBUTE = "transfer.heatmap.images";
+    static final String HEATMAP_SECONDS_ATTRIBUTE = "transfer.heatmap.seconds";
     private static final ObjectMapper MAPPER = new ObjectMapper();
     static final String MODEL_ROLE = "model";
     static final String TEST_ROLE = "test tensor dataset";
@@ -91,7 +106,8 @@ public class Evaluate extends AbstractProcessor {
             .build();
     public static final Relationship REL_RESULTS = new Relationship.Builder()
             .name("results")
-            .description("metrics.json, learning-curve.png, confusion-matrix.png and predictions.csv (transfer.result tells which)")
+            .description("metrics.json, learning-curve.png, confusion-matrix.png, predictions.csv and heatmaps.png (transfer.result "
+                    + "tells which)")
             .build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
             .name("failure")
@@ -106,8 +122,17 @@ public class Evaluate extends AbstractProcessor {
     public static final PropertyDescriptor MAXIMUM_WAIT = TrainingSupport.MAXIMUM_WAIT;
     public static final PropertyDescriptor WARN_AFTER = TrainingSupport.WARN_AFTER;
     public static final PropertyDescriptor WORK_DIRECTORY = TrainingSupport.WORK_DIRECTORY;
+    public static final PropertyDescriptor HEATMAP_IMAGES = new PropertyDescriptor.Builder()
+            .name("Heatmap Images")
+            .description("How many test images the class-activation heatmap gallery shows: the most confidently wrong "
+                    + "predictions first, then right ones of each class; 0 for no gallery")
+            .required(true)
+            .defaultValue("16")
+            .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
+            .build();
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY);
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY,
+            HEATMAP_IMAGES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
 
     private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
@@ -143,19 +168,27 @@ public class Evaluate extends AbstractProcessor {
         final ClassificationMetrics.Accumulator accumulator = new ClassificationMetrics.Accumulator(manifest.classes());
         FlowFile predictions = session.create(group.all());
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
+        final int heatmapImages = context.getProperty(HEATMAP_IMAGES).asInteger();
+        final List<Prediction> kept = new ArrayList<>();
         final DatasetManifest dataset;
-        try (ModelRunner runner = ModelRunner.open(model, device);
-             InputStream test = session.read(testFlowFile);
-             OutputStream out = session.write(predictions);
-             PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
-            dataset = runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
-                accumulator.add(prediction);
-                try {
-                    csv.write(prediction);
-                } catch (final IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, () -> !isScheduled(), done -> { });
+        final HeatmapGallery.Result gallery;
+        try (ModelRunner runner = ModelRunner.open(model, device)) {
+            try (InputStream test = session.read(testFlowFile);
+                 OutputStream out = session.write(predictions);
+                 PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
+                dataset = runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
+                    accumulator.add(prediction);
+                    if (heatmapImages > 0) {
+                        kept.add(prediction);
+                    }
+                    try {
+                        csv.write(prediction);
+                    } catch (final IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, () -> !isScheduled(), done -> { });
+            }
+            gallery = heatmaps(session, runner, testFlowFile, kept, manifest.classes(), heatmapImages, group.runId());
         }
         final ClassificationMetrics metrics = accumulator.result();
         final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
@@ -177,7 +210,17 @@ public class Evaluate extends AbstractProcessor {
         final FlowFile confusion = result(session, write(session, group, ConfusionMatrixPlot.builder().setMetrics(metrics)
                 .optTitle("Confusion matrix (" + phase + ")").build().toPng()), attributes, "confusion-matrix", prefix + "-confusion-matrix.png",
                 "image/png");
-        for (final FlowFile output : List.of(metricsFlowFile, curve, confusion, predictions)) {
+        final List<FlowFile> outputs = new ArrayList<>(List.of(metricsFlowFile, curve, confusion, predictions));
+        if (gallery != null) {
+            final Map<String, String> heatmapAttributes = new HashMap<>(attributes);
+            heatmapAttributes.put(HEATMAP_METHOD_ATTRIBUTE, gallery.method().getDescription());
+            heatmapAttributes.put(HEATMAP_LAYER_ATTRIBUTE, gallery.layer());
+            heatmapAttributes.put(HEATMAP_IMAGES_ATTRIBUTE, String.valueOf(gallery.images()));
+            heatmapAttributes.put(HEATMAP_SECONDS_ATTRIBUTE, TransferAttributes.format(gallery.seconds()));
+            outputs.add(result(session, write(session, group, gallery.png()), heatmapAttributes, "heatmaps", prefix + "-heatmaps.png",
+                    "image/png"));
+        }
+        for (final FlowFile output : outputs) {
             session.getProvenanceReporter().join(group.all(), output, "Evaluated the " + phase + " model of run " + group.runId()
                     + " on " + metrics.count() + " test images: accuracy " + attributes.get("transfer.eval.accuracy"));
             session.transfer(output, REL_RESULTS);
@@ -186,8 +229,26 @@ public class Evaluate extends AbstractProcessor {
         session.getProvenanceReporter().modifyAttributes(modelFlowFile, "Test accuracy " + attributes.get("transfer.eval.accuracy"));
         session.transfer(modelFlowFile, REL_MODEL);
         session.transfer(testFlowFile, REL_ORIGINAL);
-        getLogger().info("Run {}: {} model test accuracy {} on {} images", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
-                metrics.count());
+        getLogger().info("Run {}: {} model test accuracy {} on {} images{}", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
+                metrics.count(), gallery == null ? "" : String.format(java.util.Locale.ROOT, "; heatmaps of %d images by %s in %.2f s",
+                        gallery.images(), gallery.method().getDescription(), gallery.seconds()));
+    }
+
+    /**
+     * The heatmap gallery of the evaluated images, or null when none is asked for. A gallery that cannot be drawn does not
+     * fail the evaluation: a warning says why.
+     */
+    private HeatmapGallery.Result heatmaps(final ProcessSession session, final ModelRunner runner, final FlowFile testFlowFile,
+                                           final List<Prediction> kept, final List<String> classes, final int count, final String runId) {
+        if (count == 0 || kept.isEmpty()) {
+            return null;
+        }
+        try {
+            return HeatmapGallery.render(runner, () -> session.read(testFlowFile), kept, classes, count);
+        } catch (final IOException | BaseModelException | RuntimeException e) {
+            getLogger().warn("Run {}: no heatmap gallery: {}", runId, e.getMessage(), e);
+            return null;
+        }
     }
 
     private static FlowFile write(final ProcessSession session, final RunJoin.Complete group, final byte[] content) {

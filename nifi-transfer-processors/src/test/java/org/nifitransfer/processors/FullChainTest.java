@@ -108,6 +108,13 @@ class FullChainTest {
             final BufferedImage curve = ImageIO.read(new ByteArrayInputStream(results.get("learning-curve").getFirst().toByteArray()));
             assertTrue(curve.getWidth() >= 800, "learning curve PNG");
             assertTrue(ImageIO.read(new ByteArrayInputStream(results.get("confusion-matrix").getFirst().toByteArray())) != null);
+            final MockFlowFile heatmaps = results.get("heatmaps").getFirst();
+            final BufferedImage gallery = ImageIO.read(new ByteArrayInputStream(heatmaps.toByteArray()));
+            assertTrue(gallery != null && gallery.getWidth() >= 4 * 32, "a gallery of heatmaps");
+            heatmaps.assertAttributeEquals("transfer.heatmap.images", "16");
+            heatmaps.assertAttributeEquals("mime.type", "image/png");
+            assertTrue(heatmaps.getAttribute("transfer.heatmap.method").startsWith("CAM"), heatmaps.getAttribute("transfer.heatmap.method"));
+            assertTrue(heatmaps.getAttribute("transfer.heatmap.layer").contains("last feature map"), heatmaps.getAttribute("transfer.heatmap.layer"));
             final String csv = new String(results.get("predictions").getFirst().toByteArray(), StandardCharsets.UTF_8);
             assertEquals(41, csv.lines().count());
             assertTrue(csv.startsWith("file,true_class,predicted_class,probability,correct"), csv.lines().findFirst().orElse(""));
