@@ -174,7 +174,8 @@ class CatsVsDogsTemplateIT {
         final Map<String, Double> accuracies = new HashMap<>();
         for (final String evaluator : List.of("Evaluate Head Model", "Evaluate Fine-Tuned Model")) {
             final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().anyMatch(event -> "metrics".equals(event.attribute("transfer.result"))), Duration.ofMinutes(1));
+                    found -> found.stream().anyMatch(event -> "metrics".equals(event.attribute("transfer.result")))
+                            && found.stream().anyMatch(event -> "heatmaps".equals(event.attribute("transfer.result"))), Duration.ofMinutes(1));
             final NiFiClient.ProvenanceEvent metrics = events.stream().filter(event -> "metrics".equals(event.attribute("transfer.result")))
                     .findFirst().orElseThrow();
             assertEquals("JOIN", metrics.eventType());
@@ -189,6 +190,9 @@ class CatsVsDogsTemplateIT {
                     .findFirst().orElseThrow();
             final BufferedImage png = ImageIO.read(new ByteArrayInputStream(client.provenanceOutputContent(curve.eventId())));
             assertTrue(png != null && png.getWidth() >= 800, "a learning curve PNG");
+            final NiFiClient.ProvenanceEvent heatmaps = events.stream().filter(event -> "heatmaps".equals(event.attribute("transfer.result")))
+                    .findFirst().orElseThrow();
+            assertTrue(ImageIO.read(new ByteArrayInputStream(client.provenanceOutputContent(heatmaps.eventId()))) != null, "a heatmap gallery PNG");
 
             final NiFiClient.ProvenanceEvent model = events.stream().filter(event -> "ATTRIBUTES_MODIFIED".equals(event.eventType()))
                     .findFirst().orElseThrow();
@@ -282,6 +286,21 @@ class CatsVsDogsTemplateIT {
         System.out.printf(Locale.ROOT, "%nEND TO END on real data (flowers/train split 80/10/10, ONNX SqueezeNet 1.1, head only): test accuracy "
                 + "%.3f on %s images, %.0f s%n", accuracy, metrics.attribute("transfer.eval.count"), (System.nanoTime() - start) / 1e9);
         assertTrue(accuracy >= 0.8, "flowers test accuracy " + accuracy);
+
+        // the heatmap gallery of 16 test images, by CAM on the ONNX base: a small part of the evaluation's time
+        final NiFiClient.ProvenanceEvent heatmaps = client.awaitProvenanceEvents(Map.of("ProcessorID", evaluate),
+                found -> found.stream().anyMatch(event -> "heatmaps".equals(event.attribute("transfer.result"))), Duration.ofMinutes(1))
+                .stream().filter(event -> "heatmaps".equals(event.attribute("transfer.result"))).findFirst().orElseThrow();
+        final double gallerySeconds = Double.parseDouble(heatmaps.attribute("transfer.heatmap.seconds"));
+        final double evaluationSeconds = Double.parseDouble(heatmaps.attribute("transfer.eval.seconds"));
+        System.out.printf(Locale.ROOT, "Heatmap gallery: %s images by %s in %.2f s of the evaluation's %.2f s (%.1f%%)%n",
+                heatmaps.attribute("transfer.heatmap.images"), heatmaps.attribute("transfer.heatmap.method"), gallerySeconds, evaluationSeconds,
+                100 * gallerySeconds / evaluationSeconds);
+        assertEquals("16", heatmaps.attribute("transfer.heatmap.images"));
+        assertTrue(heatmaps.attribute("transfer.heatmap.method").startsWith("CAM"), "CAM works on an ONNX base: no gradients needed");
+        assertTrue(gallerySeconds < 0.1 * evaluationSeconds, "the gallery took " + gallerySeconds + " s of " + evaluationSeconds + " s");
+        final BufferedImage gallery = ImageIO.read(new ByteArrayInputStream(client.provenanceOutputContent(heatmaps.eventId())));
+        assertTrue(gallery != null && gallery.getWidth() >= 4 * 224, "a gallery of 224 x 224 heatmaps, four a row");
     }
 
     @Test

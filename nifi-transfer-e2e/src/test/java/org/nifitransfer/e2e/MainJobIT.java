@@ -163,7 +163,9 @@ class MainJobIT {
         firstResults = Path.of(folder.group(1));
         assertEquals(output, firstResults.getParent(), "results in a folder per run id");
         try (Stream<Path> files = Files.list(firstResults)) {
-            assertEquals(10, files.count(), "4 results and the evaluated model for each of the two models");
+            final List<String> names = files.map(file -> file.getFileName().toString()).sorted().toList();
+            assertEquals(12, names.size(), "5 results and the evaluated model for each of the two models: " + names);
+            assertEquals(2, names.stream().filter(name -> name.endsWith("-heatmaps.png")).count(), "a heatmap gallery per model: " + names);
         }
     }
 

@@ -49,8 +49,12 @@ import org.nifitransfer.core.classify.ClassifierSlot;
 import org.nifitransfer.core.classify.ImageClassifier;
 import org.nifitransfer.core.classify.ModelStore;
 import org.nifitransfer.core.dataset.DatasetKind;
+import org.nifitransfer.core.explain.ClassActivationMaps;
+import org.nifitransfer.core.explain.Colormap;
+import org.nifitransfer.core.explain.Heatmaps;
 import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
+import org.nifitransfer.core.image.ImageEncoder;
 import org.nifitransfer.core.image.RgbImage;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
@@ -79,6 +83,8 @@ import org.nifitransfer.core.model.ModelPackage;
     @WritesAttribute(attribute = ClassifyImage.MODEL_SHA_ATTRIBUTE, description = "The SHA-256 of the scoring model's file"),
     @WritesAttribute(attribute = ClassifyImage.MODEL_PHASE_ATTRIBUTE, description = "The scoring model's last training phase: "
             + "head or fine-tune"),
+    @WritesAttribute(attribute = ClassifyImage.HEATMAP_METHOD_ATTRIBUTE, description = "On a heatmap: CAM or Grad-CAM"),
+    @WritesAttribute(attribute = ClassifyImage.HEATMAP_LAYER_ATTRIBUTE, description = "On a heatmap: the layer whose activations it weighs"),
     @WritesAttribute(attribute = ClassifyImage.RESULT_ATTRIBUTE, description = "'predictions' on the CSV of a classified image dataset"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why")
 })
@@ -189,12 +195,30 @@ public class ClassifyImage extends AbstractProcessor {
             .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
+    public static final PropertyDescriptor EMIT_HEATMAPS = new PropertyDescriptor.Builder()
+            .name("Emit Heatmaps")
+            .description("Also send to 'heatmaps' a PNG for each classified image: the class activation map of its predicted class "
+                    + "over the image as the model saw it (CAM for a linear head, else Grad-CAM). The answers and the maps come from "
+                    + "the same pass through the base.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("false")
+            .build();
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
     public static final PropertyDescriptor MAX_MEGAPIXELS = ProcessorSupport.MAX_MEGAPIXELS;
 
+    public static final Relationship REL_HEATMAPS = new Relationship.Builder()
+            .name("heatmaps")
+            .description("With Emit Heatmaps: one PNG per classified image, its heatmap, with the image's attributes")
+            .build();
+
     private static final List<PropertyDescriptor> PROPERTIES = List.of(MODEL_FILE, MINIMUM_CONFIDENCE, TOP_CLASSES, BATCH_SIZE,
-            MODEL_DIRECTORY, DEVICE, MAX_MEGAPIXELS);
+            MODEL_DIRECTORY, EMIT_HEATMAPS, DEVICE, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_UNCERTAIN, REL_FAILURE, REL_ORIGINAL, REL_PREDICTIONS);
+    private static final Set<Relationship> WITH_HEATMAPS = Set.of(REL_SUCCESS, REL_UNCERTAIN, REL_FAILURE, REL_ORIGINAL, REL_PREDICTIONS,
+            REL_HEATMAPS);
+    static final String HEATMAP_METHOD_ATTRIBUTE = "transfer.heatmap.method";
+    static final String HEATMAP_LAYER_ATTRIBUTE = "transfer.heatmap.layer";
 
     private final ClassifierSlot slot = new ClassifierSlot();
     private final Map<String, String> modelState = new LinkedHashMap<>();
@@ -205,10 +229,18 @@ public class ClassifyImage extends AbstractProcessor {
     private volatile String modelProblem;
     private volatile long lastFileCheck;
     private volatile long lastWaitWarning;
+    private volatile Set<Relationship> relationships = RELATIONSHIPS;
 
     @Override
     public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
+        return relationships;
+    }
+
+    @Override
+    public void onPropertyModified(final PropertyDescriptor descriptor, final String oldValue, final String newValue) {
+        if (EMIT_HEATMAPS.equals(descriptor)) {
+            relationships = "true".equals(newValue) ? WITH_HEATMAPS : RELATIONSHIPS;
+        }
     }
 
     @Override
@@ -408,9 +440,13 @@ public class ClassifyImage extends AbstractProcessor {
         final double minimum = context.getProperty(MINIMUM_CONFIDENCE).asDouble();
         final int top = context.getProperty(TOP_CLASSES).asInteger();
         final ImageClassifier classifier = pending.classifier();
+        final boolean heatmaps = context.getProperty(EMIT_HEATMAPS).asBoolean();
+        final List<RgbImage> images = pending.images.stream().map(PreparedImage::image).toList();
         final List<Classification> answers;
+        final List<ImageClassifier.Explained> explained;
         try {
-            answers = classifier.classify(pending.images.stream().map(PreparedImage::image).toList());
+            explained = heatmaps ? classifier.classifyAndExplain(images) : null;
+            answers = heatmaps ? explained.stream().map(ImageClassifier.Explained::classification).toList() : classifier.classify(images);
         } catch (final BaseModelException | RuntimeException e) {
             throw new ProcessException("The " + classifier.getPhase() + " model of run " + classifier.getRunId() + " failed on a batch of "
                     + pending.images.size() + " images, which return to the queue: " + e.getMessage(), e);
@@ -428,6 +464,9 @@ public class ClassifyImage extends AbstractProcessor {
             session.getProvenanceReporter().route(flowFile, relationship, "Classified as " + answer.bestClass() + " with confidence "
                     + answer.confidence() + " by the " + classifier.getPhase() + " model of run " + classifier.getRunId() + " ("
                     + classifier.getSha256().substring(0, 12) + ")");
+            if (explained != null) {
+                heatmap(session, flowFile, images.get(i), explained.get(i).explanation());
+            }
             session.transfer(flowFile, relationship);
             classified.incrementAndGet();
             if (!sure) {
@@ -435,6 +474,20 @@ public class ClassifyImage extends AbstractProcessor {
             }
         }
         pending.close();
+    }
+
+    /** The heatmap of one classified image, as a PNG child of it, to 'heatmaps'. */
+    private static void heatmap(final ProcessSession session, final FlowFile image, final RgbImage prepared,
+                                final ClassActivationMaps.Explanation explanation) {
+        final byte[] png = ImageEncoder.png(Heatmaps.overlay(prepared, explanation.map(), Colormap.INFERNO, 0.5));
+        FlowFile heatmap = session.write(session.create(image), out -> out.write(png));
+        final String name = image.getAttribute(CoreAttributes.FILENAME.key());
+        heatmap = session.putAllAttributes(heatmap, Map.of(
+                CoreAttributes.FILENAME.key(), (name == null ? "image" : name) + "-heatmap.png",
+                CoreAttributes.MIME_TYPE.key(), "image/png",
+                HEATMAP_METHOD_ATTRIBUTE, explanation.method().getDescription(),
+                HEATMAP_LAYER_ATTRIBUTE, explanation.layer()));
+        session.transfer(heatmap, REL_HEATMAPS);
     }
 
     private void failImage(final ProcessSession session, final FlowFile flowFile, final String reason) {

@@ -65,6 +65,8 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = "transfer.eval.phase", description = "The model's last training phase: head or fine-tune"),
     @WritesAttribute(attribute = Evaluate.DROPPED_ATTRIBUTE, description = "Classes LoadImageFolder left out of the run for having no "
             + "training images (the metrics cover the other classes); absent when none"),
+    @WritesAttribute(attribute = Evaluate.SECONDS_ATTRIBUTE, description = "The seconds the evaluation took: reading the model, "
+            + "predicting every test image, and the heatmap gallery"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_METHOD_ATTRIBUTE, description = "On the heatmap gallery: CAM (a linear head) or "
             + "Grad-CAM (a head with hidden layers)"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_LAYER_ATTRIBUTE, description = "On the heatmap gallery: the layer whose activations "
@@ -92,6 +94,7 @@ public class Evaluate extends AbstractProcessor {
 
     static final String RESULT_ATTRIBUTE = "transfer.result";
     static final String DROPPED_ATTRIBUTE = "transfer.eval.dropped.classes";
+    static final String SECONDS_ATTRIBUTE = "transfer.eval.seconds";
     static final String HEATMAP_METHOD_ATTRIBUTE = "transfer.heatmap.method";
     static final String HEATMAP_LAYER_ATTRIBUTE = "transfer.heatmap.layer";
     static final String HEATMAP_IMAGES_ATTRIBUTE = "transfer.heatmap.images";
@@ -158,6 +161,7 @@ public class Evaluate extends AbstractProcessor {
 
     private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work)
             throws IOException, BaseModelException {
+        final long start = System.nanoTime();
         FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
         final FlowFile testFlowFile = group.members().get(TEST_ROLE);
         final ModelPackage model;
@@ -193,6 +197,7 @@ public class Evaluate extends AbstractProcessor {
         final ClassificationMetrics metrics = accumulator.result();
         final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
         final Map<String, String> attributes = metricAttributes(metrics, phase);
+        attributes.put(SECONDS_ATTRIBUTE, TransferAttributes.format((System.nanoTime() - start) / 1e9));
         final List<DatasetManifest.DroppedClass> dropped = dataset.source() == null ? List.of() : dataset.source().droppedClasses();
         final ObjectNode metricsJson = (ObjectNode) MAPPER.readTree(metrics.toJson());
         if (!dropped.isEmpty()) {

@@ -358,6 +358,33 @@ class ClassifyImageTest {
     }
 
     @Test
+    void withEmitHeatmapsEachImageAlsoGetsItsHeatmapAndTheSameAnswer() throws IOException {
+        assertTrue(runner.getProcessor().getRelationships().stream().noneMatch(relationship -> relationship.getName().equals("heatmaps")),
+                "no heatmaps relationship to connect unless asked");
+        runner.setProperty(ClassifyImage.EMIT_HEATMAPS, "true");
+        assertTrue(runner.getProcessor().getRelationships().contains(ClassifyImage.REL_HEATMAPS));
+        Chain.pass(torchScript.headModel(), runner);
+        final Map<String, byte[]> files = testImages();
+        enqueueImages(runner, files);
+        runner.run(2);
+        runner.assertTransferCount(ClassifyImage.REL_SUCCESS, files.size());
+        runner.assertTransferCount(ClassifyImage.REL_HEATMAPS, files.size());
+        final Map<String, float[]> expected = evaluated(torchScript);
+        for (final MockFlowFile image : runner.getFlowFilesForRelationship(ClassifyImage.REL_SUCCESS)) {
+            final String name = image.getAttribute(CoreAttributes.FILENAME.key());
+            assertEquals(expected.get(name)[1], top(image).get("vertical"), 1e-5, "the same answer from the maps' pass: " + name);
+        }
+        for (final MockFlowFile heatmap : runner.getFlowFilesForRelationship(ClassifyImage.REL_HEATMAPS)) {
+            final java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(heatmap.toByteArray()));
+            assertEquals(32, png.getWidth(), "the image as the model saw it");
+            assertTrue(heatmap.getAttribute(CoreAttributes.FILENAME.key()).endsWith(".png-heatmap.png"));
+            heatmap.assertAttributeEquals(CoreAttributes.MIME_TYPE.key(), "image/png");
+            assertTrue(heatmap.getAttribute(ClassifyImage.HEATMAP_METHOD_ATTRIBUTE).startsWith("CAM"));
+            heatmap.assertAttributeExists(ClassifyImage.CLASS_ATTRIBUTE);
+        }
+    }
+
+    @Test
     void concurrentTasksShareTheModelAndEveryImageComesOutOnce() throws IOException {
         Chain.pass(torchScript.headModel(), runner);
         runner.run();

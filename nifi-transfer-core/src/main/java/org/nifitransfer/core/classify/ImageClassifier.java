@@ -18,6 +18,7 @@ import org.nifitransfer.core.dataset.DatasetSummary;
 import org.nifitransfer.core.dataset.ImageDatasetReader;
 import org.nifitransfer.core.evaluate.Prediction;
 import org.nifitransfer.core.evaluate.PredictionsCsv;
+import org.nifitransfer.core.explain.ClassActivationMaps;
 import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
 import org.nifitransfer.core.image.RgbImage;
@@ -118,6 +119,47 @@ public final class ImageClassifier implements AutoCloseable {
         if (images.isEmpty()) {
             return List.of();
         }
+        final float[][] probabilities = runner.predict(normalized(images), images.size());
+        final List<Classification> answers = new ArrayList<>(images.size());
+        for (final float[] row : probabilities) {
+            answers.add(new Classification(manifest.classes(), row));
+        }
+        return answers;
+    }
+
+    /**
+     * An answer and why: the class activation map of the predicted class over the base's last feature map.
+     *
+     * @param classification the probabilities
+     * @param explanation the map of the most probable class, and the method and layer that made it
+     */
+    public record Explained(Classification classification, ClassActivationMaps.Explanation explanation) {
+    }
+
+    /**
+     * Classifies prepared images and explains each answer, with one pass through the base: the feature maps give both the
+     * probabilities (pooled, then the head) and the class activation maps (CAM for a linear head, else Grad-CAM).
+     */
+    public List<Explained> classifyAndExplain(final List<RgbImage> images) throws BaseModelException {
+        if (closed) {
+            throw new IllegalStateException("The classifier of model " + sha256 + " is closed");
+        }
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        final ModelRunner.FeatureMaps maps = runner.featureMaps(normalized(images), images.size());
+        final float[][] probabilities = runner.predict(maps);
+        final ClassActivationMaps explainer = new ClassActivationMaps(runner);
+        final List<Explained> answers = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            final Classification classification = new Classification(manifest.classes(), probabilities[i]);
+            answers.add(new Explained(classification, explainer.explain(maps, i, classification.best())));
+        }
+        return answers;
+    }
+
+    /** Prepared images as one normalised NCHW batch. */
+    private float[] normalized(final List<RgbImage> images) {
         final ModelManifest.InputSpec input = manifest.input();
         final int imageFloats = 3 * input.height() * input.width();
         final float[] batch = new float[Math.multiplyExact(images.size(), imageFloats)];
@@ -129,12 +171,7 @@ public final class ImageClassifier implements AutoCloseable {
             }
             input.normalization().normalize(image.getData(), 0, 1, input.height(), input.width(), batch, i * imageFloats);
         }
-        final float[][] probabilities = runner.predict(batch, images.size());
-        final List<Classification> answers = new ArrayList<>(images.size());
-        for (final float[] row : probabilities) {
-            answers.add(new Classification(manifest.classes(), row));
-        }
-        return answers;
+        return batch;
     }
 
     /** Prepares and classifies one image. */

@@ -82,21 +82,40 @@ public final class ModelRunner implements AutoCloseable {
      */
     public float[][] predict(final float[] images, final int count) throws BaseModelException {
         final ModelManifest.InputSpec input = manifest.input();
-        final int classes = manifest.classes().size();
         Predictor<NDList, NDList> predictor = predictors.poll();
         if (predictor == null) {
             predictor = base.newPredictor();
         }
-        try (NDManager scope = headModel.getNDManager().newSubManager();
-             NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
+        final float[] features;
+        try (NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
             final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
-            final float[] features;
             try {
                 // as FeatureExtractor pools, so a model sees the features it was trained on
                 features = pooling.features(output.head());
             } finally {
                 output.close();
             }
+        } catch (final TranslateException e) {
+            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
+        } finally {
+            predictors.push(predictor);
+        }
+        return headProbabilities(features, count);
+    }
+
+    /**
+     * Class probabilities from feature maps {@link #featureMaps} computed: pooled (in Java, as for an ONNX base), then the
+     * head and a softmax. With the maps of a batch, a caller gets both the answers and what explains them from one pass
+     * through the base.
+     */
+    public float[][] predict(final FeatureMaps maps) {
+        return headProbabilities(pooling.apply(maps.values(), new long[] {maps.count(), maps.channels(), maps.height(), maps.width()}),
+                maps.count());
+    }
+
+    private float[][] headProbabilities(final float[] features, final int count) {
+        final int classes = manifest.classes().size();
+        try (NDManager scope = headModel.getNDManager().newSubManager()) {
             final NDArray pooled = scope.create(features, new Shape(count, manifest.head().inputDimension()));
             final float[] probabilities = head.forward(new ParameterStore(scope, false), new NDList(pooled), false)
                     .singletonOrThrow().softmax(1).toFloatArray();
@@ -105,10 +124,6 @@ public final class ModelRunner implements AutoCloseable {
                 System.arraycopy(probabilities, i * classes, rows[i], 0, classes);
             }
             return rows;
-        } catch (final TranslateException e) {
-            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
-        } finally {
-            predictors.push(predictor);
         }
     }
 
