@@ -425,23 +425,23 @@ public final class NiFiClient {
      */
     public String connectToInputPort(final String groupId, final String processorId, final String childGroupId, final String portId,
                                      final List<String> relationships) throws IOException, InterruptedException {
-        final ObjectNode body = MAPPER.createObjectNode();
-        body.set("revision", revision(MAPPER.createObjectNode()));
-        final ObjectNode component = body.putObject("component");
-        component.putObject("source").put("id", processorId).put("groupId", groupId).put("type", "PROCESSOR");
-        component.putObject("destination").put("id", portId).put("groupId", childGroupId).put("type", "INPUT_PORT");
-        relationships.forEach(component.putArray("selectedRelationships")::add);
-        return text(post("/process-groups/" + groupId + "/connections", body), "id");
+        return connect(groupId, processorId, portId, childGroupId, "INPUT_PORT", relationships);
     }
 
     /** {@code POST /process-groups/{id}/connections}: connects relationships of one processor to another in the same group. */
     public String connectProcessors(final String groupId, final String sourceId, final String destinationId, final List<String> relationships)
             throws IOException, InterruptedException {
+        return connect(groupId, sourceId, destinationId, groupId, "PROCESSOR", relationships);
+    }
+
+    /** A connection in {@code groupId} from one of its processors to a component of {@code destinationGroupId}. */
+    private String connect(final String groupId, final String sourceId, final String destinationId, final String destinationGroupId,
+                           final String destinationType, final List<String> relationships) throws IOException, InterruptedException {
         final ObjectNode body = MAPPER.createObjectNode();
         body.set("revision", revision(MAPPER.createObjectNode()));
         final ObjectNode component = body.putObject("component");
         component.putObject("source").put("id", sourceId).put("groupId", groupId).put("type", "PROCESSOR");
-        component.putObject("destination").put("id", destinationId).put("groupId", groupId).put("type", "PROCESSOR");
+        component.putObject("destination").put("id", destinationId).put("groupId", destinationGroupId).put("type", destinationType);
         relationships.forEach(component.putArray("selectedRelationships")::add);
         return text(post("/process-groups/" + groupId + "/connections", body), "id");
     }
