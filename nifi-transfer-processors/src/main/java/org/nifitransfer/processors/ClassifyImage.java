@@ -265,7 +265,7 @@ public class ClassifyImage extends AbstractProcessor {
         modelProblem = null;
         lastFileCheck = System.nanoTime();
         final String location = modelFileLocation(context);
-        final String fileState = location == null ? null : fileState(location);
+        final String fileState = location == null ? null : ProcessorSupport.fileState(location);
         propertyFileState = fileState;
         final String installed = state.get(STATE_FILE);
         if (location != null && (installed == null || !fileState.equals(state.get(STATE_PROPERTY_FILE)))) {
@@ -629,7 +629,7 @@ public class ClassifyImage extends AbstractProcessor {
         if (location == null) {
             return;
         }
-        final String fileState = fileState(location);
+        final String fileState = ProcessorSupport.fileState(location);
         if (fileState.equals(propertyFileState)) {
             return;
         }
@@ -753,16 +753,6 @@ public class ClassifyImage extends AbstractProcessor {
     private static String modelFileLocation(final ProcessContext context) {
         final String location = context.getProperty(MODEL_FILE).evaluateAttributeExpressions().getValue();
         return location == null || location.isBlank() ? null : location.strip();
-    }
-
-    /** The path, size and modification time of a file, to notice that it changed. */
-    private static String fileState(final String location) {
-        try {
-            final Path path = Path.of(location);
-            return path.toAbsolutePath() + "|" + Files.size(path) + "|" + Files.getLastModifiedTime(path).toMillis();
-        } catch (final IOException | RuntimeException e) {
-            return location + "|unreadable: " + e.getMessage();
-        }
     }
 
     private static long count(final Map<String, String> state, final String key) {

@@ -1,8 +1,6 @@
 package org.nifitransfer.processors;
 
 import ai.djl.Device;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -177,7 +175,7 @@ public class ExtractFeatures extends AbstractProcessor {
         try {
             base = load(context, location);
         } catch (final BaseModelException | RuntimeException e) {
-            loadFailure = new LoadFailure(BaseModel.isUrl(location) ? "" : fileState(location), "the base model could not be loaded: "
+            loadFailure = new LoadFailure(BaseModel.isUrl(location) ? "" : ProcessorSupport.fileState(location), "the base model could not be loaded: "
                     + e.getMessage());
             getLogger().error("Cannot load base model {}: {}. Datasets that arrive go to failure with this reason until the file changes "
                     + "or the processor is restarted", location, e.getMessage(), e);
@@ -291,7 +289,7 @@ public class ExtractFeatures extends AbstractProcessor {
         }
         synchronized (this) {
             final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
-            if (base == null && loadFailure != null && !BaseModel.isUrl(location) && !fileState(location).equals(loadFailure.fileState())) {
+            if (base == null && loadFailure != null && !BaseModel.isUrl(location) && !ProcessorSupport.fileState(location).equals(loadFailure.fileState())) {
                 getLogger().info("Base model {} changed since it failed to load: loading it again", location);
                 loadBase(context);
             }
@@ -305,16 +303,6 @@ public class ExtractFeatures extends AbstractProcessor {
             return choice;
         }
         return BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location);
-    }
-
-    /** The size and modification time of a local base file (or folder), to notice that it changed. */
-    private static String fileState(final String location) {
-        try {
-            final Path path = Path.of(location.replaceFirst("^file://", ""));
-            return Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis();
-        } catch (final java.io.IOException | RuntimeException e) {
-            return "unreadable: " + e.getMessage();
-        }
     }
 
     /** Why the base could not be loaded, and the state of its file then. */

@@ -36,6 +36,19 @@ final class ProcessorSupport {
                 .build();
     }
 
+    /**
+     * The path, size and modification time of a local file (a {@code file://} prefix allowed), to notice that it changed;
+     * for a file that cannot be read, the reason.
+     */
+    static String fileState(final String location) {
+        try {
+            final java.nio.file.Path path = java.nio.file.Path.of(location.replaceFirst("^file://", ""));
+            return path.toAbsolutePath() + "|" + java.nio.file.Files.size(path) + "|" + java.nio.file.Files.getLastModifiedTime(path).toMillis();
+        } catch (final IOException | RuntimeException e) {
+            return location + "|unreadable: " + e.getMessage();
+        }
+    }
+
     /** The exception that says what went wrong, beneath the session's and I/O wrappers. */
     static Throwable rootCause(final Throwable error) {
         Throwable cause = error;

@@ -81,17 +81,22 @@ public final class ModelRunner implements AutoCloseable {
      * @return {@code count} rows of {@code classes} probabilities
      */
     public float[][] predict(final float[] images, final int count) throws BaseModelException {
+        // pooled as FeatureExtractor pools, so a model sees the features it was trained on
+        return headProbabilities(runBase(images, count, pooling::features), count);
+    }
+
+    /** Runs the base on a batch with a pooled predictor and reads its output with {@code read} before the output is freed. */
+    private <T> T runBase(final float[] images, final int count, final java.util.function.Function<NDArray, T> read)
+            throws BaseModelException {
         final ModelManifest.InputSpec input = manifest.input();
         Predictor<NDList, NDList> predictor = predictors.poll();
         if (predictor == null) {
             predictor = base.newPredictor();
         }
-        final float[] features;
         try (NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
             final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
             try {
-                // as FeatureExtractor pools, so a model sees the features it was trained on
-                features = pooling.features(output.head());
+                return read.apply(output.head());
             } finally {
                 output.close();
             }
@@ -100,7 +105,6 @@ public final class ModelRunner implements AutoCloseable {
         } finally {
             predictors.push(predictor);
         }
-        return headProbabilities(features, count);
     }
 
     /**
@@ -146,27 +150,12 @@ public final class ModelRunner implements AutoCloseable {
 
     /** The base's output for {@code count} normalised images (NCHW floats), before pooling: what class activation maps weigh. */
     public FeatureMaps featureMaps(final float[] images, final int count) throws BaseModelException {
-        final ModelManifest.InputSpec input = manifest.input();
-        Predictor<NDList, NDList> predictor = predictors.poll();
-        if (predictor == null) {
-            predictor = base.newPredictor();
-        }
-        try (NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
-            final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
-            try {
-                final long[] shape = output.head().getShape().getShape();
-                final int channels = Math.toIntExact(shape[1]);
-                final int height = shape.length > 2 ? Math.toIntExact(shape[2]) : 1;
-                final int width = shape.length > 3 ? Math.toIntExact(shape[3]) : 1;
-                return new FeatureMaps(output.head().toFloatArray(), count, channels, height, width);
-            } finally {
-                output.close();
-            }
-        } catch (final TranslateException e) {
-            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
-        } finally {
-            predictors.push(predictor);
-        }
+        return runBase(images, count, output -> {
+            final long[] shape = output.getShape().getShape();
+            final int height = shape.length > 2 ? Math.toIntExact(shape[2]) : 1;
+            final int width = shape.length > 3 ? Math.toIntExact(shape[3]) : 1;
+            return new FeatureMaps(output.toFloatArray(), count, Math.toIntExact(shape[1]), height, width);
+        });
     }
 
     /**
