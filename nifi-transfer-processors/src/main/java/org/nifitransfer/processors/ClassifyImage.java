@@ -54,7 +54,7 @@ import org.nifitransfer.core.explain.Colormap;
 import org.nifitransfer.core.explain.Heatmaps;
 import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
-import org.nifitransfer.core.image.ImageEncoder;
+import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.RgbImage;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
@@ -479,7 +479,7 @@ public class ClassifyImage extends AbstractProcessor {
     /** The heatmap of one classified image, as a PNG child of it, to 'heatmaps'. */
     private static void heatmap(final ProcessSession session, final FlowFile image, final RgbImage prepared,
                                 final ClassActivationMaps.Explanation explanation) {
-        final byte[] png = ImageEncoder.png(Heatmaps.overlay(prepared, explanation.map(), Colormap.INFERNO, 0.5));
+        final byte[] png = PngEncoder.encode(Heatmaps.overlay(prepared, explanation.map(), Colormap.INFERNO, 0.5));
         FlowFile heatmap = session.write(session.create(image), out -> out.write(png));
         final String name = image.getAttribute(CoreAttributes.FILENAME.key());
         heatmap = session.putAllAttributes(heatmap, Map.of(

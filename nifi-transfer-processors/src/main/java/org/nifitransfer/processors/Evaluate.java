@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
@@ -32,11 +33,14 @@ import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.Splits;
+import org.nifitransfer.core.dataset.TensorDatasetReader;
+import org.nifitransfer.core.dataset.TensorShard;
 import org.nifitransfer.core.evaluate.ClassificationMetrics;
 import org.nifitransfer.core.evaluate.ConfusionMatrixPlot;
 import org.nifitransfer.core.evaluate.LearningCurvePlot;
 import org.nifitransfer.core.evaluate.Prediction;
 import org.nifitransfer.core.evaluate.PredictionsCsv;
+import org.nifitransfer.core.explain.BlockActivations;
 import org.nifitransfer.core.explain.HeatmapGallery;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
@@ -49,11 +53,14 @@ import org.nifitransfer.core.model.ModelRunner;
         + "(by transfer.run.id), predicts every image, and emits to 'results' the metrics as JSON (accuracy, loss, per-class "
         + "precision, recall and F1, confusion matrix, ROC AUC for two classes), a PNG of the learning curves over all epochs "
         + "with a line where fine-tuning began, a PNG of the confusion matrix, a CSV of per-image predictions, and a PNG gallery of "
-        + "class-activation heatmaps (which part of each image drove the decision; the most confidently wrong first). The metrics "
+        + "class-activation heatmaps (which part of each image drove the decision; the most confidently wrong first), and a PNG of "
+        + "what the base sees in the first test image: the feature maps of its first, a middle and its last block (or, for a base "
+        + "whose blocks cannot be reached, such as an ONNX one, why not). The metrics "
         + "are also attributes of every result and of the model, which passes through to 'model'. Provenance of these "
         + "flowfiles is where the results are read.")
 @WritesAttributes({
-    @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix, predictions or heatmaps"),
+    @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix, predictions, heatmaps "
+            + "or activations"),
     @WritesAttribute(attribute = "transfer.eval.accuracy", description = "Test accuracy"),
     @WritesAttribute(attribute = "transfer.eval.loss", description = "Mean test cross-entropy"),
     @WritesAttribute(attribute = "transfer.eval.count", description = "Test images"),
@@ -66,13 +73,19 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = Evaluate.DROPPED_ATTRIBUTE, description = "Classes LoadImageFolder left out of the run for having no "
             + "training images (the metrics cover the other classes); absent when none"),
     @WritesAttribute(attribute = Evaluate.SECONDS_ATTRIBUTE, description = "The seconds the evaluation took: reading the model, "
-            + "predicting every test image, and the heatmap gallery"),
+            + "predicting every test image, the plots, the heatmap gallery and the block activations"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_METHOD_ATTRIBUTE, description = "On the heatmap gallery: CAM (a linear head) or "
             + "Grad-CAM (a head with hidden layers)"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_LAYER_ATTRIBUTE, description = "On the heatmap gallery: the layer whose activations "
             + "it weighs (the base's last feature map)"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_IMAGES_ATTRIBUTE, description = "On the heatmap gallery: how many images it shows"),
     @WritesAttribute(attribute = Evaluate.HEATMAP_SECONDS_ATTRIBUTE, description = "On the heatmap gallery: the seconds it took"),
+    @WritesAttribute(attribute = Evaluate.ACTIVATIONS_BLOCKS_ATTRIBUTE, description = "On the block activations: the blocks shown (the "
+            + "index of each block's first layer in the base), e.g. 0, 7, 12; absent when they cannot be reached"),
+    @WritesAttribute(attribute = Evaluate.ACTIVATIONS_UNAVAILABLE_ATTRIBUTE, description = "On the block activations: why the base's "
+            + "inner blocks cannot be shown (an ONNX base, a TorchScript base that is not a Sequential); absent when they are shown"),
+    @WritesAttribute(attribute = Evaluate.ACTIVATIONS_IMAGE_ATTRIBUTE, description = "On the block activations: the test image shown"),
+    @WritesAttribute(attribute = Evaluate.ACTIVATIONS_SECONDS_ATTRIBUTE, description = "On the block activations: the seconds they took"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
 })
 @SeeAlso({TrainHead.class, FineTune.class, ClassifyImage.class})
@@ -99,6 +112,10 @@ public class Evaluate extends AbstractProcessor {
     static final String HEATMAP_LAYER_ATTRIBUTE = "transfer.heatmap.layer";
     static final String HEATMAP_IMAGES_ATTRIBUTE = "transfer.heatmap.images";
     static final String HEATMAP_SECONDS_ATTRIBUTE = "transfer.heatmap.seconds";
+    static final String ACTIVATIONS_BLOCKS_ATTRIBUTE = "transfer.activations.blocks";
+    static final String ACTIVATIONS_UNAVAILABLE_ATTRIBUTE = "transfer.activations.unavailable";
+    static final String ACTIVATIONS_IMAGE_ATTRIBUTE = "transfer.activations.image";
+    static final String ACTIVATIONS_SECONDS_ATTRIBUTE = "transfer.activations.seconds";
     private static final ObjectMapper MAPPER = new ObjectMapper();
     static final String MODEL_ROLE = "model";
     static final String TEST_ROLE = "test tensor dataset";
@@ -109,8 +126,8 @@ public class Evaluate extends AbstractProcessor {
             .build();
     public static final Relationship REL_RESULTS = new Relationship.Builder()
             .name("results")
-            .description("metrics.json, learning-curve.png, confusion-matrix.png, predictions.csv and heatmaps.png (transfer.result "
-                    + "tells which)")
+            .description("metrics.json, learning-curve.png, confusion-matrix.png, predictions.csv, heatmaps.png and activations.png "
+                    + "(transfer.result tells which)")
             .build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
             .name("failure")
@@ -134,8 +151,18 @@ public class Evaluate extends AbstractProcessor {
             .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
             .build();
 
+    public static final PropertyDescriptor BLOCK_ACTIVATIONS = new PropertyDescriptor.Builder()
+            .name("Block Activations")
+            .description("Whether to show what the base sees in the first test image: the feature maps of its first, a middle and "
+                    + "its last block, 16 channels each (the activations result). For a base whose inner blocks cannot be reached "
+                    + "(an ONNX base, a TorchScript base that is not a Sequential) the picture says why")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("true")
+            .build();
+
     private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY,
-            HEATMAP_IMAGES);
+            HEATMAP_IMAGES, BLOCK_ACTIVATIONS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
 
     private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
@@ -173,29 +200,37 @@ public class Evaluate extends AbstractProcessor {
         FlowFile predictions = session.create(group.all());
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
         final int heatmapImages = context.getProperty(HEATMAP_IMAGES).asInteger();
-        final List<Prediction> kept = new ArrayList<>();
+        final AtomicReference<Prediction> firstPrediction = new AtomicReference<>();
         final DatasetManifest dataset;
+        final ClassificationMetrics metrics;
+        final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
+        final byte[] curvePng;
+        final byte[] confusionPng;
         final HeatmapGallery.Result gallery;
         try (ModelRunner runner = ModelRunner.open(model, device)) {
+            final HeatmapGallery heatmaps = heatmapImages == 0 ? null : new HeatmapGallery(runner, manifest.classes(), heatmapImages);
             try (InputStream test = session.read(testFlowFile);
                  OutputStream out = session.write(predictions);
                  PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
                 dataset = runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
                     accumulator.add(prediction);
-                    if (heatmapImages > 0) {
-                        kept.add(prediction);
-                    }
+                    firstPrediction.compareAndSet(null, prediction);
                     try {
                         csv.write(prediction);
                     } catch (final IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
-                }, () -> !isScheduled(), done -> { });
+                }, () -> !isScheduled(), done -> { }, heatmaps);
             }
-            gallery = heatmaps(session, runner, testFlowFile, kept, manifest.classes(), heatmapImages, group.runId());
+            metrics = accumulator.result();
+            // the plots first: whichever picture is drawn first in a JVM pays Java 2D's start-up, as the plots did before the
+            // gallery existed
+            curvePng = LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng();
+            confusionPng = ConfusionMatrixPlot.builder().setMetrics(metrics).optTitle("Confusion matrix (" + phase + ")").build().toPng();
+            gallery = heatmaps == null ? null : render(heatmaps, session, testFlowFile, group.runId());
         }
-        final ClassificationMetrics metrics = accumulator.result();
-        final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
+        final BlockActivations.Result activations = context.getProperty(BLOCK_ACTIVATIONS).asBoolean() && firstPrediction.get() != null
+                ? activations(session, testFlowFile, model, device, firstPrediction.get(), work, group.runId()) : null;
         final Map<String, String> attributes = metricAttributes(metrics, phase);
         attributes.put(SECONDS_ATTRIBUTE, TransferAttributes.format((System.nanoTime() - start) / 1e9));
         final List<DatasetManifest.DroppedClass> dropped = dataset.source() == null ? List.of() : dataset.source().droppedClasses();
@@ -210,11 +245,10 @@ public class Evaluate extends AbstractProcessor {
         predictions = result(session, predictions, attributes, "predictions", prefix + "-predictions.csv", "text/csv");
         final FlowFile metricsFlowFile = result(session, write(session, group, MAPPER.writeValueAsBytes(metricsJson)),
                 attributes, "metrics", prefix + "-metrics.json", "application/json");
-        final FlowFile curve = result(session, write(session, group, LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng()),
-                attributes, "learning-curve", prefix + "-learning-curve.png", "image/png");
-        final FlowFile confusion = result(session, write(session, group, ConfusionMatrixPlot.builder().setMetrics(metrics)
-                .optTitle("Confusion matrix (" + phase + ")").build().toPng()), attributes, "confusion-matrix", prefix + "-confusion-matrix.png",
+        final FlowFile curve = result(session, write(session, group, curvePng), attributes, "learning-curve", prefix + "-learning-curve.png",
                 "image/png");
+        final FlowFile confusion = result(session, write(session, group, confusionPng), attributes, "confusion-matrix",
+                prefix + "-confusion-matrix.png", "image/png");
         final List<FlowFile> outputs = new ArrayList<>(List.of(metricsFlowFile, curve, confusion, predictions));
         if (gallery != null) {
             final Map<String, String> heatmapAttributes = new HashMap<>(attributes);
@@ -224,6 +258,18 @@ public class Evaluate extends AbstractProcessor {
             heatmapAttributes.put(HEATMAP_SECONDS_ATTRIBUTE, TransferAttributes.format(gallery.seconds()));
             outputs.add(result(session, write(session, group, gallery.png()), heatmapAttributes, "heatmaps", prefix + "-heatmaps.png",
                     "image/png"));
+        }
+        if (activations != null) {
+            final Map<String, String> activationAttributes = new HashMap<>(attributes);
+            if (activations.unavailable() == null) {
+                activationAttributes.put(ACTIVATIONS_BLOCKS_ATTRIBUTE, String.join(", ", activations.blocks()));
+            } else {
+                activationAttributes.put(ACTIVATIONS_UNAVAILABLE_ATTRIBUTE, activations.unavailable());
+            }
+            activationAttributes.put(ACTIVATIONS_IMAGE_ATTRIBUTE, firstPrediction.get().file());
+            activationAttributes.put(ACTIVATIONS_SECONDS_ATTRIBUTE, TransferAttributes.format(activations.seconds()));
+            outputs.add(result(session, write(session, group, activations.png()), activationAttributes, "activations",
+                    prefix + "-activations.png", "image/png"));
         }
         for (final FlowFile output : outputs) {
             session.getProvenanceReporter().join(group.all(), output, "Evaluated the " + phase + " model of run " + group.runId()
@@ -240,18 +286,38 @@ public class Evaluate extends AbstractProcessor {
     }
 
     /**
-     * The heatmap gallery of the evaluated images, or null when none is asked for. A gallery that cannot be drawn does not
-     * fail the evaluation: a warning says why.
+     * The heatmap gallery of the evaluated images, or null when it cannot be drawn: that does not fail the evaluation, a
+     * warning says why.
      */
-    private HeatmapGallery.Result heatmaps(final ProcessSession session, final ModelRunner runner, final FlowFile testFlowFile,
-                                           final List<Prediction> kept, final List<String> classes, final int count, final String runId) {
-        if (count == 0 || kept.isEmpty()) {
-            return null;
-        }
+    private HeatmapGallery.Result render(final HeatmapGallery heatmaps, final ProcessSession session, final FlowFile testFlowFile,
+                                         final String runId) {
         try {
-            return HeatmapGallery.render(runner, () -> session.read(testFlowFile), kept, classes, count);
+            return heatmaps.render(() -> session.read(testFlowFile));
         } catch (final IOException | BaseModelException | RuntimeException e) {
             getLogger().warn("Run {}: no heatmap gallery: {}", runId, e.getMessage(), e);
+            return null;
+        }
+    }
+
+    /**
+     * What the base sees in the first test image, block by block, or null when the image cannot be read again: that does
+     * not fail the evaluation, a warning says why. A base whose blocks cannot be reached gives a picture saying so.
+     */
+    private BlockActivations.Result activations(final ProcessSession session, final FlowFile testFlowFile, final ModelPackage model,
+                                                final ai.djl.Device device, final Prediction first, final Path work, final String runId) {
+        final List<String> classes = model.manifest().classes();
+        final int predicted = first.predictedLabel();
+        final String caption = String.format(java.util.Locale.ROOT, "%s: true %s, said %s %.2f", first.file(),
+                first.trueLabel() < 0 ? "?" : classes.get(first.trueLabel()), classes.get(predicted), first.probabilities()[predicted]);
+        try (InputStream in = session.read(testFlowFile); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
+            final TensorShard shard = reader.nextShard();
+            final BlockActivations.Result result = BlockActivations.render(model, device, shard.image(0), caption, work);
+            if (result.unavailable() != null) {
+                getLogger().info("Run {}: no block activations: {}", runId, result.unavailable());
+            }
+            return result;
+        } catch (final IOException | RuntimeException e) {
+            getLogger().warn("Run {}: no block activations: {}", runId, e.getMessage(), e);
             return null;
         }
     }

@@ -131,7 +131,7 @@ final class Chain {
         pass(model, evaluate);
         pass(test, evaluate);
         evaluate.run();
-        evaluate.assertTransferCount(Evaluate.REL_RESULTS, 5);
+        evaluate.assertTransferCount(Evaluate.REL_RESULTS, 6);
         evaluate.assertTransferCount(Evaluate.REL_MODEL, 1);
         evaluate.assertTransferCount(Evaluate.REL_ORIGINAL, 1);
         evaluate.assertTransferCount(Evaluate.REL_FAILURE, 0);
@@ -141,8 +141,9 @@ final class Chain {
             results.computeIfAbsent(result.getAttribute(Evaluate.RESULT_ATTRIBUTE), key -> new ArrayList<>()).add(result);
         }
         results.put("model", evaluate.getFlowFilesForRelationship(Evaluate.REL_MODEL));
-        assertEquals(List.of(1, 1, 1, 1, 1), List.of(results.get("metrics").size(), results.get("learning-curve").size(),
-                results.get("confusion-matrix").size(), results.get("predictions").size(), results.get("heatmaps").size()));
+        assertEquals(List.of(1, 1, 1, 1, 1, 1), List.of(results.get("metrics").size(), results.get("learning-curve").size(),
+                results.get("confusion-matrix").size(), results.get("predictions").size(), results.get("heatmaps").size(),
+                results.get("activations").size()));
         return results;
     }
 }

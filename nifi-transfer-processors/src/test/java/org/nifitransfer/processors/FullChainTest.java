@@ -115,7 +115,14 @@ class FullChainTest {
             heatmaps.assertAttributeEquals("mime.type", "image/png");
             assertTrue(heatmaps.getAttribute("transfer.heatmap.method").startsWith("CAM"), heatmaps.getAttribute("transfer.heatmap.method"));
             assertTrue(heatmaps.getAttribute("transfer.heatmap.layer").contains("last feature map"), heatmaps.getAttribute("transfer.heatmap.layer"));
+            // the head model's base is the fixture file; the fine-tuned one was written back by DJL: both open up block by block
+            final MockFlowFile activations = results.get("activations").getFirst();
+            activations.assertAttributeEquals("transfer.activations.blocks", "0, 2, 4");
+            activations.assertAttributeNotExists("transfer.activations.unavailable");
+            activations.assertAttributeExists("transfer.activations.seconds");
             final String csv = new String(results.get("predictions").getFirst().toByteArray(), StandardCharsets.UTF_8);
+            activations.assertAttributeEquals("transfer.activations.image", csv.lines().skip(1).findFirst().orElseThrow().split(",")[0]);
+            assertTrue(ImageIO.read(new ByteArrayInputStream(activations.toByteArray())).getHeight() > 3 * 2 * 80, "three blocks of two rows");
             assertEquals(41, csv.lines().count());
             assertTrue(csv.startsWith("file,true_class,predicted_class,probability,correct"), csv.lines().findFirst().orElse(""));
             results.get("model").getFirst().assertAttributeEquals("transfer.eval.accuracy", metrics.getAttribute("transfer.eval.accuracy"));

@@ -255,6 +255,32 @@ class ModelProcessorsTest {
     }
 
     @Test
+    void anOnnxBaseSaysInItsActivationsPictureWhyItsBlocksCannotBeShown() {
+        final MockFlowFile activations = onnx.headResults().get("activations").getFirst();
+        activations.assertAttributeNotExists("transfer.activations.blocks");
+        assertTrue(activations.getAttribute("transfer.activations.unavailable").startsWith("ONNX Runtime runs the base tiny_base.onnx as one graph"),
+                activations.getAttribute("transfer.activations.unavailable"));
+        activations.assertAttributeEquals("mime.type", "image/png");
+        assertTrue(activations.getAttribute("filename").endsWith("-activations.png"), activations.getAttribute("filename"));
+    }
+
+    @Test
+    void theGalleryAndTheActivationsCanBeLeftOut() {
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> {
+            r.setProperty(Evaluate.HEATMAP_IMAGES, "0");
+            r.setProperty(Evaluate.BLOCK_ACTIVATIONS, "false");
+        });
+        Chain.pass(torchScript.headModel(), evaluate);
+        Chain.pass(Chain.test(torchScript.tensors()), evaluate);
+        evaluate.run();
+        evaluate.assertTransferCount(Evaluate.REL_RESULTS, 4);
+        assertEquals(java.util.Set.of("metrics", "learning-curve", "confusion-matrix", "predictions"), evaluate.getFlowFilesForRelationship(
+                Evaluate.REL_RESULTS).stream().map(result -> result.getAttribute(Evaluate.RESULT_ATTRIBUTE)).collect(java.util.stream.Collectors.toSet()));
+        evaluate.setProperty(Evaluate.BLOCK_ACTIVATIONS, "maybe");
+        evaluate.assertNotValid();
+    }
+
+    @Test
     void somethingThatIsNoPartOfAJoinGoesToFailure() {
         final TestRunner head = Chain.runner(TrainHead.class, r -> { });
         Chain.pass(split(torchScript.tensors(), "train"), head);

@@ -10,6 +10,7 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Objects;
+import org.nifitransfer.core.image.PngEncoder;
 
 /**
  * A confusion matrix as a PNG heat map: true classes down the left, predicted classes along the bottom (as
@@ -112,7 +113,7 @@ public final class ConfusionMatrixPlot {
 
     /** The plot as PNG bytes. */
     public byte[] toPng() {
-        return PngImages.encode(toImage());
+        return PngEncoder.encode(toImage());
     }
 
     private static int cellSize(final int classCount) {

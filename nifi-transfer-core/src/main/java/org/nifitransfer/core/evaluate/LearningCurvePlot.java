@@ -5,6 +5,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.model.EpochRecord;
 
 import java.awt.Color;
@@ -99,7 +100,7 @@ public final class LearningCurvePlot {
 
     /** The plot as PNG bytes. */
     public byte[] toPng() {
-        return PngImages.encode(toImage());
+        return PngEncoder.encode(toImage());
     }
 
     private XYChart chart(final String title, final String metric, final ToDoubleFunction<EpochRecord> training,

@@ -38,26 +38,4 @@ public record ActivationMap(int height, int width, float[] values) {
         }
         return best;
     }
-
-    /**
-     * The map at a pixel of an image of {@code imageWidth x imageHeight} it covers: bilinear between the centres of the
-     * map's cells, held flat beyond the outer centres.
-     */
-    public float at(final int x, final int y, final int imageWidth, final int imageHeight) {
-        final double u = clamp((x + 0.5) * width / imageWidth - 0.5, width - 1);
-        final double v = clamp((y + 0.5) * height / imageHeight - 0.5, height - 1);
-        final int column = (int) Math.floor(u);
-        final int row = (int) Math.floor(v);
-        final int nextColumn = Math.min(column + 1, width - 1);
-        final int nextRow = Math.min(row + 1, height - 1);
-        final double fx = u - column;
-        final double fy = v - row;
-        final double top = values[row * width + column] * (1 - fx) + values[row * width + nextColumn] * fx;
-        final double bottom = values[nextRow * width + column] * (1 - fx) + values[nextRow * width + nextColumn] * fx;
-        return (float) (top * (1 - fy) + bottom * fy);
-    }
-
-    private static double clamp(final double value, final int max) {
-        return Math.max(0, Math.min(max, value));
-    }
 }

@@ -76,7 +76,9 @@ public final class ClassActivationMaps {
     public ActivationMap cam(final ModelRunner.FeatureMaps maps, final int image, final int classIndex) {
         final float[] classWeights = weights.orElseThrow(() -> new IllegalStateException(
                 "CAM needs a head that is linear in average-pooled features; use Grad-CAM"))[classIndex];
-        return weighted(maps.image(image), classWeights, maps.channels(), maps.height(), maps.width());
+        // read in place: an evaluation works out the map of every image its gallery might show
+        return weighted(maps.values(), image * maps.channels() * maps.height() * maps.width(), classWeights, maps.channels(), maps.height(),
+                maps.width());
     }
 
     /** Grad-CAM: each channel weighted by the mean gradient of the class's logit with respect to it. */
@@ -92,16 +94,19 @@ public final class ClassActivationMaps {
             }
             channelWeights[c] = (float) (sum / plane);
         }
-        return weighted(map, channelWeights, maps.channels(), maps.height(), maps.width());
+        return weighted(map, 0, channelWeights, maps.channels(), maps.height(), maps.width());
     }
 
-    private static ActivationMap weighted(final float[] map, final float[] channelWeights, final int channels, final int height, final int width) {
+    /** The sum over channels of each channel's weight times its plane, the planes starting at {@code offset} of {@code map}. */
+    private static ActivationMap weighted(final float[] map, final int offset, final float[] channelWeights, final int channels, final int height,
+                                          final int width) {
         final int plane = height * width;
         final float[] values = new float[plane];
         for (int c = 0; c < channels; c++) {
             final float weight = channelWeights[c];
+            final int from = offset + c * plane;
             for (int i = 0; i < plane; i++) {
-                values[i] += weight * map[c * plane + i];
+                values[i] += weight * map[from + i];
             }
         }
         return new ActivationMap(height, width, values);

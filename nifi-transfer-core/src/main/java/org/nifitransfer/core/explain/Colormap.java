@@ -9,9 +9,19 @@ public enum Colormap {
     INFERNO(new int[] {0x000004, 0x1F0C48, 0x550F6D, 0x88226A, 0xBA3655, 0xE35933, 0xF98E09, 0xF8C932, 0xFCFFA4});
 
     private final int[] stops;
+    private final int[] table;
 
     Colormap(final int[] stops) {
         this.stops = stops;
+        this.table = new int[256];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = rgb(i / 255.0);
+        }
+    }
+
+    /** The colour of {@code level / 255} as {@code 0xRRGGBB}, from a table: for colouring every pixel of a picture. */
+    public int rgbOfLevel(final int level) {
+        return table[level];
     }
 
     /** The colour of {@code value} in [0, 1] (clamped) as {@code 0xRRGGBB}. */

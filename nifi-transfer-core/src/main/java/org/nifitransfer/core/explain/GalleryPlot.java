@@ -7,15 +7,15 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
-import org.nifitransfer.core.evaluate.PngImages;
 import org.nifitransfer.core.image.ImageEncoder;
+import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.RgbImage;
 
 /** A grid of heatmaps, each captioned with its true class, predicted class and probability; wrong ones in red. */
 public final class GalleryPlot {
 
     private static final int CAPTION = 34;
-    private static final int TITLE = 44;
+    private static final int TITLE = 56;
     private static final int GAP = 8;
     private static final Color WRONG = new Color(0xB2182B);
     private static final Color RIGHT = new Color(0x1B7837);
@@ -34,8 +34,8 @@ public final class GalleryPlot {
     public record Tile(RgbImage overlay, String trueClass, String predictedClass, float probability) {
     }
 
-    /** The gallery as a PNG: {@code columns} tiles a row, the title above. */
-    public static byte[] png(final List<Tile> tiles, final String title, final int columns) {
+    /** The gallery as a PNG: {@code columns} tiles a row, the title and a line under it above. */
+    public static byte[] png(final List<Tile> tiles, final String title, final String subtitle, final int columns) {
         if (tiles.isEmpty()) {
             throw new IllegalArgumentException("A gallery needs at least one image");
         }
@@ -53,8 +53,9 @@ public final class GalleryPlot {
             graphics.fillRect(0, 0, width, height);
             graphics.setColor(Color.DARK_GRAY);
             graphics.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-            graphics.drawString(title, GAP, 26);
+            graphics.drawString(title, GAP, 22);
             graphics.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            graphics.drawString(subtitle, GAP, 42);
             for (int i = 0; i < tiles.size(); i++) {
                 final Tile tile = tiles.get(i);
                 final int x = GAP + (i % across) * (tileWidth + GAP);
@@ -68,6 +69,6 @@ public final class GalleryPlot {
         } finally {
             graphics.dispose();
         }
-        return PngImages.encode(canvas);
+        return PngEncoder.encode(canvas);
     }
 }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nifitransfer.core.dataset.TensorDatasetReader;
@@ -17,17 +16,30 @@ import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelRunner;
 
 /**
- * The heatmap gallery of an evaluation: once every test image is predicted, the images {@link GallerySelection} picks
- * are read again from the test tensor dataset (a second pass that keeps only those), run through the base once more
- * for their feature maps, explained for the class the model predicted, and drawn as a captioned grid.
+ * The heatmap gallery of an evaluation. It watches the evaluation's pass through the test split
+ * ({@link ModelRunner#predictAll} with this as its observer), keeping the predictions the gallery could still show
+ * ({@link GalleryCandidates}) and, for CAM, their maps, worked out from the feature maps of that same pass. Once every
+ * image is predicted, {@link #render} picks the gallery ({@link GallerySelection}), reads the pictures of those images
+ * from the test split again, and draws them as a captioned grid. For Grad-CAM, the chosen images go through the base a
+ * second time for their gradients; CAM needs no second pass.
+ *
+ * <pre>{@code
+ * HeatmapGallery gallery = new HeatmapGallery(runner, classes, 16);
+ * runner.predictAll(test, 32, metrics::add, Cancellation.NONE, done -> { }, gallery);
+ * HeatmapGallery.Result result = gallery.render(() -> Files.newInputStream(testSplit));
+ * }</pre>
  */
-public final class HeatmapGallery {
+public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
 
     private static final double OPACITY = 0.5;
     private static final int COLUMNS = 4;
 
-    private HeatmapGallery() {
-    }
+    private final ModelRunner runner;
+    private final List<String> classes;
+    private final ClassActivationMaps maps;
+    private final GalleryCandidates<ActivationMap> candidates;
+    private String layer = "";
+    private long observingNanos;
 
     /**
      * A rendered gallery.
@@ -36,60 +48,98 @@ public final class HeatmapGallery {
      * @param method CAM or Grad-CAM
      * @param layer the layer whose activations it weighs
      * @param images how many images it shows
-     * @param seconds the time it took, second pass included
+     * @param seconds the time it took: its share of the evaluation's pass, the second read of the test split and the drawing
      */
     public record Result(byte[] png, ClassActivationMaps.Method method, String layer, int images, double seconds) {
     }
 
+    /** A gallery of up to {@code count} images for a model with {@code classes}. */
+    public HeatmapGallery(final ModelRunner runner, final List<String> classes, final int count) {
+        this.runner = runner;
+        this.classes = List.copyOf(classes);
+        this.maps = new ClassActivationMaps(runner);
+        this.candidates = new GalleryCandidates<>(count, classes.size());
+    }
+
+    @Override
+    public void observe(final long first, final List<Prediction> predictions, final ModelRunner.FeatureMaps features) {
+        final long start = System.nanoTime();
+        for (int i = 0; i < predictions.size(); i++) {
+            final Prediction prediction = predictions.get(i);
+            if (candidates.wouldKeep(first + i, prediction)) {
+                ActivationMap map = null;
+                if (maps.method() == ClassActivationMaps.Method.CAM) {
+                    final ClassActivationMaps.Explanation explanation = maps.explain(features, i, prediction.predictedLabel());
+                    map = explanation.map();
+                    layer = explanation.layer();
+                }
+                candidates.offer(first + i, prediction, map);
+            }
+        }
+        observingNanos += System.nanoTime() - start;
+    }
+
     /**
-     * Renders the gallery of up to {@code count} images.
+     * Draws the gallery of the predictions observed.
      *
-     * @param testDataset opens the test tensor dataset again (the predictions are in its order)
-     * @param predictions every test image's prediction, in dataset order
-     * @param classes the model's class names
+     * @param testDataset opens the test tensor dataset again (the one whose predictions were observed)
+     * @throws IllegalStateException when nothing was observed
      */
-    public static Result render(final ModelRunner runner, final Callable<InputStream> testDataset, final List<Prediction> predictions,
-                                final List<String> classes, final int count) throws IOException, BaseModelException {
-        if (predictions.isEmpty() || count < 1) {
-            throw new IllegalArgumentException("A gallery needs at least one prediction and one place");
+    public Result render(final Callable<InputStream> testDataset) throws IOException, BaseModelException {
+        if (candidates.isEmpty()) {
+            throw new IllegalStateException("A gallery needs at least one prediction");
         }
         final long start = System.nanoTime();
-        final List<Integer> chosen = GallerySelection.select(predictions, count, classes.size());
-        final Map<Integer, RgbImage> images = new HashMap<>();
+        final List<GalleryCandidates.Candidate<ActivationMap>> chosen = candidates.chosen();
+        final Map<Long, RgbImage> images = new HashMap<>();
         try (InputStream in = open(testDataset); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
-            int offset = 0;
+            long offset = 0;
             TensorShard shard;
-            while ((shard = reader.nextShard()) != null && images.size() < chosen.size()) {
-                for (final int index : chosen) {
-                    if (index >= offset && index < offset + shard.count()) {
-                        images.put(index, shard.image(index - offset));
+            while (images.size() < chosen.size() && (shard = reader.nextShard()) != null) {
+                for (final GalleryCandidates.Candidate<ActivationMap> candidate : chosen) {
+                    if (candidate.index() >= offset && candidate.index() < offset + shard.count()) {
+                        images.put(candidate.index(), shard.image((int) (candidate.index() - offset)));
                     }
                 }
                 offset += shard.count();
             }
         }
+        if (images.size() < chosen.size()) {
+            throw new IOException("The test dataset read again holds fewer images than were predicted");
+        }
+        final List<ActivationMap> explanations = maps.method() == ClassActivationMaps.Method.CAM
+                ? chosen.stream().map(GalleryCandidates.Candidate::explanation).toList() : gradCams(chosen, images);
+        final List<GalleryPlot.Tile> tiles = new ArrayList<>();
+        for (int i = 0; i < chosen.size(); i++) {
+            final Prediction prediction = chosen.get(i).prediction();
+            final int predicted = prediction.predictedLabel();
+            tiles.add(new GalleryPlot.Tile(Heatmaps.overlay(images.get(chosen.get(i).index()), explanations.get(i), Colormap.INFERNO, OPACITY),
+                    prediction.trueLabel() < 0 ? "?" : classes.get(prediction.trueLabel()), classes.get(predicted),
+                    prediction.probabilities()[predicted]));
+        }
+        final byte[] png = GalleryPlot.png(tiles, maps.method().getDescription() + " of the predicted class; most confidently wrong first",
+                "on " + layer, COLUMNS);
+        return new Result(png, maps.method(), layer, tiles.size(), (observingNanos + System.nanoTime() - start) / 1e9);
+    }
+
+    /** Grad-CAM maps of the chosen images: their feature maps from a second pass through the base, then gradients. */
+    private List<ActivationMap> gradCams(final List<GalleryCandidates.Candidate<ActivationMap>> chosen, final Map<Long, RgbImage> images)
+            throws BaseModelException {
         final ModelManifest.InputSpec input = runner.getManifest().input();
         final int imageFloats = 3 * input.height() * input.width();
         final float[] batch = new float[chosen.size() * imageFloats];
         for (int i = 0; i < chosen.size(); i++) {
-            input.normalization().normalize(images.get(chosen.get(i)).getData(), 0, 1, input.height(), input.width(), batch, i * imageFloats);
+            input.normalization().normalize(images.get(chosen.get(i).index()).getData(), 0, 1, input.height(), input.width(), batch,
+                    i * imageFloats);
         }
         final ModelRunner.FeatureMaps features = runner.featureMaps(batch, chosen.size());
-        final ClassActivationMaps maps = new ClassActivationMaps(runner);
-        final List<GalleryPlot.Tile> tiles = new ArrayList<>();
-        String layer = "";
+        final List<ActivationMap> explained = new ArrayList<>();
         for (int i = 0; i < chosen.size(); i++) {
-            final Prediction prediction = predictions.get(chosen.get(i));
-            final int predicted = prediction.predictedLabel();
-            final ClassActivationMaps.Explanation explanation = maps.explain(features, i, predicted);
+            final ClassActivationMaps.Explanation explanation = maps.explain(features, i, chosen.get(i).prediction().predictedLabel());
             layer = explanation.layer();
-            tiles.add(new GalleryPlot.Tile(Heatmaps.overlay(images.get(chosen.get(i)), explanation.map(), Colormap.INFERNO, OPACITY),
-                    classes.get(prediction.trueLabel()), classes.get(predicted), prediction.probabilities()[predicted]));
+            explained.add(explanation.map());
         }
-        final String title = String.format(Locale.ROOT, "%s of the predicted class on %s; most confidently wrong first", maps.method()
-                .getDescription(), layer);
-        final byte[] png = GalleryPlot.png(tiles, title, COLUMNS);
-        return new Result(png, maps.method(), layer, tiles.size(), (System.nanoTime() - start) / 1e9);
+        return explained;
     }
 
     private static InputStream open(final Callable<InputStream> source) throws IOException {

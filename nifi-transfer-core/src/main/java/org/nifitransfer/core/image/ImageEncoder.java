@@ -2,12 +2,8 @@ package org.nifitransfer.core.image;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import javax.imageio.ImageIO;
 
-/** Encodes {@link RgbImage}s as files. */
+/** Hands {@link RgbImage}s to Java 2D (for drawing on them); {@link PngEncoder} writes them as files. */
 public final class ImageEncoder {
 
     private ImageEncoder() {
@@ -24,18 +20,5 @@ public final class ImageEncoder {
             target[i + 2] = source[i];
         }
         return buffered;
-    }
-
-    /** The image as a PNG file (lossless). */
-    public static byte[] png(final RgbImage image) {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(toBufferedImage(image), "png", out)) {
-                throw new IllegalStateException("No PNG writer available");
-            }
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }

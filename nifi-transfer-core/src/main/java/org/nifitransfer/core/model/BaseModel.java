@@ -357,7 +357,7 @@ public final class BaseModel implements AutoCloseable {
         return text.append(']').toString();
     }
 
-    static String firstLine(final Throwable error) {
+    public static String firstLine(final Throwable error) {
         Throwable cause = error;
         while (cause.getCause() != null && (cause.getMessage() == null || cause.getMessage().isBlank())) {
             cause = cause.getCause();

@@ -12,7 +12,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -150,12 +152,47 @@ public final class ModelRunner implements AutoCloseable {
 
     /** The base's output for {@code count} normalised images (NCHW floats), before pooling: what class activation maps weigh. */
     public FeatureMaps featureMaps(final float[] images, final int count) throws BaseModelException {
-        return runBase(images, count, output -> {
-            final long[] shape = output.getShape().getShape();
-            final int height = shape.length > 2 ? Math.toIntExact(shape[2]) : 1;
-            final int width = shape.length > 3 ? Math.toIntExact(shape[3]) : 1;
-            return new FeatureMaps(output.toFloatArray(), count, Math.toIntExact(shape[1]), height, width);
+        return runBase(images, count, output -> featureMapsOf(output.getShape().getShape(), output.toFloatArray(), count));
+    }
+
+    private static FeatureMaps featureMapsOf(final long[] shape, final float[] values, final int count) {
+        final int height = shape.length > 2 ? Math.toIntExact(shape[2]) : 1;
+        final int width = shape.length > 3 ? Math.toIntExact(shape[3]) : 1;
+        return new FeatureMaps(values, count, Math.toIntExact(shape[1]), height, width);
+    }
+
+    /**
+     * Sees every batch of {@link #predictAll} with its feature maps, so what explains a prediction comes from the same
+     * pass through the base as the prediction.
+     */
+    @FunctionalInterface
+    public interface FeatureMapObserver {
+
+        /**
+         * @param first the dataset index of the batch's first image
+         * @param predictions the batch's predictions, in dataset order
+         * @param maps the batch's feature maps, image {@code i} of the batch for {@code predictions.get(i)}
+         */
+        void observe(long first, List<Prediction> predictions, FeatureMaps maps);
+    }
+
+    /** Probabilities as {@link #predict(float[], int)} computes them, and the feature maps they came from. */
+    private record Explained(float[][] probabilities, FeatureMaps maps) {
+    }
+
+    private record PooledAndMaps(float[] pooled, FeatureMaps maps) {
+    }
+
+    private Explained predictWithMaps(final float[] images, final int count) throws BaseModelException {
+        final PooledAndMaps output = runBase(images, count, array -> {
+            final long[] shape = array.getShape().getShape();
+            final float[] values = array.toFloatArray();
+            // an ONNX array is pooled in Java anyway (Pooling.features): pool the values read once
+            final float[] pooled = BaseModel.ONNX_RUNTIME.equals(array.getManager().getEngine().getEngineName())
+                    ? pooling.apply(values, shape) : pooling.features(array);
+            return new PooledAndMaps(pooled, featureMapsOf(shape, values, count));
         });
+        return new Explained(headProbabilities(output.pooled(), count), output.maps());
     }
 
     /**
@@ -223,6 +260,16 @@ public final class ModelRunner implements AutoCloseable {
      */
     public DatasetManifest predictAll(final InputStream tensorDataset, final int batchSize, final Consumer<Prediction> consumer,
                                       final Cancellation cancellation, final LongConsumer progress) throws IOException, BaseModelException {
+        return predictAll(tensorDataset, batchSize, consumer, cancellation, progress, null);
+    }
+
+    /**
+     * Predicts every image of a tensor dataset, in batches, showing {@code observer} (when not null) each batch's feature
+     * maps after its predictions went to {@code consumer}. The probabilities are the same either way.
+     */
+    public DatasetManifest predictAll(final InputStream tensorDataset, final int batchSize, final Consumer<Prediction> consumer,
+                                      final Cancellation cancellation, final LongConsumer progress, final FeatureMapObserver observer)
+            throws IOException, BaseModelException {
         final ModelManifest.InputSpec input = manifest.input();
         final DatasetManifest.TensorSpec expected = DatasetManifest.TensorSpec.of(input.height(), input.width(), null, null, input.normalization());
         try (TensorDatasetReader reader = TensorDatasetReader.open(tensorDataset)) {
@@ -240,9 +287,16 @@ public final class ModelRunner implements AutoCloseable {
                     cancellation.check();
                     final int count = Math.min(batchSize, shard.count() - start);
                     input.normalization().normalize(shard.pixels(), start * shard.imageBytes(), count, input.height(), input.width(), batch, 0);
-                    final float[][] probabilities = predict(batch, count);
+                    final Explained explained = observer == null ? new Explained(predict(batch, count), null) : predictWithMaps(batch, count);
+                    final List<Prediction> predictions = new ArrayList<>(count);
                     for (int i = 0; i < count; i++) {
-                        consumer.accept(new Prediction(shard.files().get(start + i), shard.labels()[start + i], probabilities[i]));
+                        final Prediction prediction = new Prediction(shard.files().get(start + i), shard.labels()[start + i],
+                                explained.probabilities()[i]);
+                        predictions.add(prediction);
+                        consumer.accept(prediction);
+                    }
+                    if (observer != null) {
+                        observer.observe(done, predictions, explained.maps());
                     }
                     done += count;
                     progress.accept(done);

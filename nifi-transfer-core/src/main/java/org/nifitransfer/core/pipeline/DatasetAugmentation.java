@@ -18,7 +18,7 @@ import org.nifitransfer.core.dataset.TensorDatasetWriter;
 import org.nifitransfer.core.dataset.TensorShard;
 import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
-import org.nifitransfer.core.image.ImageEncoder;
+import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.RgbImage;
 
 /**
@@ -121,7 +121,7 @@ public final class DatasetAugmentation {
                 }
                 for (int v = 0; v < variants; v++) {
                     final RgbImage variant = augmenter.augment(image, new Random(variantSeed(seed, index, v)));
-                    writer.add(entry.label(), entry.relativePath() + ".aug" + (v + 1) + ".png", ImageEncoder.png(variant));
+                    writer.add(entry.label(), entry.relativePath() + ".aug" + (v + 1) + ".png", PngEncoder.encode(variant));
                 }
                 index++;
             }

@@ -36,8 +36,8 @@ import org.nifitransfer.core.dataset.ImageDatasetWriter;
 import org.nifitransfer.core.dataset.NormalizationPreset;
 import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
-import org.nifitransfer.core.image.ImageEncoder;
 import org.nifitransfer.core.image.Interpolation;
+import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.ResizeMode;
 import org.nifitransfer.core.image.Resizer;
 import org.nifitransfer.core.image.RgbImage;
@@ -74,7 +74,7 @@ class ImageClassifierTest {
             for (int i = 0; i < 12; i++) {
                 final RgbImage square = StripeDatasets.stripes(label, 48, random);
                 final RgbImage wide = new RgbImage(48, 40, java.util.Arrays.copyOf(square.getData(), 48 * 40 * 3));
-                images.put(StripeDatasets.CLASSES.get(label) + "/img" + i + ".png", ImageEncoder.png(wide));
+                images.put(StripeDatasets.CLASSES.get(label) + "/img" + i + ".png", PngEncoder.encode(wide));
             }
         }
     }
@@ -288,7 +288,7 @@ class ImageClassifierTest {
         assertEquals(StripeDatasets.CLASSES, installed.manifest().classes());
 
         final DatasetFormatException error = assertThrows(DatasetFormatException.class,
-                () -> store.install(new ByteArrayInputStream(ImageEncoder.png(RgbImage.blank(4, 4)))));
+                () -> store.install(new ByteArrayInputStream(PngEncoder.encode(RgbImage.blank(4, 4)))));
         assertTrue(error.getMessage().contains("not a model"), error.getMessage());
         try (Stream<Path> files = Files.list(store.getDirectory())) {
             assertEquals(List.of(installed.file()), files.toList(), "nothing left of the refused content");

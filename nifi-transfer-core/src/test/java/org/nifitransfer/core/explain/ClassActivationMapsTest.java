@@ -123,20 +123,85 @@ class ClassActivationMapsTest {
     }
 
     @Test
-    void anEvaluationsGalleryExplainsThePredictedClassOfTheChosenTestImages() throws Exception {
+    void anEvaluationsGalleryExplainsThePredictedClassOfTheChosenTestImagesFromTheEvaluationsOwnPass() throws Exception {
         final byte[] test = StripeDatasets.tensors("test", 10, SIZE, 9);
+        for (final ModelRunner runner : List.of(linear, hidden)) {
+            final HeatmapGallery gallery = new HeatmapGallery(runner, StripeDatasets.CLASSES, 6);
+            final List<Prediction> predictions = new ArrayList<>();
+            runner.predictAll(new ByteArrayInputStream(test), 8, predictions::add, org.nifitransfer.core.pipeline.Cancellation.NONE, done -> { },
+                    gallery);
+            final List<Prediction> plain = new ArrayList<>();
+            runner.predictAll(new ByteArrayInputStream(test), 8, plain::add, org.nifitransfer.core.pipeline.Cancellation.NONE, done -> { });
+            for (int i = 0; i < plain.size(); i++) {
+                assertTrue(java.util.Arrays.equals(plain.get(i).probabilities(), predictions.get(i).probabilities()),
+                        "watching the feature maps changes no probability: image " + i);
+            }
+            final HeatmapGallery.Result result = gallery.render(() -> new ByteArrayInputStream(test));
+            assertEquals(6, result.images());
+            assertEquals(runner == linear ? ClassActivationMaps.Method.CAM : ClassActivationMaps.Method.GRAD_CAM, result.method());
+            assertTrue(result.layer().contains("16x8x8"), result.layer());
+            final java.awt.image.BufferedImage png = ImageIO.read(new ByteArrayInputStream(result.png()));
+            assertTrue(png.getWidth() >= 4 * SIZE && png.getHeight() > 2 * SIZE, png.getWidth() + "x" + png.getHeight());
+            assertTrue(result.seconds() > 0);
+        }
+        final HeatmapGallery empty = new HeatmapGallery(linear, StripeDatasets.CLASSES, 6);
+        assertThrows(IllegalStateException.class, () -> empty.render(() -> new ByteArrayInputStream(test)), "nothing observed");
+    }
+
+    @Test
+    void theGalleryDrawsTheSameMapsAsASecondPassThroughTheBaseWould() throws Exception {
+        final byte[] test = StripeDatasets.tensors("test", 6, SIZE, 4);
         final List<Prediction> predictions = new ArrayList<>();
-        linear.predictAll(new ByteArrayInputStream(test), 8, predictions::add, org.nifitransfer.core.pipeline.Cancellation.NONE, done -> { });
-        final HeatmapGallery.Result gallery = HeatmapGallery.render(linear, () -> new ByteArrayInputStream(test), predictions,
-                StripeDatasets.CLASSES, 6);
-        assertEquals(6, gallery.images());
-        assertEquals(ClassActivationMaps.Method.CAM, gallery.method());
-        assertTrue(gallery.layer().contains("16x8x8"), gallery.layer());
-        final java.awt.image.BufferedImage png = ImageIO.read(new ByteArrayInputStream(gallery.png()));
-        assertTrue(png.getWidth() >= 4 * SIZE && png.getHeight() > 2 * SIZE, png.getWidth() + "x" + png.getHeight());
-        assertTrue(gallery.seconds() > 0);
-        assertThrows(IllegalArgumentException.class, () -> HeatmapGallery.render(linear, () -> new ByteArrayInputStream(test), List.of(),
-                StripeDatasets.CLASSES, 6));
+        final List<ActivationMap> streamed = new ArrayList<>();
+        final ClassActivationMaps maps = new ClassActivationMaps(linear);
+        linear.predictAll(new ByteArrayInputStream(test), 5, predictions::add, org.nifitransfer.core.pipeline.Cancellation.NONE, done -> { },
+                (first, batch, features) -> {
+                    assertEquals(first, streamed.size(), "batches arrive in order");
+                    for (int i = 0; i < batch.size(); i++) {
+                        streamed.add(maps.cam(features, i, batch.get(i).predictedLabel()));
+                    }
+                });
+        assertEquals(12, streamed.size());
+        try (org.nifitransfer.core.dataset.TensorDatasetReader reader = org.nifitransfer.core.dataset.TensorDatasetReader.open(
+                new ByteArrayInputStream(test))) {
+            int index = 0;
+            org.nifitransfer.core.dataset.TensorShard shard;
+            while ((shard = reader.nextShard()) != null) {
+                for (int i = 0; i < shard.count(); i++, index++) {
+                    final ActivationMap again = maps.cam(features(linear, shard.image(i)), 0, predictions.get(index).predictedLabel());
+                    for (int v = 0; v < again.values().length; v++) {
+                        assertEquals(again.values()[v], streamed.get(index).values()[v], 1e-4 * (1 + Math.abs(again.values()[v])),
+                                "image " + index + " at " + v);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theCandidatesKeptWhileStreamingHoldEveryImageTheSelectionFromAllWouldPick() {
+        final Random random = new Random(11);
+        for (int trial = 0; trial < 300; trial++) {
+            final int classes = 1 + random.nextInt(5);
+            final int count = 1 + random.nextInt(12);
+            final int size = random.nextInt(60);
+            final List<Prediction> predictions = new ArrayList<>();
+            final GalleryCandidates<String> candidates = new GalleryCandidates<>(count, classes);
+            for (int i = 0; i < size; i++) {
+                final float[] probabilities = new float[classes];
+                for (int c = 0; c < classes; c++) {
+                    // few distinct values, so ties in confidence are common
+                    probabilities[c] = random.nextInt(6) / 5f;
+                }
+                final Prediction prediction = new Prediction("f" + i, random.nextInt(classes), probabilities);
+                predictions.add(prediction);
+                candidates.offer(i, prediction, "map of " + i);
+            }
+            final List<Integer> expected = GallerySelection.select(predictions, count, classes);
+            final List<Long> streamed = candidates.chosen().stream().map(GalleryCandidates.Candidate::index).toList();
+            assertEquals(expected.stream().map(Integer::longValue).toList(), streamed, "trial " + trial);
+            candidates.chosen().forEach(candidate -> assertEquals("map of " + candidate.index(), candidate.explanation()));
+        }
     }
 
     @Test
@@ -174,7 +239,7 @@ class ClassActivationMapsTest {
         assertEquals(List.of(), GallerySelection.select(predictions, 0, 3));
 
         final byte[] png = GalleryPlot.png(List.of(new GalleryPlot.Tile(RgbImage.solid(32, 32, 1, 2, 3), "a", "b", 0.9f),
-                new GalleryPlot.Tile(RgbImage.solid(32, 32, 1, 2, 3), "a", "a", 0.8f)), "CAM", 4);
+                new GalleryPlot.Tile(RgbImage.solid(32, 32, 1, 2, 3), "a", "a", 0.8f)), "CAM", "on a layer", 4);
         assertTrue(ImageIO.read(new ByteArrayInputStream(png)).getHeight() > 32, "a PNG with the tiles and their captions");
     }
 }
