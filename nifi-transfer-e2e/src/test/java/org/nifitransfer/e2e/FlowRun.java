@@ -21,6 +21,12 @@ final class FlowRun {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    /**
+     * What Evaluate sends to results for each model with its default properties: metrics, learning curve, confusion
+     * matrix, predictions, heatmap gallery and block activations.
+     */
+    static final int RESULTS_PER_EVALUATION = 6;
+
     private FlowRun() {
     }
 
@@ -124,7 +130,7 @@ final class FlowRun {
         final Map<String, JsonNode> metrics = new LinkedHashMap<>();
         for (final String evaluator : evaluators) {
             final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get(evaluator)),
-                    found -> found.stream().filter(event -> ofRun(event, runId) && event.attribute("transfer.result") != null).count() >= 5
+                    found -> found.stream().filter(event -> ofRun(event, runId) && event.attribute("transfer.result") != null).count() >= RESULTS_PER_EVALUATION
                             && found.stream().anyMatch(event -> ofRun(event, runId) && "ATTRIBUTES_MODIFIED".equals(event.eventType())),
                     Duration.ofMinutes(2));
             for (final NiFiClient.ProvenanceEvent event : events) {

@@ -253,7 +253,8 @@ public final class MainJob {
             results += "results".equals(queue.target()) ? queue.flowFilesQueued() : 0;
             failures += "failures".equals(queue.target()) ? queue.flowFilesQueued() : 0;
         }
-        return "'" + name + "': " + (running ? "running" : "stopped") + ", run " + runId + ", " + results + " of 10 results queued"
+        return "'" + name + "': " + (running ? "running" : "stopped") + ", run " + runId + ", " + results + " of "
+                + 2 * FlowRun.RESULTS_PER_EVALUATION + " results queued"
                 + (failures > 0 ? ", " + failures + " in failures" : "") + (invalid.isEmpty() ? "" : ", invalid: " + invalid);
     }
 

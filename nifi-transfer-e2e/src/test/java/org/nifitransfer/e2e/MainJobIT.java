@@ -164,8 +164,10 @@ class MainJobIT {
         assertEquals(output, firstResults.getParent(), "results in a folder per run id");
         try (Stream<Path> files = Files.list(firstResults)) {
             final List<String> names = files.map(file -> file.getFileName().toString()).sorted().toList();
-            assertEquals(12, names.size(), "5 results and the evaluated model for each of the two models: " + names);
+            assertEquals(2 * (FlowRun.RESULTS_PER_EVALUATION + 1), names.size(), "the results and the evaluated model for each of the two "
+                    + "models: " + names);
             assertEquals(2, names.stream().filter(name -> name.endsWith("-heatmaps.png")).count(), "a heatmap gallery per model: " + names);
+            assertEquals(2, names.stream().filter(name -> name.endsWith("-activations.png")).count(), "block activations per model: " + names);
         }
     }
 

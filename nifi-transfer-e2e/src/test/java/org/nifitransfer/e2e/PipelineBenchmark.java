@@ -92,8 +92,9 @@ public final class PipelineBenchmark {
             final NiFiClient client = nifi.client();
             final String template = Files.readString(Path.of(require(options, "project")).resolve("templates/cats-vs-dogs.json"));
             final String group = FlowRun.importFlow(client, "cats-vs-dogs", template, parameters);
-            final double seconds = FlowRun.runUntil(client, group, "results", 10, Duration.ofHours(2),
-                    done -> System.err.printf(Locale.ROOT, "  pipeline: %d of 10 results%n", done));
+            final double seconds = FlowRun.runUntil(client, group, "results", 2 * FlowRun.RESULTS_PER_EVALUATION,
+                    Duration.ofHours(2), done -> System.err.printf(Locale.ROOT, "  pipeline: %d of %d results%n", done,
+                    2 * FlowRun.RESULTS_PER_EVALUATION));
             // busy time per processor (NiFi's task duration over its 5-minute status window, which covers the run)
             final ObjectNode busy = MAPPER.createObjectNode();
             for (final JsonNode processor : client.processGroupStatus(group).path("processGroupStatus").path("aggregateSnapshot")
