@@ -6,14 +6,18 @@
 //   4. select one (LoadImageFolder) and check the description shown under the table;
 //   5. add another (Evaluate) to the canvas;
 //   6. enter the imported process group (context menu "Enter Group");
-//   7. open UnfreezeLayers' configuration (context menu "Configure"), Properties tab, set "Top Blocks", OK, Apply.
+//   7. open UnfreezeLayers' configuration (context menu "Configure"), Properties tab, set "Top Blocks", OK, Apply;
+//   8. open each picture of "contentViews" in NiFi's content viewer, as provenance's "View" button does
+//      (#/content-viewer/?ref=...&mimeType=...), and record the size the browser decoded it at.
 // A PNG screenshot is taken at every step (and failure.png when a step fails). The browser may only talk to the NiFi
 // under test: every request elsewhere is aborted, and the run fails if there was one.
 //
 // Usage: node nifi-ui.mjs --url http://127.0.0.1:PORT/nifi/ --out DIR --config CONFIG.json
 // CONFIG.json: {"group": "cats-vs-dogs", "processors": ["LoadImageFolder", ...], "filter": "transfer learning",
 //   "describe": {"name": "LoadImageFolder", "description": "..."}, "add": "Evaluate",
-//   "configure": "UnfreezeLayers", "property": "Top Blocks", "value": "3"}
+//   "configure": "UnfreezeLayers", "property": "Top Blocks", "value": "3",
+//   "contentViews": [{"name": "heatmaps", "ref": "http://127.0.0.1:PORT/nifi-api/provenance-events/7/content/output",
+//                     "mimeType": "image/png"}]}
 // Prints one line per step ("STEP <n> <name> ok <ms> ms <screenshot>"), then "RESULT <json>"; exits 0 when every
 // step passed, 1 with "FAILED <step>: <message>" otherwise. Environment: CHROMIUM (default /usr/bin/chromium),
 // STEP_TIMEOUT_MS (default 30000).
@@ -38,7 +42,7 @@ const allowedOrigin = baseUrl.origin;
 const blocked = [];
 const consoleErrors = [];
 const failedResponses = [];
-const result = { steps: [], screenshots: [], blockedRequests: blocked, consoleErrors, failedResponses };
+const result = { steps: [], screenshots: [], blockedRequests: blocked, consoleErrors, failedResponses, contentViews: {} };
 
 const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -64,18 +68,7 @@ try {
         blocked.push(url);
         return route.abort('blockedbyclient');
     });
-    page = await context.newPage();
-    page.setDefaultTimeout(stepTimeout);
-    page.on('response', response => {
-        if (response.status() >= 400) {
-            failedResponses.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-        }
-    });
-    page.on('console', message => {
-        if (message.type() === 'error') {
-            consoleErrors.push(message.text());
-        }
-    });
+    page = await watchedPage(context);
 
     await step('open-ui', async () => {
         await page.goto(baseUrl.href, { waitUntil: 'domcontentloaded' });
@@ -178,6 +171,19 @@ try {
         await canvasProcessor(config.configure).waitFor();
     });
 
+    for (const view of config.contentViews || []) {
+        // in a page of its own, as the "View" button opens one (window.open)
+        page = await watchedPage(page.context());
+        await step(`content-viewer-${view.name}`, async () => {
+            const query = new URLSearchParams({ ref: view.ref, mimeType: view.mimeType });
+            await page.goto(`${baseUrl.origin}/nifi/#/content-viewer/?${query}`, { waitUntil: 'domcontentloaded' });
+            const image = page.locator(`img[src="${view.ref}"]`);
+            await image.waitFor();
+            await waitUntil(() => image.evaluate(img => img.complete && img.naturalWidth > 0), `the ${view.name} picture to load`);
+            result.contentViews[view.name] = await image.evaluate(img => ({ width: img.naturalWidth, height: img.naturalHeight }));
+        });
+    }
+
     if (blocked.length > 0) {
         currentStep = 'network';
         throw new Error(`the browser tried to reach beyond ${allowedOrigin}: ${JSON.stringify(blocked)}`);
@@ -202,6 +208,23 @@ try {
     process.exitCode = 1;
 } finally {
     await browser.close().catch(() => {});
+}
+
+/** A new page of the context whose failed responses and console errors are recorded. */
+async function watchedPage(context) {
+    const opened = await context.newPage();
+    opened.setDefaultTimeout(stepTimeout);
+    opened.on('response', response => {
+        if (response.status() >= 400) {
+            failedResponses.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+        }
+    });
+    opened.on('console', message => {
+        if (message.type() === 'error') {
+            consoleErrors.push(message.text());
+        }
+    });
+    return opened;
 }
 
 async function step(name, action) {

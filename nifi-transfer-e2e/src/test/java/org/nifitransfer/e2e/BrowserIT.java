@@ -24,6 +24,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiClient.ProcessorSummary;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
@@ -41,8 +42,10 @@ import org.nifitransfer.processors.UnfreezeLayers;
  * playwright-core with {@code executablePath}), against the NiFi 2.3.0 the build assembles, with the cats-vs-dogs
  * template imported. The script adds a processor by dragging the toolbar icon onto the canvas, checks our processors
  * and a description in the Add Processor dialog, enters the imported group and sets UnfreezeLayers' "Top Blocks" in its
- * configuration dialog; it saves a screenshot per step in {@code target/screenshots}. This test then checks through
- * the REST API that the UI actions took effect.
+ * configuration dialog; it opens the template's heatmap gallery and block activations, from a run of the template
+ * on generated stripes, in NiFi's content viewer (the way provenance's "View" button opens them); it saves a
+ * screenshot per step in {@code target/screenshots}. This test then checks through the REST API that the UI actions
+ * took effect, and that the browser showed each picture at its full size.
  *
  * <p>{@code src/test/browser/setup.sh} (run by Maven before the integration tests) installs Chromium and
  * playwright-core. The browser may only talk to the NiFi on 127.0.0.1: the script aborts and reports any other request.
@@ -64,13 +67,16 @@ class BrowserIT {
     private static final Duration WAIT = Duration.ofMinutes(2);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    @TempDir
+    static Path temporary;
+
     private static NiFiInstance nifi;
     private static NiFiClient client;
     private static String rootId;
     private static String groupId;
 
     @BeforeAll
-    static void startNiFiWithTheTemplate() throws IOException, InterruptedException {
+    static void startNiFiWithTheTemplate() throws Exception {
         nifi = NiFiInstance.builder().name(BrowserIT.class.getSimpleName()).start();
         client = nifi.client();
         System.out.printf("NiFi started in %d ms at %s (log %s)%n", nifi.lastStartupTime().toMillis(), nifi.apiUri(),
@@ -80,6 +86,24 @@ class BrowserIT {
         final Path template = projectDirectory().resolve("templates").resolve(GROUP_NAME + ".json");
         groupId = client.uploadFlowDefinition(rootId, GROUP_NAME, template).path("id").asText();
         client.awaitValidation(groupId, WAIT);
+        // a run of the template on generated stripes, for the pictures the content viewer shows
+        final Path project = projectDirectory();
+        client.updateParameters(client.parameterContextId(groupId), java.util.Map.of(
+                "data.directory", CatsVsDogsTemplateIT.writeStripes(temporary.resolve("stripes"), 60, 0, 20).toString(),
+                "base.model", project.resolve("fixtures/models/tiny_base.pt").toString(), "normalization.preset", "zero-one",
+                "image.size", "64", "head.epochs", "10", "fine.tune.epochs", "2"), WAIT);
+        final double seconds = FlowRun.runUntil(client, groupId, "results", 2 * FlowRun.RESULTS_PER_EVALUATION, Duration.ofMinutes(5),
+                done -> System.out.printf("template run: %d results%n", done));
+        System.out.printf("The template ran in %.0f s%n", seconds);
+    }
+
+    /** The provenance event of the fine-tuned model's result of this kind (transfer.result). */
+    private static NiFiClient.ProvenanceEvent fineTunedResult(final String kind) throws IOException, InterruptedException {
+        final String evaluate = client.processors(groupId).stream().filter(p -> p.name().equals("Evaluate Fine-Tuned Model")).findFirst()
+                .orElseThrow().id();
+        return client.awaitProvenanceEvents(java.util.Map.of("ProcessorID", evaluate),
+                found -> found.stream().anyMatch(event -> kind.equals(event.attribute("transfer.result"))), WAIT)
+                .stream().filter(event -> kind.equals(event.attribute("transfer.result"))).findFirst().orElseThrow();
     }
 
     @AfterAll
@@ -113,6 +137,16 @@ class BrowserIT {
         config.put("configure", UnfreezeLayers.class.getSimpleName());
         config.put("property", TOP_BLOCKS);
         config.put("value", NEW_TOP_BLOCKS);
+        // the pictures, as provenance's "View" button opens them: the content viewer with the event's output as ref
+        final var views = config.putArray("contentViews");
+        final java.util.Map<String, java.awt.image.BufferedImage> pictures = new java.util.LinkedHashMap<>();
+        for (final String kind : List.of("heatmaps", "activations")) {
+            final NiFiClient.ProvenanceEvent event = fineTunedResult(kind);
+            assertEquals("image/png", event.attribute("mime.type"));
+            pictures.put(kind, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(client.provenanceOutputContent(event.eventId()))));
+            views.addObject().put("name", kind).put("mimeType", "image/png")
+                    .put("ref", "http://127.0.0.1:" + nifi.port() + "/nifi-api/provenance-events/" + event.eventId() + "/content/output");
+        }
         final Path configFile = screenshots.resolveSibling("browser-ui-config.json");
         Files.createDirectories(screenshots);
         MAPPER.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
@@ -131,7 +165,12 @@ class BrowserIT {
         for (final JsonNode file : result.path("screenshots")) {
             assertPng(screenshots.resolve(file.asText()));
         }
-        assertEquals(11, result.path("screenshots").size(), run.output());
+        assertEquals(13, result.path("screenshots").size(), run.output());
+        for (final var picture : pictures.entrySet()) {
+            final JsonNode shown = result.path("contentViews").path(picture.getKey());
+            assertEquals(picture.getValue().getWidth(), shown.path("width").asInt(), "the browser showed the " + picture.getKey() + ": " + shown);
+            assertEquals(picture.getValue().getHeight(), shown.path("height").asInt(), picture.getKey() + ": " + shown);
+        }
         assertEquals("whole-group", result.path("steps").path(6).path("name").asText(), "a screenshot of the whole imported group");
 
         // What the UI did, read back through the REST API.

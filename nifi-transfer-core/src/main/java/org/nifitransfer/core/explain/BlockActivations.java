@@ -55,6 +55,8 @@ public final class BlockActivations {
     private static final int MARGIN = 10;
     private static final int TITLE = 48;
     private static final int LABEL = 24;
+    /** The image is shown at least this large (pixels, its longer side). */
+    private static final int SMALLEST = 160;
 
     private BlockActivations() {
     }
@@ -194,25 +196,37 @@ public final class BlockActivations {
         return cell;
     }
 
+    /** The image's size in the figure: as it is, or enlarged to {@link #SMALLEST} pixels on its longer side. */
+    private static int[] shownSize(final RgbImage image) {
+        final double scale = Math.max(1, (double) SMALLEST / Math.max(image.getWidth(), image.getHeight()));
+        return new int[] {(int) Math.round(scale * image.getWidth()), (int) Math.round(scale * image.getHeight())};
+    }
+
+    private static void drawImage(final Graphics2D graphics, final RgbImage image, final int[] size) {
+        graphics.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        graphics.drawImage(ImageEncoder.toBufferedImage(image), MARGIN, TITLE, size[0], size[1], null);
+    }
+
     private static byte[] draw(final RgbImage image, final String caption, final String baseName, final List<Activations> blocks) {
+        final int[] shown = shownSize(image);
         final int gridWidth = ACROSS * (CELL + GAP) - GAP;
-        final int width = 2 * MARGIN + Math.max(gridWidth, image.getWidth());
+        final int width = 2 * MARGIN + Math.max(gridWidth, shown[0]);
         final int section = LABEL + 2 * (CELL + GAP);
-        final int height = TITLE + image.getHeight() + MARGIN + blocks.size() * section + MARGIN;
+        final int height = TITLE + shown[1] + MARGIN + blocks.size() * section + MARGIN;
         final BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         final Graphics2D graphics = canvas.createGraphics();
         try {
             begin(graphics, width, height, "Feature maps of blocks " + String.join(", ", blocks.stream().map(Activations::block).toList())
                     + " of " + baseName, caption);
-            graphics.drawImage(ImageEncoder.toBufferedImage(image), MARGIN, TITLE, null);
-            int y = TITLE + image.getHeight() + MARGIN;
+            drawImage(graphics, image, shown);
+            int y = TITLE + shown[1] + MARGIN;
             for (final Activations block : blocks) {
-                final List<Integer> shown = mostActive(block);
+                final List<Integer> channels = mostActive(block);
                 graphics.setColor(Color.DARK_GRAY);
                 graphics.drawString(String.format(Locale.ROOT, "block %s (through child %d): %d channels of %dx%d; the %d most active",
-                        block.block(), block.lastChild(), block.channels(), block.height(), block.width(), shown.size()), MARGIN, y + 16);
-                for (int i = 0; i < shown.size(); i++) {
-                    graphics.drawImage(ImageEncoder.toBufferedImage(channel(block, shown.get(i))), MARGIN + i % ACROSS * (CELL + GAP),
+                        block.block(), block.lastChild(), block.channels(), block.height(), block.width(), channels.size()), MARGIN, y + 16);
+                for (int i = 0; i < channels.size(); i++) {
+                    graphics.drawImage(ImageEncoder.toBufferedImage(channel(block, channels.get(i))), MARGIN + i % ACROSS * (CELL + GAP),
                             y + LABEL + i / ACROSS * (CELL + GAP), null);
                 }
                 y += section;
@@ -224,17 +238,18 @@ public final class BlockActivations {
     }
 
     private static byte[] drawUnavailable(final RgbImage image, final String caption, final String reason) {
-        final int width = 2 * MARGIN + Math.max(ACROSS * (CELL + GAP), image.getWidth());
+        final int[] shown = shownSize(image);
+        final int width = 2 * MARGIN + Math.max(ACROSS * (CELL + GAP), shown[0]);
         final List<String> lines = wrap(reason, 90);
-        final int height = TITLE + image.getHeight() + MARGIN + lines.size() * 18 + MARGIN;
+        final int height = TITLE + shown[1] + MARGIN + lines.size() * 18 + MARGIN;
         final BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         final Graphics2D graphics = canvas.createGraphics();
         try {
             begin(graphics, width, height, "Feature maps of inner blocks: not available", caption);
-            graphics.drawImage(ImageEncoder.toBufferedImage(image), MARGIN, TITLE, null);
+            drawImage(graphics, image, shown);
             graphics.setColor(new Color(0xB2182B));
             for (int i = 0; i < lines.size(); i++) {
-                graphics.drawString(lines.get(i), MARGIN, TITLE + image.getHeight() + MARGIN + 14 + 18 * i);
+                graphics.drawString(lines.get(i), MARGIN, TITLE + shown[1] + MARGIN + 14 + 18 * i);
             }
         } finally {
             graphics.dispose();

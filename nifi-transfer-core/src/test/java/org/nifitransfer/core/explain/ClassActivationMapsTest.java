@@ -240,6 +240,8 @@ class ClassActivationMapsTest {
 
         final byte[] png = GalleryPlot.png(List.of(new GalleryPlot.Tile(RgbImage.solid(32, 32, 1, 2, 3), "a", "b", 0.9f),
                 new GalleryPlot.Tile(RgbImage.solid(32, 32, 1, 2, 3), "a", "a", 0.8f)), "CAM", "on a layer", 4);
-        assertTrue(ImageIO.read(new ByteArrayInputStream(png)).getHeight() > 32, "a PNG with the tiles and their captions");
+        final java.awt.image.BufferedImage drawn = ImageIO.read(new ByteArrayInputStream(png));
+        assertTrue(drawn.getHeight() > GalleryPlot.SMALLEST && drawn.getWidth() > 2 * GalleryPlot.SMALLEST,
+                "32-pixel tiles drawn enlarged, with their captions: " + drawn.getWidth() + "x" + drawn.getHeight());
     }
 }
