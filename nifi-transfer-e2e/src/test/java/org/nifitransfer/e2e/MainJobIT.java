@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -169,6 +170,28 @@ class MainJobIT {
             assertEquals(2, names.stream().filter(name -> name.endsWith("-heatmaps.png")).count(), "a heatmap gallery per model: " + names);
             assertEquals(2, names.stream().filter(name -> name.endsWith("-activations.png")).count(), "block activations per model: " + names);
         }
+        heatmapsCostUnderATenthOfTheEvaluation(firstResults, "SqueezeNet 1.1");
+    }
+
+    /**
+     * Issue 13's acceptance figure, on real flowers through the template: the heatmap gallery of 16 test images costs under
+     * 10% of each evaluation, as the metrics in the results folder record them.
+     */
+    private static void heatmapsCostUnderATenthOfTheEvaluation(final Path results, final String base) throws IOException {
+        final List<Path> metrics;
+        try (Stream<Path> files = Files.list(results)) {
+            metrics = files.filter(file -> file.getFileName().toString().endsWith("-metrics.json")).sorted().toList();
+        }
+        assertEquals(2, metrics.size(), "metrics of the head and the fine-tuned model in " + results);
+        for (final Path file : metrics) {
+            final com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+            final double evaluation = json.path("seconds").asDouble();
+            final double gallery = json.path("heatmaps").path("seconds").asDouble();
+            System.out.printf(Locale.ROOT, "Heatmap gallery (%s, %s): %d images in %.2f s of the evaluation's %.2f s (%.1f%%)%n", base,
+                    file.getFileName(), json.path("heatmaps").path("images").asInt(), gallery, evaluation, 100 * gallery / evaluation);
+            assertEquals(16, json.path("heatmaps").path("images").asInt(), json.toString());
+            assertTrue(gallery > 0 && gallery < 0.1 * evaluation, "the gallery took " + gallery + " s of " + evaluation + " s: " + file);
+        }
     }
 
     private static double accuracy(final String printed, final String phase) {
@@ -209,6 +232,9 @@ class MainJobIT {
         System.out.printf(Locale.ROOT, "%nMAIN JOB with MobileNetV2 (ImageNet preset, real NiFi 2.3.0, examples/flowers 514/129/137 photos): "
                 + "test accuracy head %.3f, fine-tuned %.3f%n", head, tuned);
         assertTrue(head > 0.7 && tuned > 0.7, "real accuracies on 5 classes: head " + head + ", fine-tuned " + tuned);
+        final Matcher folder = Pattern.compile("This run's results: (\\S+)").matcher(result.output());
+        assertTrue(folder.find(), result.output());
+        heatmapsCostUnderATenthOfTheEvaluation(Path.of(folder.group(1)), "MobileNetV2");
     }
 
     @Test

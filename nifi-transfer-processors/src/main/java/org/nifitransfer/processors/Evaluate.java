@@ -232,13 +232,29 @@ public class Evaluate extends AbstractProcessor {
         final BlockActivations.Result activations = context.getProperty(BLOCK_ACTIVATIONS).asBoolean() && firstPrediction.get() != null
                 ? activations(session, testFlowFile, model, device, firstPrediction.get(), work, group.runId()) : null;
         final Map<String, String> attributes = metricAttributes(metrics, phase);
-        attributes.put(SECONDS_ATTRIBUTE, TransferAttributes.format((System.nanoTime() - start) / 1e9));
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        attributes.put(SECONDS_ATTRIBUTE, TransferAttributes.format(seconds));
         final List<DatasetManifest.DroppedClass> dropped = dataset.source() == null ? List.of() : dataset.source().droppedClasses();
         final ObjectNode metricsJson = (ObjectNode) MAPPER.readTree(metrics.toJson());
         if (!dropped.isEmpty()) {
             // the classes LoadImageFolder left out: the accuracy is over the other classes only
             metricsJson.set("droppedClasses", MAPPER.valueToTree(dropped));
             attributes.put(DROPPED_ATTRIBUTE, TransferAttributes.json(dropped.stream().map(DatasetManifest.DroppedClass::describe).toList()));
+        }
+        // what the pictures show and cost, beside the evaluation's own time, for whoever reads the results folder
+        metricsJson.put("seconds", seconds);
+        if (gallery != null) {
+            metricsJson.putObject("heatmaps").put("method", gallery.method().getDescription()).put("layer", gallery.layer())
+                    .put("images", gallery.images()).put("seconds", gallery.seconds());
+        }
+        if (activations != null) {
+            final ObjectNode shown = metricsJson.putObject("activations").put("image", firstPrediction.get().file())
+                    .put("seconds", activations.seconds());
+            if (activations.unavailable() == null) {
+                shown.set("blocks", MAPPER.valueToTree(activations.blocks()));
+            } else {
+                shown.put("unavailable", activations.unavailable());
+            }
         }
         final String prefix = modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()) == null ? group.runId()
                 : modelFlowFile.getAttribute(CoreAttributes.FILENAME.key()).replaceFirst("\\.tar$", "");

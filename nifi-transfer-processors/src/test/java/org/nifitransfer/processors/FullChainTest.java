@@ -103,6 +103,10 @@ class FullChainTest {
             assertEquals(accuracy, json.get("accuracy").asDouble(), 1e-4);
             assertEquals(40, json.get("count").asInt());
             assertTrue(json.has("rocAuc") && json.get("rocAuc").asDouble() > 0.8);
+            assertEquals(Double.parseDouble(metrics.getAttribute("transfer.eval.seconds")), json.get("seconds").asDouble(), 1e-3);
+            assertEquals(16, json.path("heatmaps").path("images").asInt(), json.toString());
+            assertTrue(json.path("heatmaps").path("seconds").asDouble() > 0, json.toString());
+            assertEquals(List.of("0", "2", "4"), MAPPER.convertValue(json.path("activations").path("blocks"), List.class), json.toString());
             metrics.assertAttributeExists("transfer.eval.precision.horizontal");
             metrics.assertAttributeExists("transfer.eval.f1.vertical");
             final BufferedImage curve = ImageIO.read(new ByteArrayInputStream(results.get("learning-curve").getFirst().toByteArray()));

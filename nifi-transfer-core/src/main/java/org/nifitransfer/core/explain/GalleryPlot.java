@@ -6,6 +6,7 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +72,7 @@ public final class GalleryPlot {
         final int width = Math.max(across * (cellWidth + GAP) + GAP, headingWidth + 2 * GAP);
         final int height = TITLE + rows * (tileHeight + CAPTION + GAP) + GAP;
         final BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        final int[] pixels = ((DataBufferInt) canvas.getRaster().getDataBuffer()).getData();
         final Graphics2D graphics = canvas.createGraphics();
         try {
             graphics.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -86,8 +88,12 @@ public final class GalleryPlot {
                 final Tile tile = tiles.get(i);
                 final int x = GAP + (i % across) * (cellWidth + GAP);
                 final int y = TITLE + (i / across) * (tileHeight + CAPTION + GAP);
-                graphics.drawImage(ImageEncoder.toBufferedImage(tile.overlay()), x, y, (int) Math.round(scale * tile.overlay().getWidth()),
-                        (int) Math.round(scale * tile.overlay().getHeight()), null);
+                if (scale == 1) {
+                    copy(tile.overlay(), pixels, width, x, y);
+                } else {
+                    graphics.drawImage(ImageEncoder.toBufferedImage(tile.overlay()), x, y, (int) Math.round(scale * tile.overlay().getWidth()),
+                            (int) Math.round(scale * tile.overlay().getHeight()), null);
+                }
                 final boolean right = tile.trueClass().equals(tile.predictedClass());
                 graphics.setColor(right ? RIGHT : WRONG);
                 graphics.drawString(captions.get(i)[0], x, y + tileHeight + 14);
@@ -97,5 +103,16 @@ public final class GalleryPlot {
             graphics.dispose();
         }
         return PngEncoder.encode(canvas);
+    }
+
+    /** Copies an image into a canvas of {@code 0xRRGGBB} pixels, {@code width} a row, at ({@code left}, {@code top}). */
+    private static void copy(final RgbImage image, final int[] canvas, final int width, final int left, final int top) {
+        final byte[] data = image.getData();
+        for (int y = 0, i = 0; y < image.getHeight(); y++) {
+            final int row = (top + y) * width + left;
+            for (int x = 0; x < image.getWidth(); x++, i += 3) {
+                canvas[row + x] = (data[i] & 0xFF) << 16 | (data[i + 1] & 0xFF) << 8 | data[i + 2] & 0xFF;
+            }
+        }
     }
 }

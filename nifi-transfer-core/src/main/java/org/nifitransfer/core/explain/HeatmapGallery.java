@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import org.nifitransfer.core.dataset.TensorDatasetReader;
 import org.nifitransfer.core.dataset.TensorShard;
 import org.nifitransfer.core.evaluate.Prediction;
@@ -18,10 +19,11 @@ import org.nifitransfer.core.model.ModelRunner;
 /**
  * The heatmap gallery of an evaluation. It watches the evaluation's pass through the test split
  * ({@link ModelRunner#predictAll} with this as its observer), keeping the predictions the gallery could still show
- * ({@link GalleryCandidates}) and, for CAM, their maps, worked out from the feature maps of that same pass. Once every
- * image is predicted, {@link #render} picks the gallery ({@link GallerySelection}), reads the pictures of those images
- * from the test split again, and draws them as a captioned grid. For Grad-CAM, the chosen images go through the base a
- * second time for their gradients; CAM needs no second pass.
+ * ({@link GalleryCandidates}) with their pictures and, for CAM, their maps, worked out from the feature maps of that
+ * same pass. Once every image is predicted, {@link #render} picks the gallery ({@link GallerySelection}) and draws it
+ * as a captioned grid. For Grad-CAM, the chosen images go through the base a second time for their gradients; CAM
+ * needs no second pass. When the candidates' pictures would take more than {@value #MAX_KEPT_BYTES} bytes (many
+ * classes, large images), only their maps are kept and the chosen pictures are read from the test split again.
  *
  * <pre>{@code
  * HeatmapGallery gallery = new HeatmapGallery(runner, classes, 16);
@@ -33,11 +35,18 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
 
     private static final double OPACITY = 0.5;
     private static final int COLUMNS = 4;
+    /** The most the kept pictures may take: 64 MiB (about 450 images of 224 x 224). */
+    static final long MAX_KEPT_BYTES = 64L << 20;
+
+    /** What is kept of a candidate: its map (CAM) and its picture (when they fit), either may be null. */
+    private record Kept(ActivationMap map, RgbImage image) {
+    }
 
     private final ModelRunner runner;
     private final List<String> classes;
     private final ClassActivationMaps maps;
-    private final GalleryCandidates<ActivationMap> candidates;
+    private final GalleryCandidates<Kept> candidates;
+    private final boolean keepImages;
     private String layer = "";
     private long observingNanos;
 
@@ -55,14 +64,22 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
 
     /** A gallery of up to {@code count} images for a model with {@code classes}. */
     public HeatmapGallery(final ModelRunner runner, final List<String> classes, final int count) {
+        this(runner, classes, count, MAX_KEPT_BYTES);
+    }
+
+    /** A gallery that keeps the candidates' pictures only while they take at most {@code maxKeptBytes}. */
+    HeatmapGallery(final ModelRunner runner, final List<String> classes, final int count, final long maxKeptBytes) {
         this.runner = runner;
         this.classes = List.copyOf(classes);
         this.maps = new ClassActivationMaps(runner);
         this.candidates = new GalleryCandidates<>(count, classes.size());
+        final ModelManifest.InputSpec input = runner.getManifest().input();
+        this.keepImages = (long) count * (classes.size() + 1) * 3 * input.height() * input.width() <= maxKeptBytes;
     }
 
     @Override
-    public void observe(final long first, final List<Prediction> predictions, final ModelRunner.FeatureMaps features) {
+    public void observe(final long first, final List<Prediction> predictions, final ModelRunner.FeatureMaps features,
+                        final IntFunction<RgbImage> images) {
         final long start = System.nanoTime();
         for (int i = 0; i < predictions.size(); i++) {
             final Prediction prediction = predictions.get(i);
@@ -73,7 +90,7 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
                     map = explanation.map();
                     layer = explanation.layer();
                 }
-                candidates.offer(first + i, prediction, map);
+                candidates.offer(first + i, prediction, new Kept(map, keepImages ? images.apply(i) : null));
             }
         }
         observingNanos += System.nanoTime() - start;
@@ -82,7 +99,8 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
     /**
      * Draws the gallery of the predictions observed.
      *
-     * @param testDataset opens the test tensor dataset again (the one whose predictions were observed)
+     * @param testDataset opens the test tensor dataset again (the one whose predictions were observed), when the pictures
+     *                    were too many to keep
      * @throws IllegalStateException when nothing was observed
      */
     public Result render(final Callable<InputStream> testDataset) throws IOException, BaseModelException {
@@ -90,25 +108,15 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
             throw new IllegalStateException("A gallery needs at least one prediction");
         }
         final long start = System.nanoTime();
-        final List<GalleryCandidates.Candidate<ActivationMap>> chosen = candidates.chosen();
+        final List<GalleryCandidates.Candidate<Kept>> chosen = candidates.chosen();
         final Map<Long, RgbImage> images = new HashMap<>();
-        try (InputStream in = open(testDataset); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
-            long offset = 0;
-            TensorShard shard;
-            while (images.size() < chosen.size() && (shard = reader.nextShard()) != null) {
-                for (final GalleryCandidates.Candidate<ActivationMap> candidate : chosen) {
-                    if (candidate.index() >= offset && candidate.index() < offset + shard.count()) {
-                        images.put(candidate.index(), shard.image((int) (candidate.index() - offset)));
-                    }
-                }
-                offset += shard.count();
-            }
-        }
+        chosen.stream().filter(candidate -> candidate.explanation().image() != null)
+                .forEach(candidate -> images.put(candidate.index(), candidate.explanation().image()));
         if (images.size() < chosen.size()) {
-            throw new IOException("The test dataset read again holds fewer images than were predicted");
+            readBack(testDataset, chosen, images);
         }
         final List<ActivationMap> explanations = maps.method() == ClassActivationMaps.Method.CAM
-                ? chosen.stream().map(GalleryCandidates.Candidate::explanation).toList() : gradCams(chosen, images);
+                ? chosen.stream().map(candidate -> candidate.explanation().map()).toList() : gradCams(chosen, images);
         final List<GalleryPlot.Tile> tiles = new ArrayList<>();
         for (int i = 0; i < chosen.size(); i++) {
             final Prediction prediction = chosen.get(i).prediction();
@@ -122,8 +130,28 @@ public final class HeatmapGallery implements ModelRunner.FeatureMapObserver {
         return new Result(png, maps.method(), layer, tiles.size(), (observingNanos + System.nanoTime() - start) / 1e9);
     }
 
+    /** Reads the chosen pictures from the test dataset again, in one pass that keeps only those. */
+    private static void readBack(final Callable<InputStream> testDataset, final List<GalleryCandidates.Candidate<Kept>> chosen,
+                                 final Map<Long, RgbImage> images) throws IOException {
+        try (InputStream in = open(testDataset); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
+            long offset = 0;
+            TensorShard shard;
+            while (images.size() < chosen.size() && (shard = reader.nextShard()) != null) {
+                for (final GalleryCandidates.Candidate<Kept> candidate : chosen) {
+                    if (candidate.index() >= offset && candidate.index() < offset + shard.count()) {
+                        images.put(candidate.index(), shard.image((int) (candidate.index() - offset)));
+                    }
+                }
+                offset += shard.count();
+            }
+        }
+        if (images.size() < chosen.size()) {
+            throw new IOException("The test dataset read again holds fewer images than were predicted");
+        }
+    }
+
     /** Grad-CAM maps of the chosen images: their feature maps from a second pass through the base, then gradients. */
-    private List<ActivationMap> gradCams(final List<GalleryCandidates.Candidate<ActivationMap>> chosen, final Map<Long, RgbImage> images)
+    private List<ActivationMap> gradCams(final List<GalleryCandidates.Candidate<Kept>> chosen, final Map<Long, RgbImage> images)
             throws BaseModelException {
         final ModelManifest.InputSpec input = runner.getManifest().input();
         final int imageFloats = 3 * input.height() * input.width();

@@ -17,11 +17,13 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.TensorDatasetReader;
 import org.nifitransfer.core.dataset.TensorShard;
 import org.nifitransfer.core.evaluate.Prediction;
+import org.nifitransfer.core.image.RgbImage;
 import org.nifitransfer.core.pipeline.Cancellation;
 import org.nifitransfer.core.training.TensorBatchSource;
 
@@ -172,8 +174,9 @@ public final class ModelRunner implements AutoCloseable {
          * @param first the dataset index of the batch's first image
          * @param predictions the batch's predictions, in dataset order
          * @param maps the batch's feature maps, image {@code i} of the batch for {@code predictions.get(i)}
+         * @param images image {@code i} of the batch as stored in the dataset (a copy, made when asked for)
          */
-        void observe(long first, List<Prediction> predictions, FeatureMaps maps);
+        void observe(long first, List<Prediction> predictions, FeatureMaps maps, IntFunction<RgbImage> images);
     }
 
     /** Probabilities as {@link #predict(float[], int)} computes them, and the feature maps they came from. */
@@ -296,7 +299,9 @@ public final class ModelRunner implements AutoCloseable {
                         consumer.accept(prediction);
                     }
                     if (observer != null) {
-                        observer.observe(done, predictions, explained.maps());
+                        final TensorShard batchShard = shard;
+                        final int batchStart = start;
+                        observer.observe(done, predictions, explained.maps(), i -> batchShard.image(batchStart + i));
                     }
                     done += count;
                     progress.accept(done);

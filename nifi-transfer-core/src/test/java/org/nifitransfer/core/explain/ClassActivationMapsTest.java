@@ -149,16 +149,41 @@ class ClassActivationMapsTest {
     }
 
     @Test
+    void aGalleryWhosePicturesAreTooManyToKeepReadsTheChosenOnesBackAndDrawsTheSame() throws Exception {
+        final byte[] test = StripeDatasets.tensors("test", 10, SIZE, 9);
+        final byte[][] drawn = new byte[2][];
+        for (final long maxKeptBytes : new long[] {HeatmapGallery.MAX_KEPT_BYTES, 0}) {
+            final HeatmapGallery gallery = new HeatmapGallery(linear, StripeDatasets.CLASSES, 6, maxKeptBytes);
+            linear.predictAll(new ByteArrayInputStream(test), 8, prediction -> { }, org.nifitransfer.core.pipeline.Cancellation.NONE,
+                    done -> { }, gallery);
+            final boolean[] readBack = new boolean[1];
+            drawn[maxKeptBytes == 0 ? 1 : 0] = gallery.render(() -> {
+                readBack[0] = true;
+                return new ByteArrayInputStream(test);
+            }).png();
+            assertEquals(maxKeptBytes == 0, readBack[0], "the test split is read again only when the pictures were not kept");
+        }
+        assertTrue(java.util.Arrays.equals(drawn[0], drawn[1]), "the same gallery either way");
+        final HeatmapGallery tooShort = new HeatmapGallery(linear, StripeDatasets.CLASSES, 6, 0);
+        linear.predictAll(new ByteArrayInputStream(test), 8, prediction -> { }, org.nifitransfer.core.pipeline.Cancellation.NONE,
+                done -> { }, tooShort);
+        assertThrows(java.io.IOException.class, () -> tooShort.render(() -> new ByteArrayInputStream(StripeDatasets.tensors("test", 1, SIZE, 9))),
+                "a test split that shrank in between is an error, not a gallery of the wrong pictures");
+    }
+
+    @Test
     void theGalleryDrawsTheSameMapsAsASecondPassThroughTheBaseWould() throws Exception {
         final byte[] test = StripeDatasets.tensors("test", 6, SIZE, 4);
         final List<Prediction> predictions = new ArrayList<>();
         final List<ActivationMap> streamed = new ArrayList<>();
+        final List<RgbImage> pictures = new ArrayList<>();
         final ClassActivationMaps maps = new ClassActivationMaps(linear);
         linear.predictAll(new ByteArrayInputStream(test), 5, predictions::add, org.nifitransfer.core.pipeline.Cancellation.NONE, done -> { },
-                (first, batch, features) -> {
+                (first, batch, features, images) -> {
                     assertEquals(first, streamed.size(), "batches arrive in order");
                     for (int i = 0; i < batch.size(); i++) {
                         streamed.add(maps.cam(features, i, batch.get(i).predictedLabel()));
+                        pictures.add(images.apply(i));
                     }
                 });
         assertEquals(12, streamed.size());
@@ -168,6 +193,7 @@ class ClassActivationMapsTest {
             org.nifitransfer.core.dataset.TensorShard shard;
             while ((shard = reader.nextShard()) != null) {
                 for (int i = 0; i < shard.count(); i++, index++) {
+                    assertEquals(shard.image(i), pictures.get(index), "the observer sees image " + index + " as stored");
                     final ActivationMap again = maps.cam(features(linear, shard.image(i)), 0, predictions.get(index).predictedLabel());
                     for (int v = 0; v < again.values().length; v++) {
                         assertEquals(again.values()[v], streamed.get(index).values()[v], 1e-4 * (1 + Math.abs(again.values()[v])),
