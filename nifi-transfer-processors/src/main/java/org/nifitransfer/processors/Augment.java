@@ -16,7 +16,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.PropertyValue;
 import org.apache.nifi.components.ValidationContext;
@@ -65,10 +65,114 @@ import org.nifitransfer.core.pipeline.TensorConverter;
                 """)
 public class Augment extends AbstractProcessor {
 
-    static final AllowableValue MODE_ON_THE_FLY = new AllowableValue("on-the-fly", "On The Fly",
-            "The dataset carries the recipe; the training processors draw new random variants every epoch");
-    static final AllowableValue MODE_MATERIALIZE = new AllowableValue("materialize", "Materialize",
-            "Store augmented copies of every image in the dataset");
+    /** The Mode property's choices. */
+    public enum Mode implements DescribedValue {
+        ON_THE_FLY("on-the-fly", "On The Fly", "The dataset carries the recipe; the training processors draw new random variants every epoch"),
+        MATERIALIZE("materialize", "Materialize", "Store augmented copies of every image in the dataset");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        Mode(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Fill Mode property's choices (Keras' names). */
+    public enum Fill implements DescribedValue {
+        NEAREST("nearest", "nearest", "Repeat the edge pixel: aaaa|abcd|dddd", FillMode.NEAREST),
+        REFLECT("reflect", "reflect", "Mirror the image at its edge: dcba|abcd|dcba", FillMode.REFLECT),
+        WRAP("wrap", "wrap", "Tile the image: abcd|abcd|abcd", FillMode.WRAP),
+        CONSTANT("constant", "constant", "A constant value (Fill Value): kkkk|abcd|kkkk", FillMode.CONSTANT);
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+        private final FillMode mode;
+
+        Fill(final String value, final String displayName, final String description, final FillMode mode) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+            this.mode = mode;
+        }
+
+        /** The core's fill mode. */
+        public FillMode mode() {
+            return mode;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Interpolation property's choices. */
+    public enum Sampling implements DescribedValue {
+        NEAREST("nearest", "nearest", "The nearest source pixel", Interpolation.NEAREST),
+        BILINEAR("bilinear", "bilinear", "Bilinear blend of the four nearest pixels", Interpolation.BILINEAR);
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+        private final Interpolation interpolation;
+
+        Sampling(final String value, final String displayName, final String description, final Interpolation interpolation) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+            this.interpolation = interpolation;
+        }
+
+        /** The core's interpolation. */
+        public Interpolation interpolation() {
+            return interpolation;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -83,8 +187,8 @@ public class Augment extends AbstractProcessor {
             .name("Mode")
             .description("Whether augmentation happens during training or is stored now")
             .required(true)
-            .allowableValues(MODE_ON_THE_FLY, MODE_MATERIALIZE)
-            .defaultValue(MODE_ON_THE_FLY.getValue())
+            .allowableValues(Mode.class)
+            .defaultValue(Mode.ON_THE_FLY)
             .build();
     public static final PropertyDescriptor VARIANTS = new PropertyDescriptor.Builder()
             .name("Variants Per Image")
@@ -92,7 +196,7 @@ public class Augment extends AbstractProcessor {
             .required(true)
             .defaultValue("5")
             .addValidator(StandardValidators.createLongValidator(1, 1000, true))
-            .dependsOn(MODE, MODE_MATERIALIZE)
+            .dependsOn(MODE, Mode.MATERIALIZE)
             .build();
     public static final PropertyDescriptor INCLUDE_ORIGINALS = new PropertyDescriptor.Builder()
             .name("Include Originals")
@@ -100,7 +204,7 @@ public class Augment extends AbstractProcessor {
             .required(true)
             .allowableValues("true", "false")
             .defaultValue("true")
-            .dependsOn(MODE, MODE_MATERIALIZE)
+            .dependsOn(MODE, Mode.MATERIALIZE)
             .build();
     public static final PropertyDescriptor SPLITS = new PropertyDescriptor.Builder()
             .name("Splits To Augment")
@@ -145,8 +249,8 @@ public class Augment extends AbstractProcessor {
             .name("Fill Mode")
             .description("How points outside the image are filled after a rotation, shift, shear or zoom (as Keras)")
             .required(true)
-            .allowableValues(DescribedValues.of(FillMode.values(), FillMode::getKerasName, FillMode::getKerasName, Augment::fillModeDescription))
-            .defaultValue(FillMode.NEAREST.getKerasName())
+            .allowableValues(Fill.class)
+            .defaultValue(Fill.NEAREST)
             .build();
     public static final PropertyDescriptor FILL_VALUE = new PropertyDescriptor.Builder()
             .name("Fill Value")
@@ -154,15 +258,14 @@ public class Augment extends AbstractProcessor {
             .required(true)
             .defaultValue("0")
             .addValidator(StandardValidators.createLongValidator(0, 255, true))
-            .dependsOn(FILL_MODE, FillMode.CONSTANT.getKerasName())
+            .dependsOn(FILL_MODE, Fill.CONSTANT)
             .build();
     public static final PropertyDescriptor INTERPOLATION = new PropertyDescriptor.Builder()
             .name("Interpolation")
             .description("How the warped image is sampled")
             .required(true)
-            .allowableValues(DescribedValues.of(Interpolation.values(), Interpolation::getJsonName, Interpolation::getJsonName,
-                    value -> value == Interpolation.NEAREST ? "The nearest source pixel" : "Bilinear blend of the four nearest pixels"))
-            .defaultValue(Interpolation.BILINEAR.getJsonName())
+            .allowableValues(Sampling.class)
+            .defaultValue(Sampling.BILINEAR)
             .build();
     public static final PropertyDescriptor RANDOM_SEED = ProcessorSupport.randomSeed(
             "The seed of the random draws: the same seed and input give the same variants");
@@ -208,7 +311,7 @@ public class Augment extends AbstractProcessor {
         }
 
         final DatasetAugmentation augmentation = new DatasetAugmentation(recipe(context), context.getProperty(RANDOM_SEED).asLong());
-        final boolean materialize = MODE_MATERIALIZE.getValue().equals(context.getProperty(MODE).getValue());
+        final boolean materialize = context.getProperty(MODE).asAllowableValue(Mode.class) == Mode.MATERIALIZE;
         final TensorConverter.Result[] result = new TensorConverter.Result[1];
         try {
             if (!materialize) {
@@ -285,12 +388,12 @@ public class Augment extends AbstractProcessor {
             final double[] bounds = range(brightness, BRIGHTNESS);
             builder.optBrightnessRange(bounds[0], bounds[1]);
         }
-        final FillMode fillMode = FillMode.fromName(properties.apply(FILL_MODE).getValue());
+        final FillMode fillMode = properties.apply(FILL_MODE).asAllowableValue(Fill.class).mode();
         builder.optFillMode(fillMode);
         if (fillMode == FillMode.CONSTANT) {
             builder.optFillValue(properties.apply(FILL_VALUE).asInteger());
         }
-        builder.optInterpolation(Interpolation.fromName(properties.apply(INTERPOLATION).getValue()));
+        builder.optInterpolation(properties.apply(INTERPOLATION).asAllowableValue(Sampling.class).interpolation());
         return builder.build();
     }
 
@@ -317,15 +420,6 @@ public class Augment extends AbstractProcessor {
         } catch (final NumberFormatException e) {
             throw new IllegalArgumentException(property.getName() + ": '" + text.strip() + "' is not a number");
         }
-    }
-
-    private static String fillModeDescription(final FillMode mode) {
-        return switch (mode) {
-            case NEAREST -> "Repeat the edge pixel: aaaa|abcd|dddd";
-            case REFLECT -> "Mirror the image at its edge: dcba|abcd|dcba";
-            case WRAP -> "Tile the image: abcd|abcd|abcd";
-            case CONSTANT -> "A constant value (Fill Value): kkkk|abcd|kkkk";
-        };
     }
 
     private static PropertyDescriptor rangeProperty(final String name, final String defaultValue, final String description) {

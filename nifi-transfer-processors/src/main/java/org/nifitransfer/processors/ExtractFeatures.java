@@ -21,7 +21,7 @@ import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.annotation.lifecycle.OnStopped;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -71,17 +71,119 @@ import org.nifitransfer.core.model.Pooling;
                 """)
 public class ExtractFeatures extends AbstractProcessor {
 
+    /** The Engine property's choices. */
+    public enum Engine implements DescribedValue {
+        AUTO("auto", "From File Extension", ".onnx runs on ONNX Runtime, anything else on PyTorch", null),
+        PYTORCH("PyTorch", "PyTorch", "TorchScript models", BaseModel.PYTORCH),
+        ONNX_RUNTIME("OnnxRuntime", "ONNX Runtime", "ONNX models", BaseModel.ONNX_RUNTIME);
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+        private final String engine;
+
+        Engine(final String value, final String displayName, final String description, final String engine) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+            this.engine = engine;
+        }
+
+        /** The DJL engine's name; null for the file extension's. */
+        public String engine() {
+            return engine;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Pooling property's choices. */
+    public enum FeaturePooling implements DescribedValue {
+        AVG(Pooling.AVG),
+        MAX(Pooling.MAX),
+        FLATTEN(Pooling.FLATTEN);
+
+        private final Pooling pooling;
+
+        FeaturePooling(final Pooling pooling) {
+            this.pooling = pooling;
+        }
+
+        /** The core's pooling. */
+        public Pooling pooling() {
+            return pooling;
+        }
+
+        @Override
+        public String getValue() {
+            return pooling.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return pooling.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return pooling.getDescription();
+        }
+    }
+
+    /** The Base Normalization Preset property's choices: any, or one of ResizeAndNormalize's presets. */
+    public enum ExpectedPreset implements DescribedValue {
+        ANY(null),
+        ZERO_ONE(ResizeAndNormalize.Preset.ZERO_ONE),
+        MINUS_ONE_ONE(ResizeAndNormalize.Preset.MINUS_ONE_ONE),
+        IMAGENET(ResizeAndNormalize.Preset.IMAGENET),
+        CAFFE(ResizeAndNormalize.Preset.CAFFE),
+        CUSTOM(ResizeAndNormalize.Preset.CUSTOM);
+
+        private final ResizeAndNormalize.Preset preset;
+
+        ExpectedPreset(final ResizeAndNormalize.Preset preset) {
+            this.preset = preset;
+        }
+
+        /** The preset a dataset must have been prepared with, or null when any will do. */
+        public ResizeAndNormalize.Preset preset() {
+            return preset;
+        }
+
+        @Override
+        public String getValue() {
+            return preset == null ? "any" : preset.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return preset == null ? "Not Checked" : preset.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return preset == null ? "Accept datasets of any normalisation preset" : preset.getDescription();
+        }
+    }
+
     static final String DIMENSION_ATTRIBUTE = "transfer.feature.dimension";
     static final String POOLING_ATTRIBUTE = "transfer.pooling";
     static final String BASE_ATTRIBUTE = "transfer.base";
     static final String BASE_SHA_ATTRIBUTE = "transfer.base.sha256";
     static final String BASE_WARNING_ATTRIBUTE = "transfer.base.warning";
-
-    static final AllowableValue ENGINE_AUTO = new AllowableValue("auto", "From File Extension",
-            ".onnx runs on ONNX Runtime, anything else on PyTorch");
-    static final AllowableValue ENGINE_PYTORCH = new AllowableValue(BaseModel.PYTORCH, "PyTorch", "TorchScript models");
-    static final AllowableValue ENGINE_ONNX = new AllowableValue(BaseModel.ONNX_RUNTIME, "ONNX Runtime", "ONNX models");
-    static final AllowableValue PRESET_ANY = new AllowableValue("any", "Not Checked", "Accept datasets of any normalisation preset");
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -109,15 +211,15 @@ public class ExtractFeatures extends AbstractProcessor {
             .name("Engine")
             .description("The DJL engine that runs the base")
             .required(true)
-            .allowableValues(ENGINE_AUTO, ENGINE_PYTORCH, ENGINE_ONNX)
-            .defaultValue(ENGINE_AUTO.getValue())
+            .allowableValues(Engine.class)
+            .defaultValue(Engine.AUTO)
             .build();
     public static final PropertyDescriptor POOLING = new PropertyDescriptor.Builder()
             .name("Pooling")
             .description("How the base's feature map becomes one vector per image")
             .required(true)
-            .allowableValues(DescribedValues.of(Pooling.values(), Pooling::getValue, Pooling::getDisplayName, Pooling::getDescription))
-            .defaultValue(Pooling.AVG.getValue())
+            .allowableValues(FeaturePooling.class)
+            .defaultValue(FeaturePooling.AVG)
             .build();
     public static final PropertyDescriptor BATCH_SIZE = TrainingSupport.BATCH_SIZE;
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
@@ -126,9 +228,8 @@ public class ExtractFeatures extends AbstractProcessor {
             .description("The normalisation the base was trained with; a dataset prepared with another preset is routed to "
                     + "failure instead of producing poor features")
             .required(true)
-            .allowableValues(PRESET_ANY, ResizeAndNormalize.PRESET_ZERO_ONE, ResizeAndNormalize.PRESET_MINUS_ONE_ONE,
-                    ResizeAndNormalize.PRESET_IMAGENET, ResizeAndNormalize.PRESET_CAFFE, ResizeAndNormalize.PRESET_CUSTOM)
-            .defaultValue(PRESET_ANY.getValue())
+            .allowableValues(ExpectedPreset.class)
+            .defaultValue(ExpectedPreset.ANY)
             .build();
     public static final PropertyDescriptor SPLITS = new PropertyDescriptor.Builder()
             .name("Splits To Extract")
@@ -210,12 +311,12 @@ public class ExtractFeatures extends AbstractProcessor {
         }
         final Set<String> embedSplits = Arrays.stream(context.getProperty(EMBED_SPLITS).getValue().split(","))
                 .map(String::strip).collect(Collectors.toSet());
-        final String expected = context.getProperty(EXPECTED_PRESET).getValue();
+        final ResizeAndNormalize.Preset expected = context.getProperty(EXPECTED_PRESET).asAllowableValue(ExpectedPreset.class).preset();
         final FeatureExtractor extractor = FeatureExtractor.builder()
                 .setBase(loaded)
-                .optPooling(Pooling.fromValue(context.getProperty(POOLING).getValue()))
+                .optPooling(context.getProperty(POOLING).asAllowableValue(FeaturePooling.class).pooling())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
-                .optExpectedPreset(PRESET_ANY.getValue().equals(expected) ? null : expected)
+                .optExpectedPreset(expected == null ? null : expected.getValue())
                 .build();
         final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
         final String total = flowFile.getAttribute(TransferAttributes.COUNT);
@@ -264,7 +365,7 @@ public class ExtractFeatures extends AbstractProcessor {
         final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
         if (location != null && !location.contains("${")) {
             try {
-                BaseModel.check(location, engine(context.getProperty(ENGINE).getValue(), location));
+                BaseModel.check(location, engine(context.getProperty(ENGINE).asAllowableValue(Engine.class), location));
             } catch (final BaseModelException | RuntimeException e) {
                 results.add(new ValidationResult.Builder().subject(BASE_MODEL.getName()).input(location).valid(false)
                         .explanation(e.getMessage()).build());
@@ -274,7 +375,7 @@ public class ExtractFeatures extends AbstractProcessor {
     }
 
     private BaseModel load(final ProcessContext context, final String location) throws BaseModelException {
-        final String engine = engine(context.getProperty(ENGINE).getValue(), location);
+        final String engine = engine(context.getProperty(ENGINE).asAllowableValue(Engine.class), location);
         final Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), engine == null ? BaseModel.PYTORCH : engine);
         final BaseModel loaded = BaseModel.builder().setLocation(location).optEngine(engine).optDevice(device).load();
         getLogger().info("Loaded base {} ({}, sha256 {}) on {}", loaded.getName(), loaded.getEngine(), loaded.getSha256(), device);
@@ -298,9 +399,9 @@ public class ExtractFeatures extends AbstractProcessor {
     }
 
     /** The engine the Engine property names; for "From File Extension", the file's engine (null for a URL: DJL decides). */
-    private static String engine(final String choice, final String location) {
-        if (!ENGINE_AUTO.getValue().equals(choice)) {
-            return choice;
+    private static String engine(final Engine choice, final String location) {
+        if (choice != Engine.AUTO) {
+            return choice.engine();
         }
         return BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location);
     }

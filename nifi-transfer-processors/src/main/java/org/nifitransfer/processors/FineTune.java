@@ -17,6 +17,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.flowfile.FlowFile;
@@ -37,7 +38,6 @@ import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.training.FineTuner;
 import org.nifitransfer.core.training.LearningRateSchedule;
-import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
@@ -64,6 +64,38 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
                 """)
 public class FineTune extends AbstractProcessor {
 
+    /** The Learning Rate Schedule property's choices. */
+    public enum Schedule implements DescribedValue {
+        CONSTANT(LearningRateSchedule.CONSTANT),
+        COSINE(LearningRateSchedule.COSINE);
+
+        private final LearningRateSchedule choice;
+
+        Schedule(final LearningRateSchedule choice) {
+            this.choice = choice;
+        }
+
+        /** The core's choice. */
+        public LearningRateSchedule choice() {
+            return choice;
+        }
+
+        @Override
+        public String getValue() {
+            return choice.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return choice.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return choice.getDescription();
+        }
+    }
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     static final String MODEL_ROLE = "model";
     static final String TRAIN_ROLE = "train tensor dataset";
@@ -81,16 +113,15 @@ public class FineTune extends AbstractProcessor {
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
     public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;
 
-    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(OptimizerChoice.RMSPROP);
+    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(TrainingSupport.Optimizer.RMSPROP);
     public static final PropertyDescriptor LEARNING_RATE = TrainingSupport.learningRate("0.00001",
             "The learning rate: much lower than for the head, so the pretrained weights change gently");
     public static final PropertyDescriptor SCHEDULE = new PropertyDescriptor.Builder()
             .name("Learning Rate Schedule")
             .description("How the learning rate changes over the fine-tuning updates")
             .required(true)
-            .allowableValues(DescribedValues.of(LearningRateSchedule.values(), LearningRateSchedule::getValue,
-                    LearningRateSchedule::getDisplayName, LearningRateSchedule::getDescription))
-            .defaultValue(LearningRateSchedule.CONSTANT.getValue())
+            .allowableValues(Schedule.class)
+            .defaultValue(Schedule.CONSTANT)
             .build();
     public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
             .name("Epochs")
@@ -176,9 +207,9 @@ public class FineTune extends AbstractProcessor {
         final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId(),
                 checkpoint.directory());
         final FineTuner.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "fine-tuning", () -> FineTuner.builder()
-                .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
-                .optSchedule(LearningRateSchedule.fromValue(context.getProperty(SCHEDULE).getValue()))
+                .optSchedule(context.getProperty(SCHEDULE).asAllowableValue(Schedule.class).choice())
                 .optEpochs(context.getProperty(EPOCHS).asInteger())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
                 .optPatience(context.getProperty(PATIENCE).asInteger())

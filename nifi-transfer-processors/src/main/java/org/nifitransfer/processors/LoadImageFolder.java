@@ -23,7 +23,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -111,18 +111,76 @@ import org.nifitransfer.core.image.ImageDecoder;
                 """)
 public class LoadImageFolder extends AbstractProcessor {
 
-    static final AllowableValue LAYOUT_AUTO = new AllowableValue(FolderLayout.AUTO.getValue(), "Auto",
-            "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders");
-    static final AllowableValue LAYOUT_SPLIT_FOLDERS = new AllowableValue(FolderLayout.SPLIT_FOLDERS.getValue(), "Split Folders",
-            "train/<class>/..., validation/<class>/... (or val/), test/<class>/...");
-    static final AllowableValue LAYOUT_CLASS_FOLDERS = new AllowableValue(FolderLayout.CLASS_FOLDERS.getValue(), "Class Folders",
-            "<class>/... only; splits are drawn with the split fractions");
+    /** The Directory Layout property's choices. */
+    public enum Layout implements DescribedValue {
+        AUTO("auto", "Auto", "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders", FolderLayout.AUTO),
+        SPLIT_FOLDERS("split-folders", "Split Folders", "train/<class>/..., validation/<class>/... (or val/), test/<class>/...", FolderLayout.SPLIT_FOLDERS),
+        CLASS_FOLDERS("class-folders", "Class Folders", "<class>/... only; splits are drawn with the split fractions", FolderLayout.CLASS_FOLDERS);
 
-    static final AllowableValue VALIDATE_FULL = new AllowableValue("full-decode", "Full Decode",
-            "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more");
-    static final AllowableValue VALIDATE_HEADER = new AllowableValue("header-only", "Header Only",
-            "Read only each image's header (format and size): faster, but damage after the header is found later, "
-                    + "by ResizeAndNormalize");
+        private final String value;
+        private final String displayName;
+        private final String description;
+        private final FolderLayout layout;
+
+        Layout(final String value, final String displayName, final String description, final FolderLayout layout) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+            this.layout = layout;
+        }
+
+        /** The core's layout. */
+        public FolderLayout layout() {
+            return layout;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Image Validation property's choices. */
+    public enum Validation implements DescribedValue {
+        FULL_DECODE("full-decode", "Full Decode", "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more"),
+        HEADER_ONLY("header-only", "Header Only", "Read only each image's header (format and size): faster, but damage after the header is found later, "
+                + "by ResizeAndNormalize");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        Validation(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -145,8 +203,8 @@ public class LoadImageFolder extends AbstractProcessor {
             .name("Directory Layout")
             .description("How the directory is organised")
             .required(true)
-            .allowableValues(LAYOUT_AUTO, LAYOUT_SPLIT_FOLDERS, LAYOUT_CLASS_FOLDERS)
-            .defaultValue(LAYOUT_AUTO.getValue())
+            .allowableValues(Layout.class)
+            .defaultValue(Layout.AUTO)
             .build();
     public static final PropertyDescriptor SPLIT_FRACTIONS = new PropertyDescriptor.Builder()
             .name("Split Fractions")
@@ -204,8 +262,8 @@ public class LoadImageFolder extends AbstractProcessor {
             .name("Image Validation")
             .description("How each file is checked before it is accepted")
             .required(true)
-            .allowableValues(VALIDATE_FULL, VALIDATE_HEADER)
-            .defaultValue(VALIDATE_FULL.getValue())
+            .allowableValues(Validation.class)
+            .defaultValue(Validation.FULL_DECODE)
             .build();
     public static final PropertyDescriptor MAX_FILE_SIZE = new PropertyDescriptor.Builder()
             .name("Maximum File Size")
@@ -323,11 +381,11 @@ public class LoadImageFolder extends AbstractProcessor {
         final ImageDecoder decoder = ImageDecoder.builder()
                 .optMaxPixels(context.getProperty(MAX_MEGAPIXELS).asLong() * 1_000_000L)
                 .build();
-        final ImageValidator validator = VALIDATE_HEADER.getValue().equals(context.getProperty(VALIDATION).getValue())
+        final ImageValidator validator = context.getProperty(VALIDATION).asAllowableValue(Validation.class) == Validation.HEADER_ONLY
                 ? ImageValidators.headerOnly(decoder) : ImageValidators.fullDecode(decoder);
         final ImageFolderScanner.Builder builder = ImageFolderScanner.builder()
                 .setDirectory(directory)
-                .optLayout(layout(context.getProperty(LAYOUT).getValue()))
+                .optLayout(context.getProperty(LAYOUT).asAllowableValue(Layout.class).layout())
                 .optFileFilter(Pattern.compile(context.getProperty(FILE_FILTER).getValue(), Pattern.DOTALL))
                 .optSeed(context.getProperty(RANDOM_SEED).asLong())
                 .optMaxPerClass(context.getProperty(MAX_PER_CLASS).asInteger())
@@ -393,15 +451,6 @@ public class LoadImageFolder extends AbstractProcessor {
             settings.append(descriptor.getName()).append('=').append(context.getProperty(descriptor).getValue()).append('\n');
         }
         return settings.toString();
-    }
-
-    private static FolderLayout layout(final String value) {
-        for (final FolderLayout layout : FolderLayout.values()) {
-            if (layout.getValue().equals(value)) {
-                return layout;
-            }
-        }
-        return FolderLayout.AUTO;
     }
 
     static double[] fractions(final String text) {

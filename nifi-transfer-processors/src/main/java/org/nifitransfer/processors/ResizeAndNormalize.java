@@ -15,7 +15,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -63,15 +63,145 @@ import org.nifitransfer.core.pipeline.TensorConverter;
                 """)
 public class ResizeAndNormalize extends AbstractProcessor {
 
-    static final AllowableValue PRESET_ZERO_ONE = new AllowableValue("zero-one", "[0, 1]", "x / 255, RGB");
-    static final AllowableValue PRESET_MINUS_ONE_ONE = new AllowableValue("minus-one-one", "[-1, 1]",
-            "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)");
-    static final AllowableValue PRESET_IMAGENET = new AllowableValue("imagenet", "ImageNet Mean/Std (RGB)",
-            "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)");
-    static final AllowableValue PRESET_CAFFE = new AllowableValue("caffe", "Caffe (BGR, mean-subtracted)",
-            "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)");
-    static final AllowableValue PRESET_CUSTOM = new AllowableValue("custom", "Custom",
-            "(x / 255 - mean) / std with the mean, standard deviation and channel order given below");
+    /** The Normalization Preset property's choices: the core's named presets, or Custom. */
+    public enum Preset implements DescribedValue {
+        ZERO_ONE("zero-one", "[0, 1]", "x / 255, RGB"),
+        MINUS_ONE_ONE("minus-one-one", "[-1, 1]", "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)"),
+        IMAGENET("imagenet", "ImageNet Mean/Std (RGB)", "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)"),
+        CAFFE("caffe", "Caffe (BGR, mean-subtracted)", "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)"),
+        CUSTOM("custom", "Custom", "(x / 255 - mean) / std with the mean, standard deviation and channel order given below");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        Preset(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Resize Mode property's choices. */
+    public enum Resize implements DescribedValue {
+        STRETCH(ResizeMode.STRETCH),
+        SHORTER_SIDE_CENTER_CROP(ResizeMode.SHORTER_SIDE_CENTER_CROP),
+        PAD(ResizeMode.PAD);
+
+        private final ResizeMode mode;
+
+        Resize(final ResizeMode mode) {
+            this.mode = mode;
+        }
+
+        /** The core's mode. */
+        public ResizeMode mode() {
+            return mode;
+        }
+
+        @Override
+        public String getValue() {
+            return mode.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return mode.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return mode.getDescription();
+        }
+    }
+
+    /** The Interpolation property's choices. */
+    public enum Sampling implements DescribedValue {
+        NEAREST(Interpolation.NEAREST),
+        BILINEAR(Interpolation.BILINEAR),
+        BICUBIC(Interpolation.BICUBIC),
+        AREA(Interpolation.AREA),
+        LANCZOS(Interpolation.LANCZOS);
+
+        private final Interpolation interpolation;
+
+        Sampling(final Interpolation interpolation) {
+            this.interpolation = interpolation;
+        }
+
+        /** The core's interpolation. */
+        public Interpolation interpolation() {
+            return interpolation;
+        }
+
+        @Override
+        public String getValue() {
+            return interpolation.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return interpolation.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return interpolation.getDescription();
+        }
+    }
+
+    /** The Custom Channel Order property's choices. */
+    public enum Channels implements DescribedValue {
+        RGB("RGB", "RGB", "Red, green, blue: torchvision, Keras' MobileNet and most models", ChannelOrder.RGB),
+        BGR("BGR", "BGR", "Blue, green, red: Caffe-trained weights", ChannelOrder.BGR);
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+        private final ChannelOrder order;
+
+        Channels(final String value, final String displayName, final String description, final ChannelOrder order) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+            this.order = order;
+        }
+
+        /** The core's channel order. */
+        public ChannelOrder order() {
+            return order;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -100,24 +230,23 @@ public class ResizeAndNormalize extends AbstractProcessor {
             .name("Resize Mode")
             .description("How an image of another aspect ratio is brought to the target size")
             .required(true)
-            .allowableValues(DescribedValues.of(ResizeMode.values(), ResizeMode::getValue, ResizeMode::getDisplayName, ResizeMode::getDescription))
-            .defaultValue(ResizeMode.STRETCH.getValue())
+            .allowableValues(Resize.class)
+            .defaultValue(Resize.STRETCH)
             .build();
     public static final PropertyDescriptor INTERPOLATION = new PropertyDescriptor.Builder()
             .name("Interpolation")
             .description("The resampling filter; all but nearest neighbour antialias when downscaling, as PIL does")
             .required(true)
-            .allowableValues(DescribedValues.of(Interpolation.values(), Interpolation::getValue, Interpolation::getDisplayName,
-                    Interpolation::getDescription))
-            .defaultValue(Interpolation.BILINEAR.getValue())
+            .allowableValues(Sampling.class)
+            .defaultValue(Sampling.BILINEAR)
             .build();
     public static final PropertyDescriptor PRESET = new PropertyDescriptor.Builder()
             .name("Normalization Preset")
             .description("How pixels become the numbers the base model was trained on. It must match the base: Caffe-trained "
                     + "weights give nonsense with ImageNet mean/std and the other way round.")
             .required(true)
-            .allowableValues(PRESET_ZERO_ONE, PRESET_MINUS_ONE_ONE, PRESET_IMAGENET, PRESET_CAFFE, PRESET_CUSTOM)
-            .defaultValue(PRESET_IMAGENET.getValue())
+            .allowableValues(Preset.class)
+            .defaultValue(Preset.IMAGENET)
             .build();
     public static final PropertyDescriptor CUSTOM_MEAN = new PropertyDescriptor.Builder()
             .name("Custom Mean")
@@ -125,7 +254,7 @@ public class ResizeAndNormalize extends AbstractProcessor {
             .required(true)
             .defaultValue("0.5, 0.5, 0.5")
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
-            .dependsOn(PRESET, PRESET_CUSTOM)
+            .dependsOn(PRESET, Preset.CUSTOM)
             .build();
     public static final PropertyDescriptor CUSTOM_STD = new PropertyDescriptor.Builder()
             .name("Custom Standard Deviation")
@@ -133,15 +262,15 @@ public class ResizeAndNormalize extends AbstractProcessor {
             .required(true)
             .defaultValue("0.5, 0.5, 0.5")
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
-            .dependsOn(PRESET, PRESET_CUSTOM)
+            .dependsOn(PRESET, Preset.CUSTOM)
             .build();
     public static final PropertyDescriptor CUSTOM_CHANNEL_ORDER = new PropertyDescriptor.Builder()
             .name("Custom Channel Order")
             .description("The channel order of the normalised tensor")
             .required(true)
-            .allowableValues(ChannelOrder.RGB.name(), ChannelOrder.BGR.name())
-            .defaultValue(ChannelOrder.RGB.name())
-            .dependsOn(PRESET, PRESET_CUSTOM)
+            .allowableValues(Channels.class)
+            .defaultValue(Channels.RGB)
+            .dependsOn(PRESET, Preset.CUSTOM)
             .build();
     public static final PropertyDescriptor THREADS = new PropertyDescriptor.Builder()
             .name("Decoding Threads")
@@ -213,10 +342,10 @@ public class ResizeAndNormalize extends AbstractProcessor {
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
-        if (PRESET_CUSTOM.getValue().equals(context.getProperty(PRESET).getValue())) {
+        if (context.getProperty(PRESET).asAllowableValue(Preset.class) == Preset.CUSTOM) {
             try {
                 customPreset(context.getProperty(CUSTOM_MEAN).getValue(), context.getProperty(CUSTOM_STD).getValue(),
-                        context.getProperty(CUSTOM_CHANNEL_ORDER).getValue());
+                        context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).order());
             } catch (final IllegalArgumentException e) {
                 results.add(new ValidationResult.Builder().subject(PRESET.getName()).valid(false).explanation(e.getMessage()).build());
             }
@@ -228,9 +357,8 @@ public class ResizeAndNormalize extends AbstractProcessor {
         final int threads = context.getProperty(THREADS).asInteger();
         final Resizer resizer = Resizer.builder()
                 .setSize(context.getProperty(TARGET_WIDTH).asInteger(), context.getProperty(TARGET_HEIGHT).asInteger())
-                .optMode(DescribedValues.find(ResizeMode.values(), ResizeMode::getValue, context.getProperty(RESIZE_MODE).getValue()))
-                .optInterpolation(DescribedValues.find(Interpolation.values(), Interpolation::getValue,
-                        context.getProperty(INTERPOLATION).getValue()))
+                .optMode(context.getProperty(RESIZE_MODE).asAllowableValue(Resize.class).mode())
+                .optInterpolation(context.getProperty(INTERPOLATION).asAllowableValue(Sampling.class).interpolation())
                 .build();
         return TensorConverter.builder()
                 .setResizer(resizer)
@@ -241,16 +369,16 @@ public class ResizeAndNormalize extends AbstractProcessor {
     }
 
     private static NormalizationPreset preset(final ProcessContext context) {
-        final String name = context.getProperty(PRESET).getValue();
-        if (PRESET_CUSTOM.getValue().equals(name)) {
+        final Preset preset = context.getProperty(PRESET).asAllowableValue(Preset.class);
+        if (preset == Preset.CUSTOM) {
             return customPreset(context.getProperty(CUSTOM_MEAN).getValue(), context.getProperty(CUSTOM_STD).getValue(),
-                    context.getProperty(CUSTOM_CHANNEL_ORDER).getValue());
+                    context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).order());
         }
-        return NormalizationPreset.named(name);
+        return NormalizationPreset.named(preset.getValue());
     }
 
-    static NormalizationPreset customPreset(final String mean, final String std, final String order) {
-        return NormalizationPreset.custom("custom", ChannelOrder.valueOf(order), triple(mean, "mean"), triple(std, "standard deviation"));
+    static NormalizationPreset customPreset(final String mean, final String std, final ChannelOrder order) {
+        return NormalizationPreset.custom("custom", order, triple(mean, "mean"), triple(std, "standard deviation"));
     }
 
     private static double[] triple(final String text, final String what) {

@@ -21,7 +21,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -46,7 +46,6 @@ import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.training.HeadModels;
 import org.nifitransfer.core.training.HeadTrainer;
-import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
@@ -81,10 +80,70 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
                 """)
 public class TrainHead extends AbstractProcessor {
 
-    static final AllowableValue WEIGHTS_NONE = new AllowableValue("none", "None", "Every class counts the same");
-    static final AllowableValue WEIGHTS_BALANCED = new AllowableValue("balanced", "Balanced",
-            "n_samples / (n_classes * n_class_samples), as scikit-learn's 'balanced': rare classes weigh more");
-    static final AllowableValue WEIGHTS_EXPLICIT = new AllowableValue("explicit", "Explicit", "The weights in 'Explicit Class Weights'");
+    /** The Activation property's choices: DJL's activations for hidden layers. */
+    public enum Activation implements DescribedValue {
+        RELU("relu", "relu", "Rectified linear unit, max(0, x)"),
+        GELU("gelu", "gelu", "Gaussian error linear unit"),
+        TANH("tanh", "tanh", "Hyperbolic tangent"),
+        SIGMOID("sigmoid", "sigmoid", "Logistic sigmoid");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        Activation(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
+
+    /** The Class Weights property's choices. */
+    public enum Weighting implements DescribedValue {
+        NONE("none", "None", "Every class counts the same"),
+        BALANCED("balanced", "Balanced", "n_samples / (n_classes * n_class_samples), as scikit-learn's 'balanced': rare classes weigh more"),
+        EXPLICIT("explicit", "Explicit", "The weights in 'Explicit Class Weights'");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        Weighting(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
 
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success")
@@ -124,10 +183,10 @@ public class TrainHead extends AbstractProcessor {
             .name("Activation")
             .description("The activation of hidden layers")
             .required(true)
-            .allowableValues("relu", "gelu", "tanh", "sigmoid")
-            .defaultValue("relu")
+            .allowableValues(Activation.class)
+            .defaultValue(Activation.RELU)
             .build();
-    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(OptimizerChoice.ADAM);
+    public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(TrainingSupport.Optimizer.ADAM);
     public static final PropertyDescriptor LEARNING_RATE = TrainingSupport.learningRate("0.001",
             "The learning rate");
     public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
@@ -142,15 +201,15 @@ public class TrainHead extends AbstractProcessor {
             .name("Class Weights")
             .description("How much each class's samples count in the loss")
             .required(true)
-            .allowableValues(WEIGHTS_NONE, WEIGHTS_BALANCED, WEIGHTS_EXPLICIT)
-            .defaultValue(WEIGHTS_NONE.getValue())
+            .allowableValues(Weighting.class)
+            .defaultValue(Weighting.NONE)
             .build();
     public static final PropertyDescriptor EXPLICIT_WEIGHTS = new PropertyDescriptor.Builder()
             .name("Explicit Class Weights")
             .description("class=weight pairs, comma-separated, e.g. 'cats=1.0, dogs=2.5'; unnamed classes weigh 1")
             .required(true)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
-            .dependsOn(CLASS_WEIGHTS, WEIGHTS_EXPLICIT)
+            .dependsOn(CLASS_WEIGHTS, Weighting.EXPLICIT)
             .build();
     public static final PropertyDescriptor PATIENCE = new PropertyDescriptor.Builder()
             .name("Early Stopping Patience")
@@ -223,7 +282,7 @@ public class TrainHead extends AbstractProcessor {
         final Features validation = read(session, validationFlowFile, directory);
         check(train, validation);
         final HeadSpec head = new HeadSpec(train.manifest().features().dimension(), hiddenLayers(context),
-                context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).getValue(), train.manifest().classes().size(),
+                context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).asAllowableValue(Activation.class).getValue(), train.manifest().classes().size(),
                 context.getProperty(STANDARDIZE).asBoolean());
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
         final TrainingCheckpoint checkpoint = TrainingSupport.checkpoint(context, getIdentifier(), group);
@@ -231,7 +290,7 @@ public class TrainHead extends AbstractProcessor {
                 checkpoint.directory());
         final HeadTrainer.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "head training", () -> HeadTrainer.builder()
                 .setHead(head)
-                .optOptimizer(OptimizerChoice.fromValue(context.getProperty(OPTIMIZER).getValue()))
+                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
                 .optEpochs(context.getProperty(EPOCHS).asInteger())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
@@ -369,13 +428,13 @@ public class TrainHead extends AbstractProcessor {
     }
 
     private static float[] classWeights(final ProcessContext context, final Features train) {
-        final String choice = context.getProperty(CLASS_WEIGHTS).getValue();
+        final Weighting choice = context.getProperty(CLASS_WEIGHTS).asAllowableValue(Weighting.class);
         final List<String> classes = train.manifest().classes();
-        if (WEIGHTS_NONE.getValue().equals(choice)) {
+        if (choice == Weighting.NONE) {
             return null;
         }
         final float[] weights = new float[classes.size()];
-        if (WEIGHTS_BALANCED.getValue().equals(choice)) {
+        if (choice == Weighting.BALANCED) {
             final long[] counts = new long[classes.size()];
             for (final int label : train.labels()) {
                 counts[label]++;

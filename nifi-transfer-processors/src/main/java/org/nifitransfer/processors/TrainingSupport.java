@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -36,6 +37,39 @@ import org.nifitransfer.core.training.TrainingProgress;
 
 /** What the model processors share: device choice, joins, progress in the processor's state, work folders. */
 final class TrainingSupport {
+
+    /** The Optimizer property's choices. */
+    public enum Optimizer implements DescribedValue {
+        RMSPROP(OptimizerChoice.RMSPROP),
+        ADAM(OptimizerChoice.ADAM),
+        SGD(OptimizerChoice.SGD);
+
+        private final OptimizerChoice choice;
+
+        Optimizer(final OptimizerChoice choice) {
+            this.choice = choice;
+        }
+
+        /** The core's choice. */
+        public OptimizerChoice choice() {
+            return choice;
+        }
+
+        @Override
+        public String getValue() {
+            return choice.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return choice.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return choice.getDescription();
+        }
+    }
 
     static final PropertyDescriptor DEVICE = new PropertyDescriptor.Builder()
             .name("Device")
@@ -80,14 +114,13 @@ final class TrainingSupport {
             .build();
 
     /** The Optimizer property of a training processor, with its default. */
-    static PropertyDescriptor optimizer(final OptimizerChoice defaultChoice) {
+    static PropertyDescriptor optimizer(final Optimizer defaultChoice) {
         return new PropertyDescriptor.Builder()
                 .name("Optimizer")
                 .description("The optimizer")
                 .required(true)
-                .allowableValues(DescribedValues.of(OptimizerChoice.values(), OptimizerChoice::getValue, OptimizerChoice::getDisplayName,
-                        OptimizerChoice::getDescription))
-                .defaultValue(defaultChoice.getValue())
+                .allowableValues(Optimizer.class)
+                .defaultValue(defaultChoice)
                 .build();
     }
 

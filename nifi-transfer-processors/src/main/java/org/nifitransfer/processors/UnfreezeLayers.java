@@ -14,6 +14,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.AbstractProcessor;
@@ -61,6 +62,41 @@ import org.nifitransfer.core.training.FineTuner;
                 """)
 public class UnfreezeLayers extends AbstractProcessor {
 
+    /** The Strategy property's choices. */
+    public enum Strategy implements DescribedValue {
+        TOP_BLOCKS(UnfreezeStrategy.TOP_BLOCKS),
+        FROM_LAYER(UnfreezeStrategy.FROM_LAYER),
+        PATTERN(UnfreezeStrategy.PATTERN),
+        ALL(UnfreezeStrategy.ALL),
+        NONE(UnfreezeStrategy.NONE);
+
+        private final UnfreezeStrategy choice;
+
+        Strategy(final UnfreezeStrategy choice) {
+            this.choice = choice;
+        }
+
+        /** The core's choice. */
+        public UnfreezeStrategy choice() {
+            return choice;
+        }
+
+        @Override
+        public String getValue() {
+            return choice.getValue();
+        }
+
+        @Override
+        public String getDisplayName() {
+            return choice.getDisplayName();
+        }
+
+        @Override
+        public String getDescription() {
+            return choice.getDescription();
+        }
+    }
+
     static final String TRAINABLE_ATTRIBUTE = "transfer.trainable.parameters";
     static final String LAYERS_ATTRIBUTE = "transfer.unfrozen.layers";
     static final String UNFREEZE_ATTRIBUTE = "transfer.unfreeze";
@@ -80,9 +116,8 @@ public class UnfreezeLayers extends AbstractProcessor {
             .name("Strategy")
             .description("How the layers to train are chosen")
             .required(true)
-            .allowableValues(DescribedValues.of(UnfreezeStrategy.values(), UnfreezeStrategy::getValue, UnfreezeStrategy::getDisplayName,
-                    UnfreezeStrategy::getDescription))
-            .defaultValue(UnfreezeStrategy.TOP_BLOCKS.getValue())
+            .allowableValues(Strategy.class)
+            .defaultValue(Strategy.TOP_BLOCKS)
             .build();
     public static final PropertyDescriptor TOP_BLOCKS = new PropertyDescriptor.Builder()
             .name("Top Blocks")
@@ -92,7 +127,7 @@ public class UnfreezeLayers extends AbstractProcessor {
             .required(true)
             .defaultValue("2")
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
-            .dependsOn(STRATEGY, UnfreezeStrategy.TOP_BLOCKS.getValue())
+            .dependsOn(STRATEGY, Strategy.TOP_BLOCKS)
             .build();
     public static final PropertyDescriptor LAYER_NAME = new PropertyDescriptor.Builder()
             .name("Layer Name")
@@ -100,14 +135,14 @@ public class UnfreezeLayers extends AbstractProcessor {
                     + "parameter after it are unfrozen")
             .required(true)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
-            .dependsOn(STRATEGY, UnfreezeStrategy.FROM_LAYER.getValue())
+            .dependsOn(STRATEGY, Strategy.FROM_LAYER)
             .build();
     public static final PropertyDescriptor PATTERN = new PropertyDescriptor.Builder()
             .name("Name Pattern")
             .description("A regular expression found in the names of the parameters to unfreeze, e.g. '^12\\.' or 'expand3x3'")
             .required(true)
             .addValidator(StandardValidators.REGULAR_EXPRESSION_VALIDATOR)
-            .dependsOn(STRATEGY, UnfreezeStrategy.PATTERN.getValue())
+            .dependsOn(STRATEGY, Strategy.PATTERN)
             .build();
     public static final PropertyDescriptor BATCH_NORM_STATISTICS = new PropertyDescriptor.Builder()
             .name("Update BatchNorm Statistics")
@@ -141,7 +176,7 @@ public class UnfreezeLayers extends AbstractProcessor {
         }
         final UnfreezeSelector selector;
         try {
-            final UnfreezeStrategy strategy = UnfreezeStrategy.fromName(context.getProperty(STRATEGY).getValue());
+            final UnfreezeStrategy strategy = context.getProperty(STRATEGY).asAllowableValue(Strategy.class).choice();
             final UnfreezeSelector.Builder builder = UnfreezeSelector.builder().setStrategy(strategy)
                     .optTrainBatchNormStatistics(context.getProperty(BATCH_NORM_STATISTICS).asBoolean());
             switch (strategy) {
