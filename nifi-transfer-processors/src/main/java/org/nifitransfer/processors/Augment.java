@@ -30,7 +30,7 @@ import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.augment.AugmentationRecipe;
 import org.nifitransfer.core.augment.FillMode;
-import org.nifitransfer.core.augment.Interpolation;
+import org.nifitransfer.core.augment.WarpInterpolation;
 import org.nifitransfer.core.dataset.DatasetCopier;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
@@ -138,15 +138,15 @@ public class Augment extends AbstractProcessor {
 
     /** The Interpolation property's choices. */
     public enum Sampling implements DescribedValue {
-        NEAREST("nearest", "nearest", "The nearest source pixel", Interpolation.NEAREST),
-        BILINEAR("bilinear", "bilinear", "Bilinear blend of the four nearest pixels", Interpolation.BILINEAR);
+        NEAREST("nearest", "nearest", "The nearest source pixel", WarpInterpolation.NEAREST),
+        BILINEAR("bilinear", "bilinear", "Bilinear blend of the four nearest pixels", WarpInterpolation.BILINEAR);
 
         private final String value;
         private final String displayName;
         private final String description;
-        private final Interpolation interpolation;
+        private final WarpInterpolation interpolation;
 
-        Sampling(final String value, final String displayName, final String description, final Interpolation interpolation) {
+        Sampling(final String value, final String displayName, final String description, final WarpInterpolation interpolation) {
             this.value = value;
             this.displayName = displayName;
             this.description = description;
@@ -154,7 +154,7 @@ public class Augment extends AbstractProcessor {
         }
 
         /** The core's interpolation. */
-        public Interpolation interpolation() {
+        public WarpInterpolation interpolation() {
             return interpolation;
         }
 

@@ -36,7 +36,7 @@ public final class AffineWarp {
 
     private final FillMode fillMode;
     private final int fillValue;
-    private final Interpolation interpolation;
+    private final WarpInterpolation interpolation;
 
     private AffineWarp(final Builder builder) {
         this.fillMode = builder.fillMode;
@@ -57,7 +57,7 @@ public final class AffineWarp {
         return fillValue;
     }
 
-    public Interpolation getInterpolation() {
+    public WarpInterpolation getInterpolation() {
         return interpolation;
     }
 
@@ -92,7 +92,7 @@ public final class AffineWarp {
 
         final byte[] source = image.getData();
         final byte[] target = new byte[source.length];
-        final boolean bilinear = interpolation == Interpolation.BILINEAR;
+        final boolean bilinear = interpolation == WarpInterpolation.BILINEAR;
         for (int y = 0; y < height; y++) {
             final double rowSourceX = xFromY * (y - centreY) + xOffset + centreX;
             final double rowSourceY = yFromY * (y - centreY) + yOffset + centreY;
@@ -184,7 +184,7 @@ public final class AffineWarp {
 
         private FillMode fillMode = FillMode.NEAREST;
         private int fillValue;
-        private Interpolation interpolation = Interpolation.BILINEAR;
+        private WarpInterpolation interpolation = WarpInterpolation.BILINEAR;
 
         private Builder() {
         }
@@ -201,8 +201,8 @@ public final class AffineWarp {
             return this;
         }
 
-        /** How points between pixels are read; {@link Interpolation#BILINEAR} by default. */
-        public Builder optInterpolation(final Interpolation interpolation) {
+        /** How points between pixels are read; {@link WarpInterpolation#BILINEAR} by default. */
+        public Builder optInterpolation(final WarpInterpolation interpolation) {
             this.interpolation = interpolation;
             return this;
         }

@@ -71,7 +71,7 @@ public final class AugmentationRecipe {
     @JsonProperty("fillValue")
     private final int fillValue;
     @JsonProperty("interpolation")
-    private final Interpolation interpolation;
+    private final WarpInterpolation interpolation;
 
     private AugmentationRecipe(final Builder builder) {
         this.rotation = builder.rotation;
@@ -109,7 +109,7 @@ public final class AugmentationRecipe {
             @JsonProperty("brightness") final ValueRange brightness,
             @JsonProperty("fillMode") final FillMode fillMode,
             @JsonProperty("fillValue") final Integer fillValue,
-            @JsonProperty("interpolation") final Interpolation interpolation) {
+            @JsonProperty("interpolation") final WarpInterpolation interpolation) {
         final Builder builder = builder();
         if (rotation != null) {
             builder.optRotationRange(rotation.min(), rotation.max());
@@ -196,7 +196,7 @@ public final class AugmentationRecipe {
         return fillValue;
     }
 
-    public Interpolation getInterpolation() {
+    public WarpInterpolation getInterpolation() {
         return interpolation;
     }
 
@@ -263,7 +263,7 @@ public final class AugmentationRecipe {
         private ValueRange brightness;
         private FillMode fillMode = FillMode.NEAREST;
         private int fillValue;
-        private Interpolation interpolation = Interpolation.BILINEAR;
+        private WarpInterpolation interpolation = WarpInterpolation.BILINEAR;
 
         private Builder() {
         }
@@ -358,8 +358,8 @@ public final class AugmentationRecipe {
             return this;
         }
 
-        /** How points between pixels are read; {@link Interpolation#BILINEAR} by default. */
-        public Builder optInterpolation(final Interpolation interpolation) {
+        /** How points between pixels are read; {@link WarpInterpolation#BILINEAR} by default. */
+        public Builder optInterpolation(final WarpInterpolation interpolation) {
             this.interpolation = interpolation;
             return this;
         }

@@ -65,6 +65,17 @@ public record HeadSpec(int inputDimension, List<Integer> hiddenUnits, double dro
         return block;
     }
 
+    /**
+     * The standardisation layer of a head {@link #newBlock} built with {@code standardize}: the layer whose statistics
+     * are fitted to the training features before training.
+     *
+     * @throws IllegalArgumentException when the head has none
+     */
+    public static FeatureStandardization standardization(final Block head) {
+        return head.getChildren().values().stream().filter(FeatureStandardization.class::isInstance).map(FeatureStandardization.class::cast)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("The head has no standardisation layer"));
+    }
+
     /** A one-line description, e.g. {@code 512 -> dense 256 (relu) -> dropout 0.5 -> dense 5}. */
     public String describe() {
         final StringBuilder text = new StringBuilder().append(inputDimension);

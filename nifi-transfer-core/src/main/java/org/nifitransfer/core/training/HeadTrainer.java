@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.nifitransfer.core.model.EpochRecord;
-import org.nifitransfer.core.model.FeatureStandardization;
 import org.nifitransfer.core.model.HeadSpec;
 import org.nifitransfer.core.model.HeadWeights;
 import org.nifitransfer.core.pipeline.Cancellation;
@@ -92,8 +91,7 @@ public final class HeadTrainer {
                     trainer.initialize(new Shape(1, head.inputDimension()));
                 }
                 if (head.standardize()) {
-                    ((FeatureStandardization) ((ai.djl.nn.SequentialBlock) block).getChildren().get(0).getValue())
-                            .fit(trainFeatures, trainLabels.length);
+                    HeadSpec.standardization(block).fit(trainFeatures, trainLabels.length);
                 }
                 final EpochTrainer.Result result = EpochTrainer.builder()
                         .setPhase(EpochRecord.HEAD)

@@ -166,7 +166,7 @@ class AffineWarpTest {
     @Test
     void nearestInterpolationPicksRoundedPixel() {
         final RgbImage image = numbered(3, 1);
-        final AffineWarp nearest = AffineWarp.builder().optInterpolation(Interpolation.NEAREST).build();
+        final AffineWarp nearest = AffineWarp.builder().optInterpolation(WarpInterpolation.NEAREST).build();
         final RgbImage shifted = nearest.warp(image, AffineMatrix.translation(0.5, 0));
         assertPixelFrom(image, 1, 0, shifted, 0, 0);
         assertPixelFrom(image, 2, 0, shifted, 1, 0);

@@ -29,7 +29,7 @@ class AugmentationRecipeTest {
                 .optBrightnessRange(0.5, 1.5)
                 .optFillMode(FillMode.REFLECT)
                 .optFillValue(128)
-                .optInterpolation(Interpolation.NEAREST)
+                .optInterpolation(WarpInterpolation.NEAREST)
                 .build();
     }
 
@@ -56,7 +56,7 @@ class AugmentationRecipeTest {
         assertEquals(Optional.empty(), recipe.getBrightness());
         assertEquals(FillMode.NEAREST, recipe.getFillMode());
         assertEquals(0, recipe.getFillValue());
-        assertEquals(Interpolation.BILINEAR, recipe.getInterpolation());
+        assertEquals(WarpInterpolation.BILINEAR, recipe.getInterpolation());
     }
 
     @Test

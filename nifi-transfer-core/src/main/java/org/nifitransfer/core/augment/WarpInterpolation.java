@@ -7,9 +7,10 @@ import java.util.Locale;
 
 /**
  * How an {@link AffineWarp} reads a source point that falls between pixels: Keras' {@code interpolation_order}
- * 0 ({@link #NEAREST}) or 1 ({@link #BILINEAR}). In JSON it is written in lower case.
+ * 0 ({@link #NEAREST}) or 1 ({@link #BILINEAR}). In JSON it is written in lower case. Not to be confused with the
+ * resizer's {@link org.nifitransfer.core.image.Interpolation}, which filters a whole image while scaling it.
  */
-public enum Interpolation {
+public enum WarpInterpolation {
     /** The nearest pixel, rounding half up. */
     NEAREST,
     /** The weighted mean of the four surrounding pixels, rounded half up to 0..255. */
@@ -29,8 +30,8 @@ public enum Interpolation {
      * @throws IllegalArgumentException if the name is not an interpolation
      */
     @JsonCreator
-    public static Interpolation fromName(final String name) {
-        for (final Interpolation interpolation : values()) {
+    public static WarpInterpolation fromName(final String name) {
+        for (final WarpInterpolation interpolation : values()) {
             if (interpolation.name().equalsIgnoreCase(name)) {
                 return interpolation;
             }
