@@ -68,6 +68,7 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = "transfer.eval.recall.<class>", description = "Recall of each class"),
     @WritesAttribute(attribute = "transfer.eval.f1.<class>", description = "F1 of each class"),
     @WritesAttribute(attribute = "transfer.eval.confusion.matrix", description = "The confusion matrix as JSON (rows: true class)"),
+    @WritesAttribute(attribute = "transfer.eval.macro.f1", description = "The mean of the classes' F1 scores"),
     @WritesAttribute(attribute = "transfer.eval.roc.auc", description = "ROC AUC, for two classes"),
     @WritesAttribute(attribute = "transfer.eval.phase", description = "The model's last training phase: head or fine-tune"),
     @WritesAttribute(attribute = Evaluate.DROPPED_ATTRIBUTE, description = "Classes LoadImageFolder left out of the run for having no "

@@ -50,8 +50,22 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 @Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy, and the folder of the checkpoint saved after every finished epoch (a stopped or crashed training resumes from it)")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.PHASE, description = "fine-tune"),
-    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy after the last epoch"),
+    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy of the weights the model holds (the kept "
+            + "epoch's)"),
+    @WritesAttribute(attribute = "transfer.val.loss", description = "Validation loss of the weights the model holds (the kept epoch's)"),
+    @WritesAttribute(attribute = "transfer.kept.epoch", description = "The epoch whose weights the model holds: the best one when Keep "
+            + "Best Epoch is on, else the last"),
+    @WritesAttribute(attribute = "transfer.best.epoch", description = "The epoch of lowest validation loss"),
     @WritesAttribute(attribute = "transfer.best.val.accuracy", description = "Validation accuracy at the epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.best.val.loss", description = "The lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.last.val.accuracy", description = "Validation accuracy after the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.accuracy", description = "Training accuracy in the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.loss", description = "Training loss in the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.stopped.early", description = "Whether early stopping ended the phase before its last epoch"),
+    @WritesAttribute(attribute = "transfer.training.seconds", description = "The seconds the phase trained"),
+    @WritesAttribute(attribute = "transfer.trainable.parameters", description = "How many of the base's parameters are trainable"),
+    @WritesAttribute(attribute = "transfer.head", description = "The head's layers, e.g. 512 -> standardize -> dense 5"),
+    @WritesAttribute(attribute = "transfer.base.engine", description = "The engine that runs the base: PyTorch or OnnxRuntime"),
     @WritesAttribute(attribute = "transfer.epochs", description = "The model's last epoch number (head and fine-tuning epochs)"),
     @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device trained on"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")

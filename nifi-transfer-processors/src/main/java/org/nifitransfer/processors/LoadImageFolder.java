@@ -83,6 +83,7 @@ import org.nifitransfer.core.image.ImageDecoder;
     @WritesAttribute(attribute = TransferAttributes.SKIPPED_COUNT, description = "The number of files left out"),
     @WritesAttribute(attribute = TransferAttributes.SKIPPED, description = "The files left out and why, as a JSON array "
             + "(the first 50; summary.json in the content lists them all)"),
+    @WritesAttribute(attribute = TransferAttributes.AUGMENTATION, description = "none (Augment sets on-the-fly or materialized)"),
     @WritesAttribute(attribute = TransferAttributes.SOURCE_DIRECTORY, description = "The directory loaded"),
     @WritesAttribute(attribute = TransferAttributes.RUN_SPLITS, description = "Every split of this run, comma-separated: the joins "
             + "know at once that a split not listed will never come"),

@@ -59,10 +59,22 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "model"),
     @WritesAttribute(attribute = TransferAttributes.PHASE, description = "head"),
-    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy after the last epoch"),
-    @WritesAttribute(attribute = "transfer.val.loss", description = "Validation loss after the last epoch"),
-    @WritesAttribute(attribute = "transfer.best.val.accuracy", description = "Validation accuracy at the epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.val.accuracy", description = "Validation accuracy of the weights the model holds (the kept "
+            + "epoch's)"),
+    @WritesAttribute(attribute = "transfer.val.loss", description = "Validation loss of the weights the model holds (the kept epoch's)"),
+    @WritesAttribute(attribute = "transfer.kept.epoch", description = "The epoch whose weights the model holds: the best one when Keep "
+            + "Best Epoch is on, else the last"),
     @WritesAttribute(attribute = "transfer.best.epoch", description = "The epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.best.val.accuracy", description = "Validation accuracy at the epoch of lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.best.val.loss", description = "The lowest validation loss"),
+    @WritesAttribute(attribute = "transfer.last.val.accuracy", description = "Validation accuracy after the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.accuracy", description = "Training accuracy in the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.loss", description = "Training loss in the last epoch trained"),
+    @WritesAttribute(attribute = "transfer.stopped.early", description = "Whether early stopping ended the phase before its last epoch"),
+    @WritesAttribute(attribute = "transfer.training.seconds", description = "The seconds the phase trained"),
+    @WritesAttribute(attribute = "transfer.trainable.parameters", description = "How many of the base's parameters are trainable"),
+    @WritesAttribute(attribute = "transfer.head", description = "The head's layers, e.g. 512 -> standardize -> dense 5"),
+    @WritesAttribute(attribute = "transfer.base.engine", description = "The engine that runs the base: PyTorch or OnnxRuntime"),
     @WritesAttribute(attribute = "transfer.epochs", description = "Epochs trained"),
     @WritesAttribute(attribute = TrainingSupport.DEVICE_ATTRIBUTE, description = "The device trained on"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")

@@ -33,6 +33,15 @@ final class Chain {
         final Map<String, String> attributes = new java.util.HashMap<>(flowFile.getAttributes());
         attributes.remove("uuid");
         runner.enqueue(flowFile.toByteArray(), attributes);
+        INPUTS.computeIfAbsent(runner, key -> new ArrayList<>()).add(Map.copyOf(attributes));
+    }
+
+    /** The attributes of every flowfile {@link #pass} queued in each runner. */
+    private static final Map<TestRunner, List<Map<String, String>>> INPUTS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The attributes of the flowfiles passed to {@code runner}. */
+    static List<Map<String, String>> inputs(final TestRunner runner) {
+        return INPUTS.getOrDefault(runner, List.of());
     }
 
     static TestRunner runner(final Class<? extends Processor> type, final Consumer<TestRunner> configure) {

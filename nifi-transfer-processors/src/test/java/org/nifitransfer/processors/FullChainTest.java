@@ -68,6 +68,39 @@ class FullChainTest {
         return weights;
     }
 
+    /**
+     * Every transfer.* attribute a processor writes on what it emits (one that none of its inputs carried with that value)
+     * is in its {@code @WritesAttributes}; a name there may hold a placeholder such as {@code <class>}.
+     */
+    @Test
+    void everyAttributeAProcessorWritesIsDocumentedOnIt() {
+        final Chain.Outputs outputs = chain();
+        final List<String> undocumented = new java.util.ArrayList<>();
+        for (final org.apache.nifi.util.TestRunner runner : outputs.runners()) {
+            final Class<?> type = runner.getProcessor().getClass();
+            final org.apache.nifi.annotation.behavior.WritesAttributes writes = type.getAnnotation(org.apache.nifi.annotation.behavior.WritesAttributes.class);
+            final List<java.util.regex.Pattern> documented = writes == null ? List.of() : Arrays.stream(writes.value())
+                    .map(attribute -> java.util.regex.Pattern.compile(Arrays.stream(attribute.attribute().split("<[^>]+>", -1))
+                            .map(java.util.regex.Pattern::quote).collect(java.util.stream.Collectors.joining(".+")))).toList();
+            final java.util.Set<String> written = new java.util.TreeSet<>();
+            for (final org.apache.nifi.processor.Relationship relationship : runner.getProcessor().getRelationships()) {
+                for (final MockFlowFile flowFile : runner.getFlowFilesForRelationship(relationship)) {
+                    flowFile.getAttributes().forEach((key, value) -> {
+                        if (key.startsWith("transfer.") && Chain.inputs(runner).stream().noneMatch(input -> value.equals(input.get(key)))) {
+                            written.add(key);
+                        }
+                    });
+                }
+            }
+            for (final String key : written) {
+                if (documented.stream().noneMatch(pattern -> pattern.matcher(key).matches())) {
+                    undocumented.add(type.getSimpleName() + ": " + key);
+                }
+            }
+        }
+        assertEquals(List.of(), undocumented, "attributes the processors write but do not document");
+    }
+
     @Test
     void theChainLearnsReportsAndFineTunesExactlyTheUnfrozenLayers() throws Exception {
         final Chain.Outputs outputs = chain();

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  * DJL model-zoo URL. Files and URLs go through the same {@link Criteria} path.
  *
  * <pre>{@code
- * try (BaseModel base = BaseModel.builder().setLocation("squeezenet1_1_features.pt").build().load()) {
+ * try (BaseModel base = BaseModel.builder().setLocation("squeezenet1_1_features.pt").load()) {
  *     long[] shape = base.probeOutputShape(3, 224, 224);   // [512, 13, 13]
  * }
  * }</pre>

@@ -31,7 +31,7 @@ import org.nifitransfer.core.image.Resizer;
  *         .setResizer(Resizer.builder().setSize(224, 224).build())
  *         .setNormalization(NormalizationPreset.CAFFE)
  *         .build();
- * DatasetSummary summary = converter.convert(imageDatasetIn, tensorDatasetOut);
+ * TensorConverter.Result result = converter.convert(imageDatasetIn, tensorDatasetOut, Cancellation.NONE);
  * }</pre>
  */
 public final class TensorConverter {
