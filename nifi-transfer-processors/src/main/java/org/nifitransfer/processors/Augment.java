@@ -41,12 +41,10 @@ import org.nifitransfer.core.pipeline.TensorConverter;
 @SideEffectFree
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"image", "augmentation", "dataset", "deep learning", "transfer learning", "keras"})
-@CapabilityDescription("Augments the training images of a dataset with the operations of Keras' ImageDataGenerator: "
-        + "rotation, width and height shifts, shear, zoom, horizontal and vertical flips and brightness, with nearest, "
-        + "reflect, wrap or constant fill. On the fly (the default), the dataset carries the recipe and the training "
-        + "processors draw new random variants every epoch, so the model never sees the same image twice; materialised, "
-        + "the variants are stored in the dataset. Only the splits named in 'Splits To Augment' (train by default) are "
-        + "changed; other splits pass through untouched. Accepts image and tensor datasets.")
+@CapabilityDescription("Augments the training images of a dataset with the operations of Keras' ImageDataGenerator: rotation, shifts, "
+        + "shear, zoom, flips and brightness. On the fly (the default), the dataset carries the recipe and the training processors "
+        + "draw new variants every epoch; materialised, the variants are stored in the dataset. Splits not named in 'Splits To "
+        + "Augment' pass through unchanged.")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.AUGMENTATION, description = "none, on-the-fly or materialized"),
     @WritesAttribute(attribute = TransferAttributes.COUNT, description = "The number of images (with materialised variants)"),

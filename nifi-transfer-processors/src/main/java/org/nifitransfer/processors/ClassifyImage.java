@@ -63,15 +63,10 @@ import org.nifitransfer.core.model.ModelPackage;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "image classification", "inference", "prediction", "scoring", "transfer learning", "image"})
-@CapabilityDescription("Classifies images as they flow with a model trained by TrainHead or FineTune: one image per flowfile "
-        + "(JPEG, PNG, BMP or GIF, as FetchFile, GetFile, ListenHTTP or ConsumeKafka deliver them) goes on unchanged to 'success' "
-        + "with its class, confidence and top classes as attributes, or to 'uncertain' below Minimum Confidence. The model comes "
-        + "from the Model File property, or arrives as a flowfile (TrainHead, FineTune and Evaluate emit one): it is installed "
-        + "under NiFi's working directory and named in the processor's state, so it survives a restart, and it replaces the "
-        + "previous model for the images after it. Images wait in the queue until a model is there. Each image is prepared as "
-        + "the model's own images were (size, resize mode, filter, normalisation come from the model). Up to Batch Size images "
-        + "are classified in one forward pass; several concurrent tasks share one loaded model. An image dataset "
-        + "(LoadImageFolder's output) is classified whole into a predictions CSV.")
+@CapabilityDescription("Classifies images as they flow, one image per flowfile, with a model trained by TrainHead or FineTune: the image goes "
+        + "on unchanged to 'success' with its class, confidence and top classes as attributes, or to 'uncertain' below Minimum "
+        + "Confidence. The model comes from the Model File property or arrives as a flowfile; it is kept over restarts and "
+        + "replaces the previous one for the images queued after it. Images wait in the queue until there is a model.")
 @ReadsAttribute(attribute = TransferAttributes.KIND, description = "'model' marks a model flowfile and 'image-dataset' an image "
         + "dataset; content without it is recognised by its first bytes")
 @WritesAttributes({
@@ -127,8 +122,7 @@ public class ClassifyImage extends AbstractProcessor {
     private static final long WAIT_WARNING_NANOS = TimeUnit.SECONDS.toNanos(30);
     /**
      * A batch runs through a PyTorch base in passes of at most this many pixels (8 images of 224 x 224): the feature maps
-     * stay in cache. Measured with SqueezeNet on 2 cores (docs/performance.md, stage 7): 191 images/s against 113 for the
-     * whole batch of 32 in one pass; the same answers.
+     * stay in cache, and the answers are the same as for one pass (docs/performance.md, stage 7, has the figures).
      */
     private static final long PIXELS_PER_PASS = 8L * 224 * 224;
 

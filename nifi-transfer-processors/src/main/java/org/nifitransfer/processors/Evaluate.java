@@ -49,15 +49,10 @@ import org.nifitransfer.core.model.ModelRunner;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "evaluation", "metrics", "accuracy", "confusion matrix"})
-@CapabilityDescription("Evaluates a model on the held-out test split of its run: joins a model with the test tensor dataset "
-        + "(by transfer.run.id), predicts every image, and emits to 'results' the metrics as JSON (accuracy, loss, per-class "
-        + "precision, recall and F1, confusion matrix, ROC AUC for two classes), a PNG of the learning curves over all epochs "
-        + "with a line where fine-tuning began, a PNG of the confusion matrix, a CSV of per-image predictions, and a PNG gallery of "
-        + "class-activation heatmaps (which part of each image drove the decision; the most confidently wrong first), and a PNG of "
-        + "what the base sees in the first test image: the feature maps of its first, a middle and its last block (or, for a base "
-        + "whose blocks cannot be reached, such as an ONNX one, why not). The metrics "
-        + "are also attributes of every result and of the model, which passes through to 'model'. Provenance of these "
-        + "flowfiles is where the results are read.")
+@CapabilityDescription("Evaluates a model on the held-out test split of its run: joins the model with the test tensor dataset (by "
+        + "transfer.run.id) and predicts every image. It emits to 'results' the metrics as JSON, the learning curves, the confusion "
+        + "matrix, the per-image predictions, a gallery of class-activation heatmaps and the feature maps of the base's blocks for "
+        + "one image; the model passes through to 'model' with the metrics as attributes.")
 @WritesAttributes({
     @WritesAttribute(attribute = Evaluate.RESULT_ATTRIBUTE, description = "metrics, learning-curve, confusion-matrix, predictions, heatmaps "
             + "or activations"),

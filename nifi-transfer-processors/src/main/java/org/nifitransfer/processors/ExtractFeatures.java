@@ -41,12 +41,10 @@ import org.nifitransfer.core.model.Pooling;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "features", "pretrained", "djl", "pytorch", "onnx"})
-@CapabilityDescription("Runs a frozen pretrained convolutional base (headless: the include_top=False analogue) over a tensor "
-        + "dataset in batches and writes a feature dataset: one pooled feature vector per image, with its label and file. "
-        + "The base is a TorchScript .pt file (PyTorch engine, trainable later by FineTune), an ONNX .onnx file (ONNX Runtime, "
-        + "the fast path for features and a head only) or a DJL model-zoo URL when NiFi is online. The dataset's image size "
-        + "and channels are checked against the base before any work. The train split's feature dataset embeds the base file, "
-        + "so TrainHead can package the complete model.")
+@CapabilityDescription("Runs a frozen pretrained convolutional base over a tensor dataset and writes a feature dataset: one pooled feature "
+        + "vector per image. The base is a TorchScript .pt file, an ONNX .onnx file or a DJL model-zoo URL, checked against the "
+        + "dataset's image size before any work. The train split's feature dataset carries the base file, so TrainHead can "
+        + "package the complete model.")
 @Stateful(scopes = Scope.LOCAL, description = "Progress of the dataset being processed: run id, split, images done of the total")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "feature-dataset"),

@@ -42,11 +42,10 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "fine-tuning", "training", "djl", "pytorch"})
-@CapabilityDescription("Fine-tunes a model end to end: joins a model (from UnfreezeLayers) with the train and validation tensor "
-        + "datasets of its run, trains the unfrozen base layers and the head together with a low learning rate (1e-5 with "
-        + "RMSprop by default, as in the tutorials), drawing new random augmented variants of every training image each epoch "
-        + "when the train dataset carries an on-the-fly recipe. The history continues the model's epochs. Needs a TorchScript "
-        + "base. A stop request ends training between batches and returns the inputs to their queue.")
+@CapabilityDescription("Fine-tunes a model end to end: joins a model from UnfreezeLayers with the train and validation tensor datasets of its "
+        + "run, and trains the unfrozen base layers and the head together with a low learning rate. The training images get new "
+        + "augmented variants every epoch when their dataset carries an on-the-fly recipe, and the model's history continues. It "
+        + "needs a TorchScript base.")
 @Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy, and the folder of the checkpoint saved after every finished epoch (a stopped or crashed training resumes from it)")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.PHASE, description = "fine-tune"),

@@ -58,17 +58,10 @@ import org.nifitransfer.core.image.ImageDecoder;
 @InputRequirement(Requirement.INPUT_FORBIDDEN)
 @DefaultSchedule(strategy = SchedulingStrategy.TIMER_DRIVEN, period = "1 min")
 @Tags({"image", "dataset", "folder", "deep learning", "transfer learning", "source"})
-@CapabilityDescription("Loads a directory of images organised by folder into image datasets, one flowfile per split. "
-        + "The directory holds split folders (train/, validation/ or val/, test/, or the names Kaggle downloads use: "
-        + "training_set/, test_set/), each with one folder per class, as in the cats-vs-dogs tutorials; or class folders only, "
-        + "which are split with seeded, stratified fractions. A missing validation split is carved from train (Validation "
-        + "Fraction From Train), a missing test split from validation (Test Fraction From Validation); a train/ folder alone is "
-        + "split by the fractions. JPEG, PNG, BMP and GIF files are read; every file is checked, and every entry that is not "
-        + "used (corrupt, empty, not an image, hidden, filtered out, symbolic links leading outside the directory, ...) is "
-        + "listed with the reason. A class with no training images fails the load, or is dropped when asked. Each flowfile is "
-        + "a tar of the original image files with a JSON manifest and summary, and carries a new run id that later "
-        + "processors use to join the datasets of one run. The directory is loaded again only when its content or "
-        + "this processor's properties change (clear the processor's state to force a reload).")
+@CapabilityDescription("Loads a directory of images organised by folder into image datasets, one flowfile per split (train, validation, "
+        + "test), all carrying a new run id that joins them later. The directory holds split folders with one folder per class, or "
+        + "class folders only, which are split with seeded, stratified fractions. Every file left out (corrupt, empty, not an "
+        + "image, ...) is listed with the reason.")
 @Stateful(scopes = Scope.LOCAL, description = "The fingerprint (file names, sizes and modification times, and the "
         + "properties) of the directory last loaded, the run id it was given, and the outcome. A directory whose "
         + "fingerprint has not changed is not loaded again; clear the state to load it once more.")

@@ -37,11 +37,9 @@ import org.nifitransfer.core.pipeline.TensorConverter;
 @SideEffectFree
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"image", "resize", "normalize", "tensor", "dataset", "deep learning", "transfer learning"})
-@CapabilityDescription("Turns an image dataset into a tensor dataset: decodes every image (JPEG, PNG, BMP, GIF; grayscale, "
-        + "palette, alpha, 16-bit and CMYK images become RGB; EXIF orientation is applied), brings it to the target size "
-        + "and records the normalisation preset the base model expects. Pixels are stored as uint8 NHWC in .npy shards "
-        + "and normalised to float32 NCHW when the training processors read them, so the preset travels with the data. "
-        + "Undecodable images are skipped and listed with the reason.")
+@CapabilityDescription("Turns an image dataset into a tensor dataset: decodes every image to RGB with its EXIF orientation applied and "
+        + "brings it to the target size. The normalisation preset the base model expects travels with the data and is applied "
+        + "when the training processors read it. Undecodable images are skipped and listed with the reason.")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "tensor-dataset"),
     @WritesAttribute(attribute = TransferAttributes.IMAGE_SIZE, description = "WIDTHxHEIGHT of the stored images"),

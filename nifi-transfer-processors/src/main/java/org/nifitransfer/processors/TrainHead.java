@@ -50,11 +50,9 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "training", "classifier", "head", "djl"})
-@CapabilityDescription("Trains a new classifier head on the features of a frozen base: joins the train and validation feature "
-        + "datasets of one run (by transfer.run.id; a group is taken off the queue only when complete, and one that never "
-        + "completes is routed to 'timeout' after Maximum Wait), trains a linear classifier (or small MLP) with the chosen "
-        + "optimizer, and emits the complete model (base + head) as one flowfile: model.json with the per-epoch history, the "
-        + "base file, the head weights as .npy, a layer summary and history.csv.")
+@CapabilityDescription("Trains a new classifier head on the features of a frozen base: joins the train and validation feature datasets of one "
+        + "run (by transfer.run.id), taking a group off the queue only when it is complete. It trains a linear classifier or a "
+        + "small MLP and emits the complete model (base and head, with its per-epoch history) as one flowfile.")
 @Stateful(scopes = Scope.LOCAL, description = "Training progress: run id, phase, epoch, batch, running loss and accuracy, and the folder of the checkpoint saved after every finished epoch (a stopped or crashed training resumes from it)")
 @WritesAttributes({
     @WritesAttribute(attribute = TransferAttributes.KIND, description = "model"),

@@ -34,12 +34,9 @@ import org.nifitransfer.core.training.FineTuner;
 @SideEffectFree
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "fine-tuning", "unfreeze", "layers"})
-@CapabilityDescription("Chooses which layers of a model's pretrained base FineTune may train: the top N blocks, everything from "
-        + "a named layer upward (Keras' block5_conv1 idiom), a regular expression over parameter names, all, or none. The "
-        + "model passes through with model.json updated; its summary.txt lists every layer with its parameters and whether it "
-        + "is trainable, so the layer names to use can be read from a model's provenance. BatchNorm running statistics stay "
-        + "frozen (inference mode) by default, as the TensorFlow fine-tuning guide advises. A name or pattern that matches "
-        + "nothing, or a model with an ONNX base (inference only), goes to failure with the reason and the available layers.")
+@CapabilityDescription("Chooses which layers of a model's pretrained base FineTune may train: the top N blocks, everything from a named layer "
+        + "upward, a pattern over parameter names, all or none. The model passes through with its manifest updated; its summary "
+        + "lists every layer and whether it is trainable. BatchNorm statistics stay frozen by default.")
 @WritesAttributes({
     @WritesAttribute(attribute = UnfreezeLayers.TRAINABLE_ATTRIBUTE, description = "The number of base parameter values now trainable"),
     @WritesAttribute(attribute = UnfreezeLayers.LAYERS_ATTRIBUTE, description = "The unfrozen base layers, comma-separated"),

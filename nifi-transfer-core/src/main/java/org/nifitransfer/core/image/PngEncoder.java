@@ -15,8 +15,8 @@ import java.util.zip.DeflaterOutputStream;
 /**
  * A fast PNG encoder for the pictures the product draws (heatmap galleries, plots): 8-bit RGB, every row with PNG's
  * Up filter, then zlib's Huffman coding alone (no search for repeated strings, which photos seldom have once filtered).
- * ImageIO's writer tries all five filters on every row and compresses harder; on a 1-megapixel gallery of photos this
- * one took about 30 ms against ImageIO's 85 ms, and wrote 1.6 MB against 2.1 MB. The pixels decode the same.
+ * ImageIO's writer tries all five filters on every row and compresses harder: on a gallery of photos this encoder is
+ * several times faster and its files smaller (docs/performance.md, section 8). The pixels decode the same.
  */
 public final class PngEncoder {
 

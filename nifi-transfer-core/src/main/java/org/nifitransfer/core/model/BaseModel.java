@@ -529,7 +529,7 @@ public final class BaseModel implements AutoCloseable {
             }
             if (ONNX_RUNTIME.equals(engineName) && !Boolean.getBoolean(ORT_ARENA_PROPERTY)) {
                 // ONNX Runtime's CPU arena keeps the largest batch's activations for as long as the session lives and
-                // gives little back: without it, native memory follows the batch in flight (issue 5: NiFi's RSS)
+                // gives little back: without it, native memory follows the batch in flight (docs/performance.md, stage 6)
                 criteria.optOption("cpuArenaAllocator", "false");
             }
             final ZooModel<NDList, NDList> model;

@@ -13,10 +13,9 @@ import ai.djl.util.PairList;
  * {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}; at inference the input passes through unchanged.
  *
  * <p>It replaces DJL's {@link ai.djl.nn.norm.Dropout} in the head for speed only: that block calls PyTorch's
- * dropout, whose Bernoulli draw costs about 150 µs per 32 × 512 batch on the CPUs we measured, more than the rest
- * of a head's training step together. Here the keep mask is a uniform draw compared with the rate (the same
- * distribution, about 40 µs less). The draw comes from the engine's generator, so a seed set before the batch
- * reproduces it.
+ * dropout, whose Bernoulli draw cost more than the rest of a head's training step together (docs/performance.md,
+ * stage 3). Here the keep mask is a uniform draw compared with the rate: the same distribution, drawn faster. The draw
+ * comes from the engine's generator, so a seed set before the batch reproduces it.
  */
 public final class InvertedDropout extends AbstractBlock {
 
