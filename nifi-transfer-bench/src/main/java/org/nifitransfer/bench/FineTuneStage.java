@@ -122,7 +122,7 @@ final class FineTuneStage {
         }
         final ByteArrayOutputStream tensors = new ByteArrayOutputStream();
         TensorConverter.builder().setResizer(Resizer.builder().setSize(size, size).build()).setNormalization(preset).build()
-                .convert(new ByteArrayInputStream(images.toByteArray()), tensors, Cancellation.NONE);
+                .convert(new ByteArrayInputStream(images.toByteArray()), tensors, Cancellation.NONE, done -> { });
         return tensors.toByteArray();
     }
 

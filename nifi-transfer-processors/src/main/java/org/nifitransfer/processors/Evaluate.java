@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
+import org.apache.nifi.annotation.behavior.Stateful;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
@@ -22,6 +23,7 @@ import org.apache.nifi.annotation.documentation.ProcessorConfiguration;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
 import org.apache.nifi.processor.AbstractProcessor;
@@ -85,6 +87,7 @@ import org.nifitransfer.core.model.ModelRunner;
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure or timeout: why")
 })
 @SeeAlso({TrainHead.class, FineTune.class, ClassifyImage.class})
+@Stateful(scopes = Scope.LOCAL, description = "Progress of the evaluation: run id, the test split, images predicted of the total: run id, split, images done of the total")
 @MultiProcessorUseCase(
         description = "Transfer learning on a folder of images: train a new head on a frozen pretrained base, fine-tune its top "
                 + "layers, and report test accuracy before and after fine-tuning",
@@ -197,6 +200,8 @@ public class Evaluate extends AbstractProcessor {
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), manifest.base().engine());
         final int heatmapImages = context.getProperty(HEATMAP_IMAGES).asInteger();
         final AtomicReference<Prediction> firstPrediction = new AtomicReference<>();
+        final Progress progress = new Progress(context.getStateManager(), getLogger(), group.runId(), "evaluate");
+        final String testCount = testFlowFile.getAttribute(TransferAttributes.COUNT);
         final DatasetManifest dataset;
         final ClassificationMetrics metrics;
         final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
@@ -216,7 +221,7 @@ public class Evaluate extends AbstractProcessor {
                     } catch (final IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
-                }, () -> !isScheduled(), done -> { }, heatmaps);
+                }, () -> !isScheduled(), done -> progress.images(Splits.TEST, done, testCount, "working"), heatmaps);
             }
             metrics = accumulator.result();
             // the plots first: whichever picture is drawn first in a JVM pays Java 2D's start-up, as the plots did before the
@@ -227,6 +232,7 @@ public class Evaluate extends AbstractProcessor {
         }
         final BlockActivations.Result activations = context.getProperty(BLOCK_ACTIVATIONS).asBoolean() && firstPrediction.get() != null
                 ? activations(session, testFlowFile, model, device, firstPrediction.get(), work, group.runId()) : null;
+        progress.images(Splits.TEST, metrics.count(), testCount, "done");
         final Map<String, String> attributes = metricAttributes(metrics, phase);
         final double seconds = (System.nanoTime() - start) / 1e9;
         attributes.put(SECONDS_ATTRIBUTE, TransferAttributes.format(seconds));

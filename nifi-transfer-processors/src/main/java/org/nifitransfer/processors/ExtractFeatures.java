@@ -319,12 +319,12 @@ public class ExtractFeatures extends AbstractProcessor {
         final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
         final String total = flowFile.getAttribute(TransferAttributes.COUNT);
         final FeatureExtractor.Result[] result = new FeatureExtractor.Result[1];
-        final long[] lastWrite = {0};
+        final Progress progress = new Progress(context.getStateManager(), getLogger(), runId, "extract");
         try {
             flowFile = session.write(flowFile, (in, out) -> {
                 try {
                     result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
-                            done -> progress(context, runId, split, done, total, lastWrite));
+                            done -> progress.images(split, done, total, "working"));
                 } catch (final BaseModelException e) {
                     throw new IllegalArgumentException(e.getMessage(), e);
                 }
@@ -354,7 +354,7 @@ public class ExtractFeatures extends AbstractProcessor {
                 + result[0].manifest().features().dimension() + " with " + loaded.getName() + " (" + loaded.getEngine() + ", "
                 + result[0].manifest().features().pooling() + " pooling)");
         session.transfer(flowFile, REL_SUCCESS);
-        progress(context, runId, split, result[0].summary().count(), total, new long[] {0});
+        progress.images(split, result[0].summary().count(), total, "done");
     }
 
     @Override
@@ -406,27 +406,5 @@ public class ExtractFeatures extends AbstractProcessor {
 
     /** Why the base could not be loaded, and the state of its file then. */
     private record LoadFailure(String fileState, String reason) {
-    }
-
-    private void progress(final ProcessContext context, final String runId, final String split, final long done, final String total,
-                          final long[] lastWrite) {
-        final long now = System.nanoTime();
-        if (now - lastWrite[0] < 2_000_000_000L && lastWrite[0] != 0) {
-            return;
-        }
-        lastWrite[0] = now;
-        final Map<String, String> state = new HashMap<>();
-        state.put("run.id", String.valueOf(runId));
-        state.put("split", String.valueOf(split));
-        state.put("images.done", String.valueOf(done));
-        if (total != null) {
-            state.put("images.total", total);
-        }
-        state.put("updated", java.time.Instant.now().toString());
-        try {
-            context.getStateManager().setState(state, Scope.LOCAL);
-        } catch (final java.io.IOException e) {
-            getLogger().debug("Cannot record progress: {}", e.getMessage());
-        }
     }
 }

@@ -217,8 +217,8 @@ public class FineTune extends AbstractProcessor {
                 ? new Augmenter(MAPPER.treeToValue(trainManifest.augmentation().recipe(), AugmentationRecipe.class)) : null;
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
         final TrainingCheckpoint checkpoint = TrainingSupport.checkpoint(context, getIdentifier(), group);
-        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId(),
-                checkpoint.directory());
+        final Progress.Training progress = new Progress(context.getStateManager(), getLogger(), group.runId(), "fine-tune")
+                .training(checkpoint.directory());
         final FineTuner.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "fine-tuning", () -> FineTuner.builder()
                 .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())

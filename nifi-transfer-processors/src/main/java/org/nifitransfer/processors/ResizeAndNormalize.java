@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
+import org.apache.nifi.annotation.behavior.Stateful;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
@@ -17,6 +18,7 @@ import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.flowfile.FlowFile;
@@ -51,6 +53,7 @@ import org.nifitransfer.core.pipeline.TensorConverter;
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why")
 })
 @SeeAlso({LoadImageFolder.class, Augment.class})
+@Stateful(scopes = Scope.LOCAL, description = "Progress of the dataset being processed: run id, split, images done of the total")
 @UseCase(description = "Prepare images for a Caffe-trained base such as Keras' VGG16 or the SqueezeNet 1.1 weights",
         configuration = """
                 Set "Target Width" and "Target Height" to 224 and "Normalization Preset" to "Caffe (BGR, mean-subtracted)".
@@ -301,9 +304,12 @@ public class ResizeAndNormalize extends AbstractProcessor {
         }
         final TensorConverter converter = converter(context);
         final TensorConverter.Result[] result = new TensorConverter.Result[1];
+        final Progress progress = new Progress(context.getStateManager(), getLogger(), flowFile.getAttribute(TransferAttributes.RUN_ID), "resize");
+        final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
+        final String total = flowFile.getAttribute(TransferAttributes.COUNT);
         try {
             flowFile = session.write(flowFile, (in, out) -> {
-                result[0] = converter.convert(in, out, () -> !isScheduled());
+                result[0] = converter.convert(in, out, () -> !isScheduled(), done -> progress.images(split, done, total, "working"));
                 if (result[0].summary().count() == 0) {
                     throw new NoUsableImagesException(result[0].summary().skipped().size());
                 }
@@ -324,6 +330,7 @@ public class ResizeAndNormalize extends AbstractProcessor {
             ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, reason, cause);
             return;
         }
+        progress.images(split, result[0].summary().count() + result[0].summary().skipped().size(), total, "done");
         flowFile = session.putAllAttributes(flowFile, TransferAttributes.forDataset(result[0].manifest(), result[0].summary()));
         flowFile = session.removeAttribute(flowFile, TransferAttributes.ERROR);
         session.getProvenanceReporter().modifyContent(flowFile, "Resized " + result[0].summary().count() + " images to "

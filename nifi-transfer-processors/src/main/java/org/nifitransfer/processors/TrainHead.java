@@ -296,8 +296,8 @@ public class TrainHead extends AbstractProcessor {
                 context.getProperty(STANDARDIZE).asBoolean());
         final ai.djl.Device device = TrainingSupport.device(context.getProperty(DEVICE).getValue(), BaseModel.PYTORCH);
         final TrainingCheckpoint checkpoint = TrainingSupport.checkpoint(context, getIdentifier(), group);
-        final TrainingSupport.ProgressState progress = new TrainingSupport.ProgressState(context.getStateManager(), getLogger(), group.runId(),
-                checkpoint.directory());
+        final Progress.Training progress = new Progress(context.getStateManager(), getLogger(), group.runId(), "head")
+                .training(checkpoint.directory());
         final HeadTrainer.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "head training", () -> HeadTrainer.builder()
                 .setHead(head)
                 .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())

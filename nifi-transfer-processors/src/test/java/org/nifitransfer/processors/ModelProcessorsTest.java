@@ -323,6 +323,28 @@ class ModelProcessorsTest {
     }
 
     @Test
+    void evaluateReportsItsProgressAsExtractFeaturesDoes() {
+        // the run, the split, its images done of the total, in the shape every processor that runs long uses
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> {
+            r.setProperty(Evaluate.HEATMAP_IMAGES, "0");
+            r.setProperty(Evaluate.BLOCK_ACTIVATIONS, "false");
+        });
+        Chain.pass(torchScript.headModel(), evaluate);
+        final MockFlowFile test = Chain.test(torchScript.tensors());
+        Chain.pass(test, evaluate);
+        evaluate.run();
+        evaluate.assertTransferCount(Evaluate.REL_RESULTS, 4);
+        final String count = test.getAttribute(TransferAttributes.COUNT);
+        evaluate.getStateManager().assertStateEquals("run.id", test.getAttribute(TransferAttributes.RUN_ID), Scope.LOCAL);
+        evaluate.getStateManager().assertStateEquals("phase", "evaluate", Scope.LOCAL);
+        evaluate.getStateManager().assertStateEquals("split", "test", Scope.LOCAL);
+        evaluate.getStateManager().assertStateEquals("images.done", count, Scope.LOCAL);
+        evaluate.getStateManager().assertStateEquals("images.total", count, Scope.LOCAL);
+        evaluate.getStateManager().assertStateEquals("status", "done", Scope.LOCAL);
+        assertTrue(Integer.parseInt(count) > 0);
+    }
+
+    @Test
     void classWeightsBalancedTrainAndAnUnknownClassIsReported() {
         final TestRunner balanced = Chain.runner(TrainHead.class, r -> {
             r.setProperty(TrainHead.EPOCHS, "1");

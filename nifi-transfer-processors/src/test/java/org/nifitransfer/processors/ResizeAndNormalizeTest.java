@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.provenance.ProvenanceEventType;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
@@ -106,6 +107,12 @@ class ResizeAndNormalizeTest {
         assertArrayEquals(new int[] {0, 1}, shards.getFirst().labels());
         assertEquals(ProvenanceEventType.CONTENT_MODIFIED, runner.getProvenanceEvents().getFirst().getEventType());
         assertTrue(runner.getLogger().getWarnMessages().stream().anyMatch(message -> message.getMsg().contains("2 image(s) skipped")));
+        // its progress, in the shape every processor that runs long uses: the run, the split, its images done
+        runner.getStateManager().assertStateEquals("run.id", TestDatasets.RUN_ID, Scope.LOCAL);
+        runner.getStateManager().assertStateEquals("phase", "resize", Scope.LOCAL);
+        runner.getStateManager().assertStateEquals("split", "train", Scope.LOCAL);
+        runner.getStateManager().assertStateEquals("images.done", "4", Scope.LOCAL);
+        runner.getStateManager().assertStateEquals("status", "done", Scope.LOCAL);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.DatasetSummary;
 import org.nifitransfer.core.dataset.ImageDatasetReader;
@@ -31,7 +32,7 @@ import org.nifitransfer.core.image.Resizer;
  *         .setResizer(Resizer.builder().setSize(224, 224).build())
  *         .setNormalization(NormalizationPreset.CAFFE)
  *         .build();
- * TensorConverter.Result result = converter.convert(imageDatasetIn, tensorDatasetOut, Cancellation.NONE);
+ * TensorConverter.Result result = converter.convert(imageDatasetIn, tensorDatasetOut, Cancellation.NONE, done -> { });
  * }</pre>
  */
 public final class TensorConverter {
@@ -64,11 +65,13 @@ public final class TensorConverter {
      * @param in an image dataset
      * @param out receives the tensor dataset
      * @param cancellation asked between images
+     * @param progress receives the number of images done (stored or skipped) after each one
      * @return the manifest and summary written
      * @throws org.nifitransfer.core.dataset.DatasetFormatException when {@code in} is not an image dataset
      * @throws java.util.concurrent.CancellationException when cancelled
      */
-    public Result convert(final InputStream in, final OutputStream out, final Cancellation cancellation) throws IOException {
+    public Result convert(final InputStream in, final OutputStream out, final Cancellation cancellation, final LongConsumer progress)
+            throws IOException {
         final ExecutorService executor = Executors.newFixedThreadPool(threads, runnable -> {
             final Thread thread = new Thread(runnable, "tensor-converter");
             thread.setDaemon(true);
@@ -81,17 +84,20 @@ public final class TensorConverter {
             final TensorDatasetWriter writer = new TensorDatasetWriter(out, manifest, shardSize);
             final Deque<Pending> window = new ArrayDeque<>();
             ImageDatasetReader.ImageEntry entry;
+            long done = 0;
             while ((entry = reader.next()) != null) {
                 cancellation.check();
                 final ImageDatasetReader.ImageEntry image = entry;
                 window.addLast(new Pending(image, executor.submit(() -> resizer.resize(decoder.decode(image.content(), image.relativePath())))));
                 if (window.size() >= 2 * threads) {
                     drain(window.removeFirst(), writer);
+                    progress.accept(++done);
                 }
             }
             while (!window.isEmpty()) {
                 cancellation.check();
                 drain(window.removeFirst(), writer);
+                progress.accept(++done);
             }
             writer.skipAll(reader.getSkipped());
             writer.close();

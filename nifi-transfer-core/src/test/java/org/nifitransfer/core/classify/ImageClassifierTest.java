@@ -103,7 +103,7 @@ class ImageClassifierTest {
         final ByteArrayOutputStream tensors = new ByteArrayOutputStream();
         TensorConverter.builder().setResizer(Resizer.builder().setSize(input.width(), input.height()).optMode(input.resizeModeOrDefault())
                         .optInterpolation(input.interpolationOrDefault()).build()).setNormalization(input.normalization()).build()
-                .convert(new ByteArrayInputStream(imageDataset(images, StripeDatasets.CLASSES)), tensors, Cancellation.NONE);
+                .convert(new ByteArrayInputStream(imageDataset(images, StripeDatasets.CLASSES)), tensors, Cancellation.NONE, done -> { });
         final Map<String, float[]> evaluated = new HashMap<>();
         try (Unpacked model = readPackage(); ModelRunner runner = ModelRunner.open(model.model(), ai.djl.Device.cpu())) {
             runner.predictAll(new ByteArrayInputStream(tensors.toByteArray()), 16, prediction -> evaluated.put(prediction.file(),

@@ -58,7 +58,7 @@ class StreamingLargerThanHeapIT {
                 .build();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(images));
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(tensors))) {
-            assertEquals(IMAGES, converter.convert(in, out, Cancellation.NONE).summary().count());
+            assertEquals(IMAGES, converter.convert(in, out, Cancellation.NONE, done -> { }).summary().count());
         }
         assertTrue(Files.size(tensors) > tensorBytes);
 
