@@ -5,8 +5,6 @@ import ai.djl.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,13 +13,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
-import org.apache.nifi.components.state.Scope;
-import org.apache.nifi.components.state.StateManager;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
@@ -31,9 +26,9 @@ import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.model.BaseModelException;
+import org.nifitransfer.core.pipeline.Folders;
 import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingCheckpoint;
-import org.nifitransfer.core.training.TrainingProgress;
 
 /** What the model processors share: device choice, joins, progress in the processor's state, work folders. */
 final class TrainingSupport {
@@ -185,18 +180,6 @@ final class TrainingSupport {
         return Files.createTempDirectory(parent, "nifi-transfer-");
     }
 
-    /** Deletes a work folder and everything in it, quietly. */
-    static void delete(final Path directory) {
-        if (directory == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (final IOException e) {
-            // best effort: the temporary directory is cleaned by the OS too
-        }
-    }
-
     /** The join of a training processor: its roles, with the processor's Maximum Wait and Warn After. */
     static RunJoin join(final ProcessContext context, final Set<String> usedKinds, final RunJoin.Role... roles) {
         return new RunJoin(List.of(roles), context.getProperty(MAXIMUM_WAIT).asTimePeriod(TimeUnit.MILLISECONDS),
@@ -324,7 +307,7 @@ final class TrainingSupport {
             logger.error("Run {}: {} failed, its {} inputs go to {}: {}", group.runId(), what, members.size(), failure.getName(), reason, cause);
             routeOut(session, logger, members, failure, reason);
         } finally {
-            delete(directory);
+            Folders.deleteQuietly(directory);
         }
     }
 

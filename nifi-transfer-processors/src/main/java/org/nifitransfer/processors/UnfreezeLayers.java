@@ -29,6 +29,7 @@ import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.model.UnfreezeSelector;
 import org.nifitransfer.core.model.UnfreezeStrategy;
+import org.nifitransfer.core.pipeline.Folders;
 import org.nifitransfer.core.training.FineTuner;
 
 @SideEffectFree
@@ -207,7 +208,7 @@ public class UnfreezeLayers extends AbstractProcessor {
             ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("unfreezing", cause), cause);
             return;
         } finally {
-            TrainingSupport.delete(work);
+            Folders.deleteQuietly(work);
         }
         final ModelManifest manifest = result[0];
         final List<String> layers = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::layer)

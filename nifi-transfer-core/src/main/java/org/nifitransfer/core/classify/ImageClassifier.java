@@ -7,10 +7,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.apache.commons.io.output.CloseShieldOutputStream;
 import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.DatasetManifest;
@@ -29,6 +27,7 @@ import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ModelRunner;
 import org.nifitransfer.core.pipeline.Cancellation;
+import org.nifitransfer.core.pipeline.Folders;
 
 /**
  * Classifies new images with a trained model (a model file as TrainHead, FineTune and Evaluate write it).
@@ -339,11 +338,7 @@ public final class ImageClassifier implements AutoCloseable {
                 return new ImageClassifier(ModelRunner.open(model, device, maxPixelsPerForward), decoder, modelFile, hash);
             } finally {
                 // the engines hold the loaded base in memory: the unpacked copy is no longer needed
-                try (Stream<Path> walk = Files.walk(unpacked)) {
-                    for (final Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(path);
-                    }
-                }
+                Folders.deleteQuietly(unpacked);
             }
         }
     }

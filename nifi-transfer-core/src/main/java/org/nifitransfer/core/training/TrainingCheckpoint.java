@@ -153,11 +153,7 @@ public final class TrainingCheckpoint {
 
     /** Removes the checkpoint folder (after the training's result is safely out). */
     public void delete() {
-        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (final IOException e) {
-            // nothing there, or already gone
-        }
+        org.nifitransfer.core.pipeline.Folders.deleteQuietly(directory);
     }
 
     /** The epoch a saved checkpoint of this training finished last, if there is one: its header only, not its tensors. */
