@@ -23,9 +23,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.nifitransfer.core.augment.Augmenter;
 import org.nifitransfer.core.dataset.DatasetManifest;
@@ -37,7 +35,6 @@ import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.model.Pooling;
-import org.nifitransfer.core.pipeline.Cancellation;
 
 /**
  * Fine-tunes a model end to end: the base's unfrozen parameters (as {@code model.json} marks them) and the head,
@@ -47,34 +44,14 @@ import org.nifitransfer.core.pipeline.Cancellation;
  */
 public final class FineTuner {
 
-    private final OptimizerChoice optimizer;
-    private final float learningRate;
     private final LearningRateSchedule schedule;
-    private final int epochs;
-    private final int batchSize;
-    private final int patience;
-    private final long seed;
-    private final Device device;
-    private final Consumer<TrainingProgress> progress;
-    private final Cancellation cancellation;
-    private final boolean keepBest;
-    private final TrainingCheckpoint checkpoint;
     private final boolean channelsLast;
+    private final TrainingOptions options;
 
     private FineTuner(final Builder builder) {
-        this.channelsLast = builder.channelsLast;
-        this.optimizer = builder.optimizer;
-        this.learningRate = builder.learningRate;
         this.schedule = builder.schedule;
-        this.epochs = builder.epochs;
-        this.batchSize = builder.batchSize;
-        this.patience = builder.patience;
-        this.seed = builder.seed;
-        this.device = builder.device;
-        this.progress = builder.progress;
-        this.cancellation = builder.cancellation;
-        this.keepBest = builder.keepBest;
-        this.checkpoint = builder.checkpoint;
+        this.channelsLast = builder.channelsLast;
+        this.options = builder.options();
     }
 
     public static Builder builder() {
@@ -125,7 +102,7 @@ public final class FineTuner {
         try (TensorCache trainCache = TensorCache.create(train.open(), workDirectory, spec, "train dataset");
              TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, "validation dataset");
              BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(BaseModel.PYTORCH)
-                     .optTrainable(true).optDevice(device).load()) {
+                     .optTrainable(true).optDevice(options.device()).load()) {
             final boolean nhwc = channelsLast && acceptsChannelsLast(base, input);
             final PtSymbolBlock baseBlock = (PtSymbolBlock) base.getBlock();
             baseBlock.freezeParameters(true);
@@ -138,37 +115,37 @@ public final class FineTuner {
                     .add(manifest.trainBatchNormStatistics() ? baseBlock : new FrozenStatisticsBlock(baseBlock))
                     .add(new LambdaBlock(list -> new NDList(pooling.apply(list.singletonOrThrow())), "pooling"))
                     .add(head);
-            final long updates = (long) epochs * ((trainCache.count() + batchSize - 1) / batchSize);
-            final Tracker rate = schedule.tracker(learningRate, updates);
-            try (Model network = Model.newInstance("fine-tune", device, BaseModel.PYTORCH)) {
+            final long updates = (long) options.epochs() * ((trainCache.count() + options.batchSize() - 1) / options.batchSize());
+            final Tracker rate = schedule.tracker(options.learningRate(), updates);
+            try (Model network = Model.newInstance("fine-tune", options.device(), BaseModel.PYTORCH)) {
                 network.setBlock(layers);
-                final Optimizer trainerOptimizer = optimizer.create(rate);
+                final Optimizer trainerOptimizer = options.optimizer().create(rate);
                 final DefaultTrainingConfig config = new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(null))
                         .optOptimizer(trainerOptimizer)
-                        .optDevices(new Device[] {device});
+                        .optDevices(new Device[] {options.device()});
                 try (Trainer trainer = network.newTrainer(config)) {
                     synchronized (TrainingLock.LOCK) {
-                        Engine.getEngine(BaseModel.PYTORCH).setRandomSeed((int) seed);
+                        Engine.getEngine(BaseModel.PYTORCH).setRandomSeed((int) options.seed());
                         trainer.initialize(new Shape(1, 3, input.height(), input.width()));
                     }
                     new HeadWeights(manifest.headParameters(), model.headWeights()).copyInto(head);
                     final EpochTrainer.Result result = EpochTrainer.builder()
                             .setPhase(EpochRecord.FINE_TUNE)
-                            .setEpochs(epochs)
+                            .setEpochs(options.epochs())
                             .optInitialEpoch(manifest.lastEpoch())
-                            .optPatience(patience)
+                            .optPatience(options.patience())
                             .optLearningRate(rate)
-                            .optProgress(progress)
-                            .optCancellation(cancellation)
-                            .optKeepBest(keepBest)
-                            .optSeed(seed)
-                            .optBaseline(keepBest)
+                            .optProgress(options.progress())
+                            .optCancellation(options.cancellation())
+                            .optKeepBest(options.keepBest())
+                            .optSeed(options.seed())
+                            .optBaseline(options.keepBest())
                             // BatchNorm statistics that train live in the module's buffers, which a checkpoint of parameters
                             // cannot hold: such a training starts over instead of resuming inexactly
-                            .optCheckpoint(manifest.trainBatchNormStatistics() ? null : checkpoint, trainerOptimizer)
+                            .optCheckpoint(manifest.trainBatchNormStatistics() ? null : options.checkpoint(), trainerOptimizer)
                             .build()
-                            .fit(trainer, new TensorBatchSource(trainCache, spec, batchSize, true, augmentation, seed, nhwc),
-                                    new TensorBatchSource(validationCache, spec, batchSize, false, null, seed, nhwc));
+                            .fit(trainer, new TensorBatchSource(trainCache, spec, options.batchSize(), true, augmentation, options.seed(), nhwc),
+                                    new TensorBatchSource(validationCache, spec, options.batchSize(), false, null, options.seed(), nhwc));
                     final Path baseFile = Files.createTempFile(workDirectory, "base-", ".pt");
                     try (OutputStream out = Files.newOutputStream(baseFile)) {
                         JniUtils.writeModule(baseBlock, out, false);
@@ -177,7 +154,7 @@ public final class FineTuner {
                     final DatasetManifest.BaseInfo baseInfo = new DatasetManifest.BaseInfo(manifest.base().name(), BaseModel.PYTORCH,
                             BaseModel.sha256(baseFile), manifest.base().entry(), manifest.base().outputShape());
                     final ModelManifest tuned = manifest.afterTraining(baseInfo, weights.parameters(), result.history(),
-                            result.metrics(device.toString()));
+                            result.metrics(options.device().toString()));
                     return new Result(new ModelPackage(tuned, baseFile, weights.values()), result, nhwc);
                 }
             }
@@ -202,33 +179,18 @@ public final class FineTuner {
         return base.isChannelsLast();
     }
 
-    /** Builds a {@link FineTuner}. */
-    public static final class Builder {
-        private OptimizerChoice optimizer = OptimizerChoice.RMSPROP;
-        private float learningRate = 1e-5f;
+    /** Builds a {@link FineTuner}. Defaults: RMSprop, learning rate 1e-5, constant, 10 epochs. */
+    public static final class Builder extends TrainingOptions.Builder<Builder> {
         private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
-        private int epochs = 10;
-        private int batchSize = 32;
-        private int patience;
-        private long seed = 42;
-        private Device device = Device.cpu();
-        private Consumer<TrainingProgress> progress = update -> { };
-        private Cancellation cancellation = Cancellation.NONE;
-        private boolean keepBest;
-        private TrainingCheckpoint checkpoint;
-
-        /**
-         * Save a checkpoint after every finished epoch there, and resume from the one saved: a training that was stopped or
-         * whose process died goes on after its last finished epoch, with the result an uninterrupted one would have.
-         * Default: none.
-         */
-        public Builder optCheckpoint(final TrainingCheckpoint value) {
-            this.checkpoint = value;
-            return this;
-        }
         private boolean channelsLast = true;
 
         private Builder() {
+            super(OptimizerChoice.RMSPROP, 1e-5f, 10);
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
         }
 
         /**
@@ -241,71 +203,14 @@ public final class FineTuner {
             return this;
         }
 
-        /** Default RMSprop. */
-        public Builder optOptimizer(final OptimizerChoice value) {
-            this.optimizer = Objects.requireNonNull(value);
-            return this;
-        }
-
-        /** Default 1e-5, as in the tutorials. */
-        public Builder optLearningRate(final float value) {
-            this.learningRate = value;
-            return this;
-        }
-
+        /** How the learning rate changes over the updates; default constant. */
         public Builder optSchedule(final LearningRateSchedule value) {
-            this.schedule = Objects.requireNonNull(value);
+            this.schedule = value;
             return this;
         }
 
-        public Builder optEpochs(final int value) {
-            this.epochs = value;
-            return this;
-        }
-
-        public Builder optBatchSize(final int value) {
-            this.batchSize = value;
-            return this;
-        }
-
-        public Builder optPatience(final int value) {
-            this.patience = value;
-            return this;
-        }
-
-        public Builder optSeed(final long value) {
-            this.seed = value;
-            return this;
-        }
-
-        public Builder optDevice(final Device value) {
-            this.device = value;
-            return this;
-        }
-
-        public Builder optProgress(final Consumer<TrainingProgress> value) {
-            this.progress = value;
-            return this;
-        }
-
-        public Builder optCancellation(final Cancellation value) {
-            this.cancellation = value;
-            return this;
-        }
-
-        /**
-         * Keep the weights of the epoch with the lowest validation loss (or the incoming weights, when no fine-tuning epoch beats them), as Keras'
-         * {@code ModelCheckpoint(save_best_only=True)}. Default false: the last epoch's weights.
-         */
-        public Builder optKeepBest(final boolean value) {
-            this.keepBest = value;
-            return this;
-        }
-
+        /** @throws IllegalArgumentException for options out of range */
         public FineTuner build() {
-            if (learningRate <= 0 || epochs < 1 || batchSize < 1 || patience < 0) {
-                throw new IllegalArgumentException("Learning rate, epochs and batch size must be positive and patience not negative");
-            }
             return new FineTuner(this);
         }
     }
