@@ -16,7 +16,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
+import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.PropertyValue;
 import org.apache.nifi.components.ValidationContext;
@@ -64,111 +64,65 @@ import org.nifitransfer.core.pipeline.TensorConverter;
 public class Augment extends AbstractProcessor {
 
     /** The Mode property's choices. */
-    public enum Mode implements DescribedValue {
-        ON_THE_FLY("on-the-fly", "On The Fly", "The dataset carries the recipe; the training processors draw new random variants every epoch"),
-        MATERIALIZE("materialize", "Materialize", "Store augmented copies of every image in the dataset");
+    public enum Mode implements Choice {
+        ON_THE_FLY(new AllowableValue("on-the-fly", "On The Fly", "The dataset carries the recipe; the training processors draw new random variants every epoch")),
+        MATERIALIZE(new AllowableValue("materialize", "Materialize", "Store augmented copies of every image in the dataset"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
+        private final AllowableValue allowable;
 
-        Mode(final String value, final String displayName, final String description) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
+        Mode(final AllowableValue allowable) {
+            this.allowable = allowable;
         }
 
         @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+        public AllowableValue allowable() {
+            return allowable;
         }
     }
 
     /** The Fill Mode property's choices (Keras' names). */
-    public enum Fill implements DescribedValue {
-        NEAREST("nearest", "nearest", "Repeat the edge pixel: aaaa|abcd|dddd", FillMode.NEAREST),
-        REFLECT("reflect", "reflect", "Mirror the image at its edge: dcba|abcd|dcba", FillMode.REFLECT),
-        WRAP("wrap", "wrap", "Tile the image: abcd|abcd|abcd", FillMode.WRAP),
-        CONSTANT("constant", "constant", "A constant value (Fill Value): kkkk|abcd|kkkk", FillMode.CONSTANT);
+    public enum Fill implements Choice {
+        NEAREST(new AllowableValue("nearest", "nearest", "Repeat the edge pixel: aaaa|abcd|dddd")),
+        REFLECT(new AllowableValue("reflect", "reflect", "Mirror the image at its edge: dcba|abcd|dcba")),
+        WRAP(new AllowableValue("wrap", "wrap", "Tile the image: abcd|abcd|abcd")),
+        CONSTANT(new AllowableValue("constant", "constant", "A constant value (Fill Value): kkkk|abcd|kkkk"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
-        private final FillMode mode;
+        private final AllowableValue allowable;
 
-        Fill(final String value, final String displayName, final String description, final FillMode mode) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
-            this.mode = mode;
+        Fill(final AllowableValue allowable) {
+            this.allowable = allowable;
+        }
+
+        @Override
+        public AllowableValue allowable() {
+            return allowable;
         }
 
         /** The core's fill mode. */
         public FillMode mode() {
-            return mode;
-        }
-
-        @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+            return FillMode.valueOf(name());
         }
     }
 
     /** The Interpolation property's choices. */
-    public enum Sampling implements DescribedValue {
-        NEAREST("nearest", "nearest", "The nearest source pixel", WarpInterpolation.NEAREST),
-        BILINEAR("bilinear", "bilinear", "Bilinear blend of the four nearest pixels", WarpInterpolation.BILINEAR);
+    public enum Sampling implements Choice {
+        NEAREST(new AllowableValue("nearest", "nearest", "The nearest source pixel")),
+        BILINEAR(new AllowableValue("bilinear", "bilinear", "Bilinear blend of the four nearest pixels"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
-        private final WarpInterpolation interpolation;
+        private final AllowableValue allowable;
 
-        Sampling(final String value, final String displayName, final String description, final WarpInterpolation interpolation) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
-            this.interpolation = interpolation;
+        Sampling(final AllowableValue allowable) {
+            this.allowable = allowable;
+        }
+
+        @Override
+        public AllowableValue allowable() {
+            return allowable;
         }
 
         /** The core's interpolation. */
         public WarpInterpolation interpolation() {
-            return interpolation;
-        }
-
-        @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+            return WarpInterpolation.valueOf(name());
         }
     }
 

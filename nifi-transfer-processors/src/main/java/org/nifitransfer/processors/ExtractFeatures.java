@@ -22,6 +22,7 @@ import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.annotation.lifecycle.OnStopped;
 import org.apache.nifi.components.DescribedValue;
+import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -70,74 +71,35 @@ import org.nifitransfer.core.model.Pooling;
 public class ExtractFeatures extends AbstractProcessor {
 
     /** The Engine property's choices. */
-    public enum Engine implements DescribedValue {
-        AUTO("auto", "From File Extension", ".onnx runs on ONNX Runtime, anything else on PyTorch", null),
-        PYTORCH("PyTorch", "PyTorch", "TorchScript models", BaseModel.PYTORCH),
-        ONNX_RUNTIME("OnnxRuntime", "ONNX Runtime", "ONNX models", BaseModel.ONNX_RUNTIME);
+    public enum Engine implements Choice {
+        AUTO(new AllowableValue("auto", "From File Extension", ".onnx runs on ONNX Runtime, anything else on PyTorch")),
+        PYTORCH(new AllowableValue(BaseModel.PYTORCH, "PyTorch", "TorchScript models")),
+        ONNX_RUNTIME(new AllowableValue(BaseModel.ONNX_RUNTIME, "ONNX Runtime", "ONNX models"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
-        private final String engine;
+        private final AllowableValue allowable;
 
-        Engine(final String value, final String displayName, final String description, final String engine) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
-            this.engine = engine;
+        Engine(final AllowableValue allowable) {
+            this.allowable = allowable;
+        }
+
+        @Override
+        public AllowableValue allowable() {
+            return allowable;
         }
 
         /** The DJL engine's name; null for the file extension's. */
         public String engine() {
-            return engine;
-        }
-
-        @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+            return this == AUTO ? null : getValue();
         }
     }
 
     /** The Pooling property's choices. */
-    public enum FeaturePooling implements DescribedValue {
-        AVG(Pooling.AVG),
-        MAX(Pooling.MAX),
-        FLATTEN(Pooling.FLATTEN);
-
-        private final Pooling pooling;
-
-        FeaturePooling(final Pooling pooling) {
-            this.pooling = pooling;
-        }
-
-        /** The core's pooling. */
-        public Pooling pooling() {
-            return pooling;
-        }
+    public enum FeaturePooling implements CoreChoice<Pooling> {
+        AVG, MAX, FLATTEN;
 
         @Override
-        public String getValue() {
-            return pooling.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return pooling.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return pooling.getDescription();
+        public Pooling core() {
+            return Pooling.valueOf(name());
         }
     }
 
@@ -312,7 +274,7 @@ public class ExtractFeatures extends AbstractProcessor {
         final ResizeAndNormalize.Preset expected = context.getProperty(EXPECTED_PRESET).asAllowableValue(ExpectedPreset.class).preset();
         final FeatureExtractor extractor = FeatureExtractor.builder()
                 .setBase(loaded)
-                .optPooling(context.getProperty(POOLING).asAllowableValue(FeaturePooling.class).pooling())
+                .optPooling(context.getProperty(POOLING).asAllowableValue(FeaturePooling.class).core())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
                 .optExpectedPreset(expected == null ? null : expected.getValue())
                 .build();

@@ -17,7 +17,6 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.flowfile.FlowFile;
@@ -78,34 +77,12 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 public class FineTune extends AbstractProcessor {
 
     /** The Learning Rate Schedule property's choices. */
-    public enum Schedule implements DescribedValue {
-        CONSTANT(LearningRateSchedule.CONSTANT),
-        COSINE(LearningRateSchedule.COSINE);
-
-        private final LearningRateSchedule choice;
-
-        Schedule(final LearningRateSchedule choice) {
-            this.choice = choice;
-        }
-
-        /** The core's choice. */
-        public LearningRateSchedule choice() {
-            return choice;
-        }
+    public enum Schedule implements CoreChoice<LearningRateSchedule> {
+        CONSTANT, COSINE;
 
         @Override
-        public String getValue() {
-            return choice.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return choice.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return choice.getDescription();
+        public LearningRateSchedule core() {
+            return LearningRateSchedule.valueOf(name());
         }
     }
 
@@ -220,9 +197,9 @@ public class FineTune extends AbstractProcessor {
         final Progress.Training progress = new Progress(context.getStateManager(), getLogger(), group.runId(), "fine-tune")
                 .training(checkpoint.directory());
         final FineTuner.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "fine-tuning", () -> FineTuner.builder()
-                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())
+                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).core())
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
-                .optSchedule(context.getProperty(SCHEDULE).asAllowableValue(Schedule.class).choice())
+                .optSchedule(context.getProperty(SCHEDULE).asAllowableValue(Schedule.class).core())
                 .optEpochs(context.getProperty(EPOCHS).asInteger())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())
                 .optPatience(context.getProperty(PATIENCE).asInteger())

@@ -23,7 +23,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
+import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -106,73 +106,43 @@ import org.nifitransfer.core.image.ImageDecoder;
 public class LoadImageFolder extends AbstractProcessor {
 
     /** The Directory Layout property's choices. */
-    public enum Layout implements DescribedValue {
-        AUTO("auto", "Auto", "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders", FolderLayout.AUTO),
-        SPLIT_FOLDERS("split-folders", "Split Folders", "train/<class>/..., validation/<class>/... (or val/), test/<class>/...", FolderLayout.SPLIT_FOLDERS),
-        CLASS_FOLDERS("class-folders", "Class Folders", "<class>/... only; splits are drawn with the split fractions", FolderLayout.CLASS_FOLDERS);
+    public enum Layout implements Choice {
+        AUTO(new AllowableValue("auto", "Auto", "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders")),
+        SPLIT_FOLDERS(new AllowableValue("split-folders", "Split Folders", "train/<class>/..., validation/<class>/... (or val/), test/<class>/...")),
+        CLASS_FOLDERS(new AllowableValue("class-folders", "Class Folders", "<class>/... only; splits are drawn with the split fractions"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
-        private final FolderLayout layout;
+        private final AllowableValue allowable;
 
-        Layout(final String value, final String displayName, final String description, final FolderLayout layout) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
-            this.layout = layout;
+        Layout(final AllowableValue allowable) {
+            this.allowable = allowable;
+        }
+
+        @Override
+        public AllowableValue allowable() {
+            return allowable;
         }
 
         /** The core's layout. */
         public FolderLayout layout() {
-            return layout;
-        }
-
-        @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+            return FolderLayout.valueOf(name());
         }
     }
 
     /** The Image Validation property's choices. */
-    public enum Validation implements DescribedValue {
-        FULL_DECODE("full-decode", "Full Decode", "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more"),
-        HEADER_ONLY("header-only", "Header Only", "Read only each image's header (format and size): faster, but damage after the header is found later, "
-                + "by ResizeAndNormalize");
+    public enum Validation implements Choice {
+        FULL_DECODE(new AllowableValue("full-decode", "Full Decode", "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more")),
+        HEADER_ONLY(new AllowableValue("header-only", "Header Only", "Read only each image's header (format and size): faster, but damage after the header is found later, "
+                + "by ResizeAndNormalize"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
+        private final AllowableValue allowable;
 
-        Validation(final String value, final String displayName, final String description) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
+        Validation(final AllowableValue allowable) {
+            this.allowable = allowable;
         }
 
         @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+        public AllowableValue allowable() {
+            return allowable;
         }
     }
 

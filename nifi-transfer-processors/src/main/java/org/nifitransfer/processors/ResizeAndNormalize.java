@@ -16,7 +16,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
+import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.ValidationContext;
@@ -65,142 +65,64 @@ import org.nifitransfer.core.pipeline.TensorConverter;
 public class ResizeAndNormalize extends AbstractProcessor {
 
     /** The Normalization Preset property's choices: the core's named presets, or Custom. */
-    public enum Preset implements DescribedValue {
-        ZERO_ONE("zero-one", "[0, 1]", "x / 255, RGB"),
-        MINUS_ONE_ONE("minus-one-one", "[-1, 1]", "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)"),
-        IMAGENET("imagenet", "ImageNet Mean/Std (RGB)", "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)"),
-        CAFFE("caffe", "Caffe (BGR, mean-subtracted)", "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)"),
-        CUSTOM("custom", "Custom", "(x / 255 - mean) / std with the mean, standard deviation and channel order given below");
+    public enum Preset implements Choice {
+        ZERO_ONE(new AllowableValue("zero-one", "[0, 1]", "x / 255, RGB")),
+        MINUS_ONE_ONE(new AllowableValue("minus-one-one", "[-1, 1]", "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)")),
+        IMAGENET(new AllowableValue("imagenet", "ImageNet Mean/Std (RGB)", "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)")),
+        CAFFE(new AllowableValue("caffe", "Caffe (BGR, mean-subtracted)", "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)")),
+        CUSTOM(new AllowableValue("custom", "Custom", "(x / 255 - mean) / std with the mean, standard deviation and channel order given below"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
+        private final AllowableValue allowable;
 
-        Preset(final String value, final String displayName, final String description) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
+        Preset(final AllowableValue allowable) {
+            this.allowable = allowable;
         }
 
         @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+        public AllowableValue allowable() {
+            return allowable;
         }
     }
 
     /** The Resize Mode property's choices. */
-    public enum Resize implements DescribedValue {
-        STRETCH(ResizeMode.STRETCH),
-        SHORTER_SIDE_CENTER_CROP(ResizeMode.SHORTER_SIDE_CENTER_CROP),
-        PAD(ResizeMode.PAD);
-
-        private final ResizeMode mode;
-
-        Resize(final ResizeMode mode) {
-            this.mode = mode;
-        }
-
-        /** The core's mode. */
-        public ResizeMode mode() {
-            return mode;
-        }
+    public enum Resize implements CoreChoice<ResizeMode> {
+        STRETCH, SHORTER_SIDE_CENTER_CROP, PAD;
 
         @Override
-        public String getValue() {
-            return mode.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return mode.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return mode.getDescription();
+        public ResizeMode core() {
+            return ResizeMode.valueOf(name());
         }
     }
 
     /** The Interpolation property's choices. */
-    public enum Sampling implements DescribedValue {
-        NEAREST(Interpolation.NEAREST),
-        BILINEAR(Interpolation.BILINEAR),
-        BICUBIC(Interpolation.BICUBIC),
-        AREA(Interpolation.AREA),
-        LANCZOS(Interpolation.LANCZOS);
-
-        private final Interpolation interpolation;
-
-        Sampling(final Interpolation interpolation) {
-            this.interpolation = interpolation;
-        }
-
-        /** The core's interpolation. */
-        public Interpolation interpolation() {
-            return interpolation;
-        }
+    public enum Sampling implements CoreChoice<Interpolation> {
+        NEAREST, BILINEAR, BICUBIC, AREA, LANCZOS;
 
         @Override
-        public String getValue() {
-            return interpolation.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return interpolation.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return interpolation.getDescription();
+        public Interpolation core() {
+            return Interpolation.valueOf(name());
         }
     }
 
     /** The Custom Channel Order property's choices. */
-    public enum Channels implements DescribedValue {
-        RGB("RGB", "RGB", "Red, green, blue: torchvision, Keras' MobileNet and most models", ChannelOrder.RGB),
-        BGR("BGR", "BGR", "Blue, green, red: Caffe-trained weights", ChannelOrder.BGR);
+    public enum Channels implements Choice {
+        RGB(new AllowableValue("RGB", "RGB", "Red, green, blue: torchvision, Keras' MobileNet and most models")),
+        BGR(new AllowableValue("BGR", "BGR", "Blue, green, red: Caffe-trained weights"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
-        private final ChannelOrder order;
+        private final AllowableValue allowable;
 
-        Channels(final String value, final String displayName, final String description, final ChannelOrder order) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
-            this.order = order;
+        Channels(final AllowableValue allowable) {
+            this.allowable = allowable;
+        }
+
+        @Override
+        public AllowableValue allowable() {
+            return allowable;
         }
 
         /** The core's channel order. */
         public ChannelOrder order() {
-            return order;
-        }
-
-        @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+            return ChannelOrder.valueOf(name());
         }
     }
 
@@ -362,8 +284,8 @@ public class ResizeAndNormalize extends AbstractProcessor {
         final int threads = context.getProperty(THREADS).asInteger();
         final Resizer resizer = Resizer.builder()
                 .setSize(context.getProperty(TARGET_WIDTH).asInteger(), context.getProperty(TARGET_HEIGHT).asInteger())
-                .optMode(context.getProperty(RESIZE_MODE).asAllowableValue(Resize.class).mode())
-                .optInterpolation(context.getProperty(INTERPOLATION).asAllowableValue(Sampling.class).interpolation())
+                .optMode(context.getProperty(RESIZE_MODE).asAllowableValue(Resize.class).core())
+                .optInterpolation(context.getProperty(INTERPOLATION).asAllowableValue(Sampling.class).core())
                 .build();
         return TensorConverter.builder()
                 .setResizer(resizer)

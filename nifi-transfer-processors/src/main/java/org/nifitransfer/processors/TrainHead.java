@@ -21,7 +21,7 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
+import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -91,67 +91,39 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 public class TrainHead extends AbstractProcessor {
 
     /** The Activation property's choices: DJL's activations for hidden layers. */
-    public enum Activation implements DescribedValue {
-        RELU("relu", "relu", "Rectified linear unit, max(0, x)"),
-        GELU("gelu", "gelu", "Gaussian error linear unit"),
-        TANH("tanh", "tanh", "Hyperbolic tangent"),
-        SIGMOID("sigmoid", "sigmoid", "Logistic sigmoid");
+    public enum Activation implements Choice {
+        RELU(new AllowableValue("relu", "relu", "Rectified linear unit, max(0, x)")),
+        GELU(new AllowableValue("gelu", "gelu", "Gaussian error linear unit")),
+        TANH(new AllowableValue("tanh", "tanh", "Hyperbolic tangent")),
+        SIGMOID(new AllowableValue("sigmoid", "sigmoid", "Logistic sigmoid"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
+        private final AllowableValue allowable;
 
-        Activation(final String value, final String displayName, final String description) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
+        Activation(final AllowableValue allowable) {
+            this.allowable = allowable;
         }
 
         @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+        public AllowableValue allowable() {
+            return allowable;
         }
     }
 
     /** The Class Weights property's choices. */
-    public enum Weighting implements DescribedValue {
-        NONE("none", "None", "Every class counts the same"),
-        BALANCED("balanced", "Balanced", "n_samples / (n_classes * n_class_samples), as scikit-learn's 'balanced': rare classes weigh more"),
-        EXPLICIT("explicit", "Explicit", "The weights in 'Explicit Class Weights'");
+    public enum Weighting implements Choice {
+        NONE(new AllowableValue("none", "None", "Every class counts the same")),
+        BALANCED(new AllowableValue("balanced", "Balanced", "n_samples / (n_classes * n_class_samples), as scikit-learn's 'balanced': rare classes weigh more")),
+        EXPLICIT(new AllowableValue("explicit", "Explicit", "The weights in 'Explicit Class Weights'"));
 
-        private final String value;
-        private final String displayName;
-        private final String description;
+        private final AllowableValue allowable;
 
-        Weighting(final String value, final String displayName, final String description) {
-            this.value = value;
-            this.displayName = displayName;
-            this.description = description;
+        Weighting(final AllowableValue allowable) {
+            this.allowable = allowable;
         }
 
         @Override
-        public String getValue() {
-            return value;
-        }
-
-        @Override
-        public String getDisplayName() {
-            return displayName;
-        }
-
-        @Override
-        public String getDescription() {
-            return description;
+        public AllowableValue allowable() {
+            return allowable;
         }
     }
 
@@ -300,7 +272,7 @@ public class TrainHead extends AbstractProcessor {
                 .training(checkpoint.directory());
         final HeadTrainer.Result result = TrainingSupport.withCheckpoint(checkpoint, getLogger(), group.runId(), "head training", () -> HeadTrainer.builder()
                 .setHead(head)
-                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).choice())
+                .optOptimizer(context.getProperty(OPTIMIZER).asAllowableValue(TrainingSupport.Optimizer.class).core())
                 .optLearningRate(context.getProperty(LEARNING_RATE).asFloat())
                 .optEpochs(context.getProperty(EPOCHS).asInteger())
                 .optBatchSize(context.getProperty(BATCH_SIZE).asInteger())

@@ -13,7 +13,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -34,35 +33,12 @@ import org.nifitransfer.core.training.TrainingCheckpoint;
 final class TrainingSupport {
 
     /** The Optimizer property's choices. */
-    public enum Optimizer implements DescribedValue {
-        RMSPROP(OptimizerChoice.RMSPROP),
-        ADAM(OptimizerChoice.ADAM),
-        SGD(OptimizerChoice.SGD);
-
-        private final OptimizerChoice choice;
-
-        Optimizer(final OptimizerChoice choice) {
-            this.choice = choice;
-        }
-
-        /** The core's choice. */
-        public OptimizerChoice choice() {
-            return choice;
-        }
+    public enum Optimizer implements CoreChoice<OptimizerChoice> {
+        RMSPROP, ADAM, SGD;
 
         @Override
-        public String getValue() {
-            return choice.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return choice.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return choice.getDescription();
+        public OptimizerChoice core() {
+            return OptimizerChoice.valueOf(name());
         }
     }
 

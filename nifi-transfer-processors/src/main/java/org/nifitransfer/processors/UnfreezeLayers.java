@@ -14,7 +14,6 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
-import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.AbstractProcessor;
@@ -61,37 +60,12 @@ import org.nifitransfer.core.training.FineTuner;
 public class UnfreezeLayers extends AbstractProcessor {
 
     /** The Strategy property's choices. */
-    public enum Strategy implements DescribedValue {
-        TOP_BLOCKS(UnfreezeStrategy.TOP_BLOCKS),
-        FROM_LAYER(UnfreezeStrategy.FROM_LAYER),
-        PATTERN(UnfreezeStrategy.PATTERN),
-        ALL(UnfreezeStrategy.ALL),
-        NONE(UnfreezeStrategy.NONE);
-
-        private final UnfreezeStrategy choice;
-
-        Strategy(final UnfreezeStrategy choice) {
-            this.choice = choice;
-        }
-
-        /** The core's choice. */
-        public UnfreezeStrategy choice() {
-            return choice;
-        }
+    public enum Strategy implements CoreChoice<UnfreezeStrategy> {
+        TOP_BLOCKS, FROM_LAYER, PATTERN, ALL, NONE;
 
         @Override
-        public String getValue() {
-            return choice.getValue();
-        }
-
-        @Override
-        public String getDisplayName() {
-            return choice.getDisplayName();
-        }
-
-        @Override
-        public String getDescription() {
-            return choice.getDescription();
+        public UnfreezeStrategy core() {
+            return UnfreezeStrategy.valueOf(name());
         }
     }
 
@@ -174,7 +148,7 @@ public class UnfreezeLayers extends AbstractProcessor {
         }
         final UnfreezeSelector selector;
         try {
-            final UnfreezeStrategy strategy = context.getProperty(STRATEGY).asAllowableValue(Strategy.class).choice();
+            final UnfreezeStrategy strategy = context.getProperty(STRATEGY).asAllowableValue(Strategy.class).core();
             final UnfreezeSelector.Builder builder = UnfreezeSelector.builder().setStrategy(strategy)
                     .optTrainBatchNormStatistics(context.getProperty(BATCH_NORM_STATISTICS).asBoolean());
             switch (strategy) {

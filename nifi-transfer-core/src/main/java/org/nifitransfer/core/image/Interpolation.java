@@ -1,11 +1,13 @@
 package org.nifitransfer.core.image;
 
+import org.nifitransfer.core.pipeline.Described;
+
 /**
  * The resampling filter of {@link Resizer}. The filters and their support match PIL's {@code Image.resize}: when
  * downscaling, the support is widened by the scale factor, so every filter except {@link #NEAREST} averages
  * all the source pixels an output pixel covers (antialiasing).
  */
-public enum Interpolation {
+public enum Interpolation implements Described {
     NEAREST("Nearest Neighbor", "Takes the source pixel under each output pixel's centre. Fastest; blocky, aliases "
             + "when downscaling.", 0) {
         @Override
@@ -63,16 +65,19 @@ public enum Interpolation {
     }
 
     /** The stable value stored in configurations and metadata: the constant's name. */
+    @Override
     public String getValue() {
         return name();
     }
 
     /** The name shown to users. */
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
     /** One or two sentences for users. */
+    @Override
     public String getDescription() {
         return description;
     }

@@ -1,7 +1,9 @@
 package org.nifitransfer.core.image;
 
+import org.nifitransfer.core.pipeline.Described;
+
 /** How {@link Resizer} fits an image into the target size. */
-public enum ResizeMode {
+public enum ResizeMode implements Described {
     STRETCH("Stretch", "Scales the image to exactly the target width and height; the aspect ratio may change."),
     SHORTER_SIDE_CENTER_CROP("Resize Shorter Side and Center Crop",
             "Scales the image so it covers the target size with its aspect ratio kept, then keeps the centre: "
@@ -19,16 +21,19 @@ public enum ResizeMode {
     }
 
     /** The stable value stored in configurations and metadata: the constant's name. */
+    @Override
     public String getValue() {
         return name();
     }
 
     /** The name shown to users. */
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
     /** One or two sentences for users. */
+    @Override
     public String getDescription() {
         return description;
     }

@@ -2,9 +2,10 @@ package org.nifitransfer.core.model;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Locale;
+import org.nifitransfer.core.pipeline.Described;
 
 /** How a base's feature map {@code [N, C, H, W]} becomes one vector per image. */
-public enum Pooling {
+public enum Pooling implements Described {
     /** Mean over H and W: {@code [N, C]} (Keras' GlobalAveragePooling2D; the usual choice). */
     AVG("avg", "Global Average", "Mean of each channel over the feature map: C features (GlobalAveragePooling2D)"),
     /** Maximum over H and W: {@code [N, C]}. */
@@ -22,14 +23,17 @@ public enum Pooling {
         this.description = description;
     }
 
+    @Override
     public String getValue() {
         return value;
     }
 
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
+    @Override
     public String getDescription() {
         return description;
     }

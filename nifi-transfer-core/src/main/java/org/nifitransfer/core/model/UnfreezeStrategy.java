@@ -1,10 +1,12 @@
 package org.nifitransfer.core.model;
 
+import org.nifitransfer.core.pipeline.Described;
+
 /**
  * How {@link UnfreezeSelector} chooses the base parameters that fine-tuning trains. Whatever the strategy,
  * BatchNorm running statistics ({@code running_mean}, {@code running_var}) are never trained by gradients.
  */
-public enum UnfreezeStrategy {
+public enum UnfreezeStrategy implements Described {
     TOP_BLOCKS("Top Blocks",
             "Unfreezes the top N blocks of the base: a block is the first segment of a parameter name "
                     + "(for a TorchScript Sequential the block index, e.g. 12 in 12.expand3x3.weight), and the top "
@@ -28,16 +30,19 @@ public enum UnfreezeStrategy {
     }
 
     /** The stable value stored in configurations and metadata: the constant's name. */
+    @Override
     public String getValue() {
         return name();
     }
 
     /** The name shown to users. */
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
     /** One or two sentences for users. */
+    @Override
     public String getDescription() {
         return description;
     }

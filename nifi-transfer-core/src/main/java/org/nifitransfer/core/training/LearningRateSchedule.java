@@ -2,9 +2,10 @@ package org.nifitransfer.core.training;
 
 import ai.djl.training.tracker.Tracker;
 import java.util.Locale;
+import org.nifitransfer.core.pipeline.Described;
 
 /** How the fine-tuning learning rate changes over the updates of a phase. */
-public enum LearningRateSchedule {
+public enum LearningRateSchedule implements Described {
     CONSTANT("constant", "Constant", "The same learning rate for every update (the tutorials' choice)"),
     COSINE("cosine", "Cosine Decay", "Cosine decay from the learning rate to a hundredth of it over the phase");
 
@@ -18,14 +19,17 @@ public enum LearningRateSchedule {
         this.description = description;
     }
 
+    @Override
     public String getValue() {
         return value;
     }
 
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
+    @Override
     public String getDescription() {
         return description;
     }

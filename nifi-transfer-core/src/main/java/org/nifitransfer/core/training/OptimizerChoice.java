@@ -3,9 +3,10 @@ package org.nifitransfer.core.training;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.util.Locale;
+import org.nifitransfer.core.pipeline.Described;
 
 /** The optimizers offered, as in the tutorials: RMSprop (Chollet, the TF tutorial), Adam, SGD with momentum. */
-public enum OptimizerChoice {
+public enum OptimizerChoice implements Described {
     RMSPROP("rmsprop", "RMSprop", "RMSprop (rho 0.9), as in the Keras and TensorFlow transfer-learning tutorials"),
     ADAM("adam", "Adam", "Adam (beta1 0.9, beta2 0.999)"),
     SGD("sgd", "SGD with Momentum", "Stochastic gradient descent with momentum 0.9");
@@ -20,14 +21,17 @@ public enum OptimizerChoice {
         this.description = description;
     }
 
+    @Override
     public String getValue() {
         return value;
     }
 
+    @Override
     public String getDisplayName() {
         return displayName;
     }
 
+    @Override
     public String getDescription() {
         return description;
     }
