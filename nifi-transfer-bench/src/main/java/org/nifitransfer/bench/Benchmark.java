@@ -42,6 +42,7 @@ import org.nifitransfer.core.image.Resizer;
 import org.nifitransfer.core.image.RgbImage;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.HeadSpec;
+import org.nifitransfer.core.model.ImageBatch;
 import org.nifitransfer.core.model.Pooling;
 import org.nifitransfer.core.training.HeadTrainer;
 import org.nifitransfer.core.training.OptimizerChoice;
@@ -360,8 +361,8 @@ public final class Benchmark {
 
     /**
      * The PyTorch engine's extraction rate as FeatureExtractor runs it: channels-last, the batch normalised to NHWC
-     * (here transposed once, up front, as the NCHW batch is normalised once) through {@link BaseModel#predictInterleaved};
-     * or NCHW through {@link BaseModel#predict}.
+     * (here transposed once, up front, as the NCHW batch is normalised once) through {@link BaseModel#predict} as an NHWC
+     * {@link ImageBatch}; or an NCHW one.
      */
     private double torchImagesPerSecond(final float[] batch, final boolean channelsLast, final long pixelsPerPass) throws Exception {
         final float[] nhwc = channelsLast ? interleaved(batch) : null;
@@ -370,8 +371,8 @@ public final class Benchmark {
              Predictor<NDList, NDList> predictor = base.newPredictor();
              NDManager manager = NDManager.newBaseManager("PyTorch")) {
             return imagesPerSecond(scope -> {
-                final NDList output = channelsLast ? base.predictInterleaved(predictor, scope, nhwc, BATCH, 3, SIZE, SIZE)
-                        : base.predict(predictor, scope, batch, BATCH, 3, SIZE, SIZE);
+                final NDList output = base.predict(predictor, scope, channelsLast ? ImageBatch.nhwc(nhwc, BATCH, 3, SIZE, SIZE)
+                        : ImageBatch.nchw(batch, BATCH, 3, SIZE, SIZE));
                 try {
                     return Pooling.AVG.apply(output.head()).toFloatArray();
                 } finally {

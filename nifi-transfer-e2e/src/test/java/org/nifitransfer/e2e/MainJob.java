@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.nifitransfer.core.model.BaseLocations;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
@@ -96,7 +97,7 @@ public final class MainJob {
             out.println("Using the tutorial's cats_and_dogs_filtered set in " + data + " (a fifth of validation becomes the test split).");
             options.set("data", data.toString());
         }
-        if (options.has("base-model") && BaseModel.isUrl(options.get("base-model"))) {
+        if (options.has("base-model") && BaseLocations.isUrl(options.get("base-model"))) {
             try (BaseModel base = BaseModel.builder().setLocation(options.get("base-model")).load()) {
                 out.println("Fetched " + options.get("base-model") + " into " + base.getFile());
                 options.set("base-model", base.getFile().toString());

@@ -16,7 +16,7 @@ import org.nifitransfer.core.folder.FolderScanException;
 import org.nifitransfer.core.folder.ImageFolderScanner;
 import org.nifitransfer.core.folder.ImageValidators;
 import org.nifitransfer.core.image.ImageDecoder;
-import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.BaseLocations;
 import org.nifitransfer.processors.ExtractFeatures;
 import org.nifitransfer.processors.FineTune;
 import org.nifitransfer.processors.ResizeAndNormalize;
@@ -125,7 +125,7 @@ final class RunOptions {
                 .toString());
         if (values.containsKey("base-model")) {
             final String base = values.get("base-model");
-            parameters.put("base.model", BaseModel.isUrl(base) ? base : Path.of(base).toAbsolutePath().toString());
+            parameters.put("base.model", BaseLocations.isUrl(base) ? base : Path.of(base).toAbsolutePath().toString());
         } else {
             parameters.put("base.model", project.resolve("examples/models/squeezenet1_1_features.pt").toString());
             parameters.put("normalization.preset", "caffe");
@@ -153,7 +153,7 @@ final class RunOptions {
         final List<String> problems = new ArrayList<>();
         final Map<String, String> parameters = parameters();
         check(problems, "base-model", ExtractFeatures.class, ExtractFeatures.BASE_MODEL, parameters.get("base.model"));
-        if (!BaseModel.isUrl(parameters.get("base.model")) && parameters.get("base.model").toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+        if (!BaseLocations.isUrl(parameters.get("base.model")) && parameters.get("base.model").toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
             problems.add("--base-model: the cats-vs-dogs template fine-tunes the base, which needs a TorchScript (.pt) file; "
                     + parameters.get("base.model") + " is ONNX (inference only)");
         }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.pipeline.Hashes;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
@@ -214,7 +214,7 @@ class TrainThenClassifyIT {
         try (Stream<Path> files = Files.list(results)) {
             model = files.filter(file -> file.getFileName().toString().endsWith(".tar")).findFirst().orElseThrow();
         }
-        headModelSha = BaseModel.sha256(model);
+        headModelSha = Hashes.sha256(model);
         assertNotEquals(client.processorState(classifier).get("model.sha256"), headModelSha);
         deliver(model, "head-model.tar");
         await("ClassifyImage to install the head model", Duration.ofMinutes(2),

@@ -56,10 +56,10 @@ import org.nifitransfer.core.image.ImageDecodeException;
 import org.nifitransfer.core.image.ImageDecoder;
 import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.RgbImage;
-import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
+import org.nifitransfer.core.pipeline.Hashes;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "image classification", "inference", "prediction", "scoring", "transfer learning", "image"})
@@ -605,7 +605,7 @@ public class ClassifyImage extends AbstractProcessor {
         modelState.put(STATE_PROPERTY_FILE, fileState);
         try {
             final Path file = Path.of(location);
-            install(context, file, BaseModel.sha256(file), "Model File " + location);
+            install(context, file, Hashes.sha256(file), "Model File " + location);
         } catch (final IOException | BaseModelException | RuntimeException e) {
             modelProblem = "Model File " + location + " cannot be used: " + e.getMessage();
             getLogger().error("{}{}", modelProblem, slot.peek().isPresent() ? "; the model in use stays" : "", e);

@@ -35,6 +35,7 @@ import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.model.BaseLocations;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.FeatureExtractor;
@@ -236,7 +237,7 @@ public class ExtractFeatures extends AbstractProcessor {
         try {
             base = load(context, location);
         } catch (final BaseModelException | RuntimeException e) {
-            loadFailure = new LoadFailure(BaseModel.isUrl(location) ? "" : ProcessorSupport.fileState(location), "the base model could not be loaded: "
+            loadFailure = new LoadFailure(BaseLocations.isUrl(location) ? "" : ProcessorSupport.fileState(location), "the base model could not be loaded: "
                     + e.getMessage());
             getLogger().error("Cannot load base model {}: {}. Datasets that arrive go to failure with this reason until the file changes "
                     + "or the processor is restarted", location, e.getMessage(), e);
@@ -325,7 +326,7 @@ public class ExtractFeatures extends AbstractProcessor {
         final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
         if (location != null && !location.contains("${")) {
             try {
-                BaseModel.check(location, engine(context.getProperty(ENGINE).asAllowableValue(Engine.class), location));
+                BaseLocations.check(location, engine(context.getProperty(ENGINE).asAllowableValue(Engine.class), location));
             } catch (final BaseModelException | RuntimeException e) {
                 results.add(new ValidationResult.Builder().subject(BASE_MODEL.getName()).input(location).valid(false)
                         .explanation(e.getMessage()).build());
@@ -350,7 +351,7 @@ public class ExtractFeatures extends AbstractProcessor {
         }
         synchronized (this) {
             final String location = context.getProperty(BASE_MODEL).evaluateAttributeExpressions().getValue();
-            if (base == null && loadFailure != null && !BaseModel.isUrl(location) && !ProcessorSupport.fileState(location).equals(loadFailure.fileState())) {
+            if (base == null && loadFailure != null && !BaseLocations.isUrl(location) && !ProcessorSupport.fileState(location).equals(loadFailure.fileState())) {
                 getLogger().info("Base model {} changed since it failed to load: loading it again", location);
                 loadBase(context);
             }
@@ -363,7 +364,7 @@ public class ExtractFeatures extends AbstractProcessor {
         if (choice != Engine.AUTO) {
             return choice.engine();
         }
-        return BaseModel.isUrl(location) ? null : BaseModel.engineForFile(location);
+        return BaseLocations.isUrl(location) ? null : BaseLocations.engineForFile(location);
     }
 
     /** Why the base could not be loaded, and the state of its file then. */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.pipeline.Hashes;
 
 /** ClassifyImage: models from flowfiles and files, images as they come, and everything that can go wrong. */
 class ClassifyImageTest {
@@ -109,7 +109,7 @@ class ClassifyImageTest {
             final Path file = Files.createTempFile("model", ".tar");
             try {
                 Files.write(file, outputs.headModel().toByteArray());
-                return BaseModel.sha256(file);
+                return Hashes.sha256(file);
             } finally {
                 Files.delete(file);
             }

@@ -28,6 +28,7 @@ import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ModelRunner;
 import org.nifitransfer.core.pipeline.Cancellation;
 import org.nifitransfer.core.pipeline.Folders;
+import org.nifitransfer.core.pipeline.Hashes;
 
 /**
  * Classifies new images with a trained model (a model file as TrainHead, FineTune and Evaluate write it).
@@ -327,7 +328,7 @@ public final class ImageClassifier implements AutoCloseable {
          */
         public ImageClassifier build() throws IOException, BaseModelException {
             Objects.requireNonNull(modelFile, "A model file is required");
-            final String hash = sha256 != null ? sha256 : BaseModel.sha256(modelFile);
+            final String hash = sha256 != null ? sha256 : Hashes.sha256(modelFile);
             final Path unpacked = workDirectory == null ? Files.createTempDirectory("nifi-transfer-model-")
                     : Files.createTempDirectory(Files.createDirectories(workDirectory), "unpacking-");
             try {

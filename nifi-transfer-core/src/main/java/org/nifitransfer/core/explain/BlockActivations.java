@@ -148,7 +148,7 @@ public final class BlockActivations {
             outputs.close();
             return result;
         } catch (final IOException | ModelNotFoundException | MalformedModelException | TranslateException | RuntimeException e) {
-            throw new BaseModelException("The blocks of " + manifest.base().name() + " cannot be run one by one: " + BaseModel.firstLine(e), e);
+            throw new BaseModelException("The blocks of " + manifest.base().name() + " cannot be run one by one: " + BaseModelException.firstLine(e), e);
         }
     }
 

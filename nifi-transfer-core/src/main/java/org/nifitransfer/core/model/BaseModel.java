@@ -19,25 +19,15 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.stream.Stream;
+import org.nifitransfer.core.pipeline.Hashes;
 
 /**
  * A headless pretrained base (the {@code include_top=False} analogue), loaded with DJL from a TorchScript
@@ -59,8 +49,6 @@ public final class BaseModel implements AutoCloseable {
     /** System property: {@code true} gives ONNX Runtime sessions back their CPU memory arena (off by default). */
     public static final String ORT_ARENA_PROPERTY = "nifi.transfer.ort.cpu.arena";
 
-    private static final Set<String> URL_SCHEMES = Set.of("djl", "http", "https", "s3", "hdfs", "jar");
-
     private final ZooModel<NDList, NDList> model;
     private final String name;
     private final String engine;
@@ -73,8 +61,7 @@ public final class BaseModel implements AutoCloseable {
     private volatile boolean channelsLastAccepted;
     /** Set when the base failed on channels-last input but ran the same batch in NCHW. */
     private volatile boolean channelsLastRefused;
-    /** ONNX Runtime input buffers (direct, native order), one per batch running at once, reused from batch to batch. */
-    private final Deque<FloatBuffer> inputBuffers = new ConcurrentLinkedDeque<>();
+    private final InputBufferPool inputBuffers = new InputBufferPool();
 
     private BaseModel(final ZooModel<NDList, NDList> model, final String name, final String engine, final Path file,
                       final String sha256, final Device device, final boolean channelsLast, final long maxPixelsPerForward) {
@@ -145,61 +132,34 @@ public final class BaseModel implements AutoCloseable {
     }
 
     /**
-     * Runs the base on {@code count} normalised images ({@code count * channels * height * width} floats, NCHW
-     * order) and returns its output; close it after use.
+     * Runs the base on a batch of normalised images and returns its output; close it after use.
      *
      * <p>A PyTorch base gets the images as an NCHW tensor with channels-last strides (the data in NHWC order), so
      * oneDNN's convolutions, ReLU, pooling and concatenation all work in NHWC and skip the reorders to and from their
-     * blocked layout around every convolution: on SqueezeNet 1.1 about 40% less CPU per batch. The output equals
-     * the NCHW one within float rounding (about 1e-5). A base that refuses channels-last strides (a {@code view()}
-     * of the feature map) is run in NCHW from its first batch on. A PyTorch batch larger than
-     * {@link #imagesPerForward} images runs in several forward passes (see {@link Builder#optMaxPixelsPerForward}).
+     * blocked layout around every convolution (docs/performance.md, stage 2). The output equals the NCHW one within
+     * float rounding (about 1e-5). A base that refuses channels-last strides (a {@code view()} of the feature map) is run
+     * in NCHW from its first batch on. NHWC batches ({@link org.nifitransfer.core.dataset.NormalizationPreset#normalizeInterleaved})
+     * reach a channels-last base without a copy; they are only for a PyTorch base loaded channels-last. A PyTorch batch
+     * larger than {@link #imagesPerForward} images runs in several forward passes (see {@link Builder#optMaxPixelsPerForward}).
      *
      * @param scope the manager (of the base's engine) the input is attached to
+     * @throws IllegalStateException for an NHWC batch and a base that does not take channels-last input
      */
-    public NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images, final int count,
-                          final int channels, final int height, final int width) throws TranslateException {
-        return predict(predictor, scope, images, false, count, channels, height, width);
-    }
-
-    /**
-     * Like {@link #predict}, for images in NHWC order ({@link org.nifitransfer.core.dataset.NormalizationPreset#normalizeInterleaved}):
-     * the input of a channels-last base without a copy. Only for a base that {@link #isChannelsLast()} when the
-     * images were written (a PyTorch base: the NCHW fallback transposes them with the engine).
-     */
-    public NDList predictInterleaved(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
-                                     final int count, final int channels, final int height, final int width) throws TranslateException {
-        if (!channelsLast) {
-            throw new IllegalStateException("Base model " + name + " takes NCHW images: use predict");
+    public NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final ImageBatch batch) throws TranslateException {
+        if (batch.layout() == ImageBatch.Layout.NHWC && !channelsLast) {
+            throw new IllegalStateException("Base model " + name + " takes NCHW images");
         }
-        return predict(predictor, scope, images, true, count, channels, height, width);
-    }
-
-    /**
-     * The images per forward pass {@link #predict} splits a batch of {@code height x width} images into: a channels-last
-     * base's batch (whose per-image output does not depend on the pass size); NCHW and ONNX Runtime batches run whole.
-     */
-    public int imagesPerForward(final int height, final int width) {
-        return isChannelsLast() ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPixelsPerForward / ((long) height * width)))
-                : Integer.MAX_VALUE;
-    }
-
-    private NDList predict(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images,
-                           final boolean interleaved, final int count, final int channels, final int height, final int width)
-            throws TranslateException {
-        final int chunk = imagesPerForward(height, width);
-        if (count <= chunk) {
-            return forward(predictor, scope, images, 0, interleaved, count, channels, height, width);
+        final int chunk = imagesPerForward(batch.height(), batch.width());
+        if (batch.count() <= chunk) {
+            return forward(predictor, scope, batch, 0, batch.count());
         }
         // forward passes of a few images keep the feature maps in cache: the ReLU, pooling and concatenation passes
         // between the convolutions are memory-bound. In channels-last each image's output is the same as in one pass
         // (in NCHW, oneDNN picks other kernels for other batch sizes: last-bit differences).
-        final int imageFloats = channels * height * width;
         final List<NDList> parts = new ArrayList<>();
         try {
-            for (int start = 0; start < count; start += chunk) {
-                parts.add(forward(predictor, scope, images, start * imageFloats, interleaved, Math.min(chunk, count - start), channels,
-                        height, width));
+            for (int start = 0; start < batch.count(); start += chunk) {
+                parts.add(forward(predictor, scope, batch, start, Math.min(chunk, batch.count() - start)));
             }
             final NDList output = new NDList();
             for (int i = 0; i < parts.getFirst().size(); i++) {
@@ -217,11 +177,24 @@ public final class BaseModel implements AutoCloseable {
         }
     }
 
-    private NDList forward(final Predictor<NDList, NDList> predictor, final NDManager scope, final float[] images, final int offset,
-                           final boolean interleaved, final int count, final int channels, final int height, final int width)
-            throws TranslateException {
+    /**
+     * The images per forward pass {@link #predict} splits a batch of {@code height x width} images into: a channels-last
+     * base's batch (whose per-image output does not depend on the pass size); NCHW and ONNX Runtime batches run whole.
+     */
+    public int imagesPerForward(final int height, final int width) {
+        return isChannelsLast() ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPixelsPerForward / ((long) height * width)))
+                : Integer.MAX_VALUE;
+    }
+
+    /** One forward pass of {@code count} images of the batch from image {@code first}. */
+    private NDList forward(final Predictor<NDList, NDList> predictor, final NDManager scope, final ImageBatch batch, final int first,
+                           final int count) throws TranslateException {
+        final boolean interleaved = batch.layout() == ImageBatch.Layout.NHWC;
+        final int channels = batch.channels();
+        final int height = batch.height();
+        final int width = batch.width();
         final Shape shape = interleaved ? new Shape(count, height, width, channels) : new Shape(count, channels, height, width);
-        final FloatBuffer data = FloatBuffer.wrap(images, offset, Math.toIntExact(shape.size())).slice();
+        final FloatBuffer data = FloatBuffer.wrap(batch.values(), first * batch.imageFloats(), Math.toIntExact(shape.size())).slice();
         if (isChannelsLast()) {
             try {
                 // a [N, C, H, W] view of NHWC data: channels-last strides
@@ -241,16 +214,13 @@ public final class BaseModel implements AutoCloseable {
             }
         }
         if (!PYTORCH.equals(engine)) {
-            // ONNX Runtime reads a direct buffer in place and copies any other into a new direct buffer per batch (19 MB
-            // for 32 images at 224 x 224), freed only when a garbage collection finds it: over a long extraction those
-            // copies pile up outside the heap. A reused buffer is one copy and no allocation. It goes back to the pool once
-            // the run is over: ONNX Runtime's outputs are its own memory, never the input's.
-            final FloatBuffer direct = borrowInput(data.remaining());
+            // a reused direct buffer: one copy and no allocation (InputBufferPool says why)
+            final FloatBuffer direct = inputBuffers.borrow(data.remaining());
             try {
                 direct.put(data).flip();
                 return predictor.predict(new NDList(scope.create(direct, shape)));
             } finally {
-                inputBuffers.push(direct);
+                inputBuffers.release(direct);
             }
         }
         return predictor.predict(new NDList(nchw(scope, data, interleaved, shape)));
@@ -259,16 +229,6 @@ public final class BaseModel implements AutoCloseable {
     /** How many ONNX Runtime input buffers this base holds for reuse (at most one per batch that ran at the same time). */
     int pooledInputBuffers() {
         return inputBuffers.size();
-    }
-
-    /** A direct input buffer for {@code floats} floats, cleared, with its limit there. */
-    private FloatBuffer borrowInput(final int floats) {
-        FloatBuffer buffer = inputBuffers.poll();
-        if (buffer == null || buffer.capacity() < floats) {
-            buffer = ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
-        buffer.clear().limit(floats);
-        return buffer;
     }
 
     /** The images as a contiguous NCHW array. */
@@ -332,7 +292,7 @@ public final class BaseModel implements AutoCloseable {
         }
         try (NDManager manager = NDManager.newBaseManager(device, engine);
              Predictor<NDList, NDList> predictor = newPredictor()) {
-            final NDList output = predict(predictor, manager, new float[channels * height * width], 1, channels, height, width);
+            final NDList output = predict(predictor, manager, ImageBatch.nchw(new float[channels * height * width], 1, channels, height, width));
             final long[] shape = output.head().getShape().getShape();
             final long[] perImage = new long[shape.length - 1];
             System.arraycopy(shape, 1, perImage, 0, perImage.length);
@@ -340,7 +300,7 @@ public final class BaseModel implements AutoCloseable {
             return perImage;
         } catch (final TranslateException | EngineException e) {
             throw new BaseModelException("Base model " + name + " does not accept " + channels + "x" + height + "x" + width
-                    + " images (input [1, " + channels + ", " + height + ", " + width + "]): " + firstLine(e), e);
+                    + " images (input [1, " + channels + ", " + height + ", " + width + "]): " + BaseModelException.firstLine(e), e);
         }
     }
 
@@ -355,65 +315,6 @@ public final class BaseModel implements AutoCloseable {
             text.append(i == 0 ? "" : ", ").append(shape[i] < 0 ? "?" : String.valueOf(shape[i]));
         }
         return text.append(']').toString();
-    }
-
-    public static String firstLine(final Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && (cause.getMessage() == null || cause.getMessage().isBlank())) {
-            cause = cause.getCause();
-        }
-        final String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        // drop the exception class names engines prefix their messages with
-        final String line = message.strip().lines().findFirst().orElse(message)
-                .replaceAll("^(([a-z_]+\\.)+[A-Za-z]+(Exception|Error): )+", "");
-        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
-    }
-
-    /** The engine a file name implies: {@code .onnx} is ONNX Runtime, anything else (.pt, .pth, .torchscript) PyTorch. */
-    public static String engineForFile(final String fileName) {
-        return fileName.toLowerCase(Locale.ROOT).endsWith(".onnx") ? ONNX_RUNTIME : PYTORCH;
-    }
-
-    /** True when {@code location} is a URL DJL resolves (djl://, http(s)://, s3://, ...), not a local file. */
-    public static boolean isUrl(final String location) {
-        final int colon = location.indexOf("://");
-        return colon > 0 && URL_SCHEMES.contains(location.substring(0, colon).toLowerCase(Locale.ROOT));
-    }
-
-    /**
-     * Checks, without loading it, that a local base model can be loaded: it exists, is readable and not empty, and its
-     * structure is that of a model for its engine ({@link ModelFiles}). URLs are not checked (DJL resolves them).
-     *
-     * @param location a file, a folder holding one {@code .pt} or {@code .onnx} file, or a DJL model URL
-     * @param engine {@value #PYTORCH} or {@value #ONNX_RUNTIME}; null: from the file extension
-     * @throws BaseModelException naming the file and what is wrong with it
-     */
-    public static void check(final String location, final String engine) throws BaseModelException {
-        if (location == null || location.isBlank()) {
-            throw new BaseModelException("No base model given");
-        }
-        if (isUrl(location)) {
-            return;
-        }
-        final Path file = Builder.modelFile(location.startsWith("file://") ? Path.of(URI.create(location)) : Path.of(location));
-        final Optional<String> problem = ModelFiles.problem(file, engine != null ? engine : engineForFile(file.getFileName().toString()));
-        if (problem.isPresent()) {
-            throw new BaseModelException("Base model " + problem.get());
-        }
-    }
-
-    /** The SHA-256 of a file, hex. */
-    public static String sha256(final Path file) throws IOException {
-        final MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (final NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** Configures and loads a {@link BaseModel}. */
@@ -488,24 +389,20 @@ public final class BaseModel implements AutoCloseable {
             if (location == null || location.isBlank()) {
                 throw new BaseModelException("No base model given");
             }
-            final boolean url = isUrl(location);
+            final boolean url = BaseLocations.isUrl(location);
             Path file = null;
             String sha256 = null;
             String engineName = engine;
             if (!url) {
-                final Path path = location.startsWith("file://") ? Path.of(URI.create(location)) : Path.of(location);
-                file = modelFile(path);
-                engineName = engineName != null ? engineName : engineForFile(file.getFileName().toString());
-                final Optional<String> problem = ModelFiles.problem(file, engineName);
-                if (problem.isPresent()) {
-                    throw new BaseModelException("Base model " + problem.get());
-                }
+                file = BaseLocations.modelFile(location);
+                engineName = engineName != null ? engineName : BaseLocations.engineForFile(file.getFileName().toString());
+                BaseLocations.checkFile(file, engineName);
                 try {
-                    sha256 = sha256(file);
+                    sha256 = Hashes.sha256(file);
                 } catch (final IOException e) {
                     throw new BaseModelException("Cannot read base model " + file + ": " + e.getMessage(), e);
                 }
-            } else if (Boolean.getBoolean("ai.djl.offline") || "true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) {
+            } else if (BaseLocations.offline()) {
                 throw new BaseModelException("Base model " + location + " is a URL, but DJL runs offline (ai.djl.offline=true or "
                         + "DJL_OFFLINE=true): download the model and give its file, or run NiFi online");
             }
@@ -537,13 +434,13 @@ public final class BaseModel implements AutoCloseable {
                 model = criteria.build().loadModel();
             } catch (final ModelNotFoundException | MalformedModelException | IOException | EngineException | IllegalArgumentException e) {
                 throw new BaseModelException("Cannot load base model " + (url ? location : file) + " with "
-                        + (engineName == null ? "DJL" : engineName) + ": " + firstLine(e), e);
+                        + (engineName == null ? "DJL" : engineName) + ": " + BaseModelException.firstLine(e), e);
             }
             final String actualEngine = model.getNDManager().getEngine().getEngineName();
             if (url) {
                 try {
-                    file = modelFile(model.getModelPath());
-                    sha256 = sha256(file);
+                    file = BaseLocations.modelFile(model.getModelPath());
+                    sha256 = Hashes.sha256(file);
                 } catch (final IOException | BaseModelException e) {
                     model.close();
                     throw new BaseModelException("Loaded " + location + " but cannot find its model file: " + e.getMessage(), e);
@@ -551,37 +448,6 @@ public final class BaseModel implements AutoCloseable {
             }
             return new BaseModel(model, url ? location : file.getFileName().toString(), actualEngine, file, sha256, device, channelsLast,
                     maxPixelsPerForward);
-        }
-
-        private static Path modelFile(final Path path) throws BaseModelException {
-            if (!Files.exists(path)) {
-                throw new BaseModelException("Base model file " + path + " does not exist");
-            }
-            if (Files.isDirectory(path)) {
-                try (Stream<Path> files = Files.list(path)) {
-                    final List<Path> models = files.filter(candidate -> {
-                        final String fileName = candidate.getFileName().toString().toLowerCase(Locale.ROOT);
-                        return fileName.endsWith(".pt") || fileName.endsWith(".onnx") || fileName.endsWith(".torchscript");
-                    }).sorted().toList();
-                    if (models.isEmpty()) {
-                        throw new BaseModelException("Folder " + path + " holds no .pt or .onnx model file");
-                    }
-                    return models.getFirst();
-                } catch (final IOException e) {
-                    throw new BaseModelException("Cannot list " + path + ": " + e.getMessage(), e);
-                }
-            }
-            if (!Files.isReadable(path)) {
-                throw new BaseModelException("Base model file " + path + " is not readable");
-            }
-            try {
-                if (Files.size(path) == 0) {
-                    throw new BaseModelException("Base model file " + path + " is empty (0 bytes)");
-                }
-            } catch (final IOException e) {
-                throw new BaseModelException("Cannot read base model " + path + ": " + e.getMessage(), e);
-            }
-            return path;
         }
     }
 }

@@ -150,15 +150,15 @@ public final class FeatureExtractor {
                         final int count, final DatasetManifest.TensorSpec spec) throws BaseModelException {
         try (NDManager scope = manager.newSubManager()) {
             final NDList output = interleaved
-                    ? base.predictInterleaved(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width())
-                    : base.predict(predictor, scope, batch, count, spec.channels(), spec.height(), spec.width());
+                    ? base.predict(predictor, scope, ImageBatch.nhwc(batch, count, spec.channels(), spec.height(), spec.width()))
+                    : base.predict(predictor, scope, ImageBatch.nchw(batch, count, spec.channels(), spec.height(), spec.width()));
             try {
                 return pooling.features(output.head());
             } finally {
                 output.close();
             }
         } catch (final TranslateException e) {
-            throw new BaseModelException("Base model " + base.getName() + " failed on a batch: " + BaseModel.firstLine(e), e);
+            throw new BaseModelException("Base model " + base.getName() + " failed on a batch: " + BaseModelException.firstLine(e), e);
         }
     }
 

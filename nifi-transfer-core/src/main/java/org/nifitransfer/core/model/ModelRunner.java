@@ -98,14 +98,14 @@ public final class ModelRunner implements AutoCloseable {
             predictor = base.newPredictor();
         }
         try (NDManager baseScope = NDManager.newBaseManager(base.getDevice(), base.getEngine())) {
-            final NDList output = base.predict(predictor, baseScope, images, count, 3, input.height(), input.width());
+            final NDList output = base.predict(predictor, baseScope, ImageBatch.nchw(images, count, 3, input.height(), input.width()));
             try {
                 return read.apply(output.head());
             } finally {
                 output.close();
             }
         } catch (final TranslateException e) {
-            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModel.firstLine(e), e);
+            throw new BaseModelException("Base model " + manifest.base().name() + " failed on a batch: " + BaseModelException.firstLine(e), e);
         } finally {
             predictors.push(predictor);
         }

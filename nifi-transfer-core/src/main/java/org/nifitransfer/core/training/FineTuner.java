@@ -31,10 +31,12 @@ import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.EpochRecord;
 import org.nifitransfer.core.model.HeadWeights;
+import org.nifitransfer.core.model.ImageBatch;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.model.Pooling;
+import org.nifitransfer.core.pipeline.Hashes;
 
 /**
  * Fine-tunes a model end to end: the base's unfrozen parameters (as {@code model.json} marks them) and the head,
@@ -152,7 +154,7 @@ public final class FineTuner {
                     }
                     final HeadWeights weights = HeadWeights.of(head);
                     final DatasetManifest.BaseInfo baseInfo = new DatasetManifest.BaseInfo(manifest.base().name(), BaseModel.PYTORCH,
-                            BaseModel.sha256(baseFile), manifest.base().entry(), manifest.base().outputShape());
+                            Hashes.sha256(baseFile), manifest.base().entry(), manifest.base().outputShape());
                     final ModelManifest tuned = manifest.afterTraining(baseInfo, weights.parameters(), result.history(),
                             result.metrics(options.device().toString()));
                     return new Result(new ModelPackage(tuned, baseFile, weights.values()), result, nhwc);
@@ -170,8 +172,8 @@ public final class FineTuner {
             return false;
         }
         try (Predictor<NDList, NDList> predictor = base.newPredictor(); NDManager scope = NDManager.newBaseManager(base.getDevice(), BaseModel.PYTORCH)) {
-            base.predict(predictor, scope, new float[input.channels() * input.height() * input.width()], 1, input.channels(), input.height(),
-                    input.width()).close();
+            base.predict(predictor, scope, ImageBatch.nchw(new float[input.channels() * input.height() * input.width()], 1, input.channels(),
+                    input.height(), input.width())).close();
         } catch (final TranslateException | EngineException e) {
             throw new BaseModelException("Base model " + base.getName() + " does not run on a " + input.channels() + " x " + input.height() + " x "
                     + input.width() + " image: " + e.getMessage(), e);

@@ -41,11 +41,11 @@ import org.nifitransfer.core.image.PngEncoder;
 import org.nifitransfer.core.image.ResizeMode;
 import org.nifitransfer.core.image.Resizer;
 import org.nifitransfer.core.image.RgbImage;
-import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ModelRunner;
 import org.nifitransfer.core.pipeline.Cancellation;
+import org.nifitransfer.core.pipeline.Hashes;
 import org.nifitransfer.core.pipeline.TensorConverter;
 import org.nifitransfer.core.training.StripeDatasets;
 import org.nifitransfer.core.training.StripeModels;
@@ -282,7 +282,7 @@ class ImageClassifierTest {
         try (var in = Files.newInputStream(modelFile)) {
             installed = store.install(in);
         }
-        assertEquals(BaseModel.sha256(modelFile), installed.sha256());
+        assertEquals(Hashes.sha256(modelFile), installed.sha256());
         assertEquals(directory.resolve("models").resolve(installed.sha256() + ".tar"), installed.file());
         assertArrayEquals(Files.readAllBytes(modelFile), Files.readAllBytes(installed.file()));
         assertEquals(StripeDatasets.CLASSES, installed.manifest().classes());

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nifitransfer.core.pipeline.Hashes;
 import org.nifitransfer.core.training.StripeDatasets;
 
 class BaseModelTest {
@@ -43,12 +44,12 @@ class BaseModelTest {
         for (final String location : new String[] {fixture.toUri().toString(), folder.toString()}) {
             try (BaseModel base = BaseModel.builder().setLocation(location).load()) {
                 assertEquals(BaseModel.PYTORCH, base.getEngine());
-                assertEquals(BaseModel.sha256(fixture), base.getSha256());
+                assertEquals(Hashes.sha256(fixture), base.getSha256());
                 assertArrayEquals(new long[] {16, 8, 8}, base.probeOutputShape(3, 32, 32));
             }
         }
-        assertEquals(BaseModel.ONNX_RUNTIME, BaseModel.engineForFile("x.ONNX"));
-        assertTrue(BaseModel.isUrl("https://example.invalid/model.zip") && !BaseModel.isUrl("/data/model.pt"));
+        assertEquals(BaseModel.ONNX_RUNTIME, BaseLocations.engineForFile("x.ONNX"));
+        assertTrue(BaseLocations.isUrl("https://example.invalid/model.zip") && !BaseLocations.isUrl("/data/model.pt"));
     }
 
     @Test
@@ -65,14 +66,14 @@ class BaseModelTest {
     private static float[][] outputs(final BaseModel base, final float[] images, final int count) throws TranslateException {
         try (NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
              Predictor<NDList, NDList> predictor = base.newPredictor()) {
-            final float[] viaPredict = base.predict(predictor, scope, images, count, 3, 32, 32).head().toFloatArray();
+            final float[] viaPredict = base.predict(predictor, scope, ImageBatch.nchw(images, count, 3, 32, 32)).head().toFloatArray();
             final float[] plain = predictor.predict(new NDList(scope.create(FloatBuffer.wrap(images), new Shape(count, 3, 32, 32))))
                     .head().toFloatArray();
             return new float[][] {viaPredict, plain};
         }
     }
 
-    /** {@code images} (NCHW, 32 x 32) through {@link BaseModel#predictInterleaved}, after transposing them to NHWC. */
+    /** {@code images} (NCHW, 32 x 32) transposed to NHWC, through {@link BaseModel#predict} as an NHWC {@link ImageBatch}. */
     private static float[] interleavedOutput(final BaseModel base, final float[] images, final int count) throws TranslateException {
         final int plane = 32 * 32;
         final float[] nhwc = new float[images.length];
@@ -85,8 +86,18 @@ class BaseModelTest {
         }
         try (NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
              Predictor<NDList, NDList> predictor = base.newPredictor()) {
-            return base.predictInterleaved(predictor, scope, nhwc, count, 3, 32, 32).head().toFloatArray();
+            return base.predict(predictor, scope, ImageBatch.nhwc(nhwc, count, 3, 32, 32)).head().toFloatArray();
         }
+    }
+
+    @Test
+    void anImageBatchHoldsItsImagesAndSaysItsLayout() {
+        final ImageBatch batch = ImageBatch.nhwc(new float[2 * 3 * 4 * 5 + 7], 2, 3, 4, 5);
+        assertEquals(ImageBatch.Layout.NHWC, batch.layout());
+        assertEquals(60, batch.imageFloats());
+        assertEquals(ImageBatch.Layout.NCHW, ImageBatch.nchw(new float[60], 1, 3, 4, 5).layout(), "a buffer longer than the batch is fine");
+        assertThrows(IllegalArgumentException.class, () -> ImageBatch.nchw(new float[59], 1, 3, 4, 5), "too few floats");
+        assertThrows(IllegalArgumentException.class, () -> ImageBatch.nchw(new float[60], 0, 3, 4, 5), "no image");
     }
 
     private static float[] randomImages(final int count) {
@@ -169,7 +180,8 @@ class BaseModelTest {
         try (BaseModel base = BaseModel.builder().setLocation(StripeDatasets.fixture("tiny_base.pt").toString()).load();
              NDManager scope = NDManager.newBaseManager(base.getDevice(), base.getEngine());
              Predictor<NDList, NDList> predictor = base.newPredictor()) {
-            final Exception error = assertThrows(Exception.class, () -> base.predict(predictor, scope, new float[4 * 32 * 32], 1, 4, 32, 32));
+            final Exception error = assertThrows(Exception.class, () -> base.predict(predictor, scope, ImageBatch.nchw(new float[4 * 32 * 32], 1, 4,
+                    32, 32)));
             assertTrue(error instanceof TranslateException || error instanceof EngineException, error.toString());
             assertTrue(base.isChannelsLast(), "a batch the base refuses in NCHW too does not turn channels-last off");
         }
@@ -200,7 +212,8 @@ class BaseModelTest {
                             for (int i = 0; i < 40; i++) {
                                 final boolean useFirst = (i % 2 == 0) != odd;
                                 try (NDManager batch = scope.newSubManager()) {
-                                    final float[] output = onnx.predict(predictor, batch, useFirst ? first : second, 4, 3, 32, 32).head().toFloatArray();
+                                    final float[] output = onnx.predict(predictor, batch, ImageBatch.nchw(useFirst ? first : second, 4, 3, 32, 32))
+                                            .head().toFloatArray();
                                     assertArrayEquals(useFirst ? expectedFirst[1] : expectedSecond, output, "batch " + i);
                                     checked++;
                                 }

@@ -96,12 +96,12 @@ class ModelFilesTest {
     @Test
     void loadingAndCheckingGiveTheSameReasonBeforeAnyEngineRuns() throws IOException, BaseModelException {
         final Path text = Files.write(work.resolve("notes.pt"), "just some notes".getBytes(StandardCharsets.UTF_8));
-        final BaseModelException checked = assertThrows(BaseModelException.class, () -> BaseModel.check(text.toString(), null));
+        final BaseModelException checked = assertThrows(BaseModelException.class, () -> BaseLocations.check(text.toString(), null));
         final BaseModelException loaded = assertThrows(BaseModelException.class, () -> BaseModel.builder().setLocation(text.toString()).load());
         assertEquals("Base model notes.pt is a text file, not a TorchScript model (a TorchScript file is a zip archive, and this one does "
                 + "not start like one)", checked.getMessage());
         assertEquals(checked.getMessage(), loaded.getMessage());
-        BaseModel.check("djl://ai.djl.pytorch/resnet18_embedding", null);
-        BaseModel.check(StripeDatasets.fixture("tiny_base.pt").toString(), null);
+        BaseLocations.check("djl://ai.djl.pytorch/resnet18_embedding", null);
+        BaseLocations.check(StripeDatasets.fixture("tiny_base.pt").toString(), null);
     }
 }

@@ -33,6 +33,7 @@ import org.nifitransfer.core.model.ParameterInfo;
 import org.nifitransfer.core.model.UnfreezeSelector;
 import org.nifitransfer.core.model.UnfreezeStrategy;
 import org.nifitransfer.core.pipeline.Cancellation;
+import org.nifitransfer.core.pipeline.Hashes;
 
 /**
  * A training stopped in the middle of an epoch resumes after its last finished epoch from its checkpoint, and ends with
@@ -165,7 +166,7 @@ class TrainingCheckpointTest {
         for (final Map.Entry<String, float[]> weight : uninterrupted.model().headWeights().entrySet()) {
             assertArrayEquals(weight.getValue(), resumed.model().headWeights().get(weight.getKey()), weight.getKey());
         }
-        assertEquals(BaseModel.sha256(uninterrupted.model().baseFile()), BaseModel.sha256(resumed.model().baseFile()),
+        assertEquals(Hashes.sha256(uninterrupted.model().baseFile()), Hashes.sha256(resumed.model().baseFile()),
                 "the fine-tuned base is the same, bit for bit");
     }
 
