@@ -52,6 +52,7 @@ import org.nifitransfer.core.folder.FolderScanException;
 import org.nifitransfer.core.folder.ImageFolderScanner;
 import org.nifitransfer.core.folder.ImageValidator;
 import org.nifitransfer.core.folder.ImageValidators;
+import org.nifitransfer.core.folder.SplitFractions;
 import org.nifitransfer.core.image.ImageDecoder;
 
 @TriggerSerially
@@ -327,13 +328,15 @@ public class LoadImageFolder extends AbstractProcessor {
         final List<ValidationResult> results = new ArrayList<>();
         for (final PropertyDescriptor share : List.of(TEST_FROM_VALIDATION, VALIDATION_FROM_TRAIN)) {
             final Double value = context.getProperty(share).asDouble();
-            if (value == null || value < 0 || value >= 1) {
+            try {
+                SplitFractions.carvedShare(value == null ? Double.NaN : value, share.getName());
+            } catch (final IllegalArgumentException e) {
                 results.add(new ValidationResult.Builder().subject(share.getName()).valid(false)
-                        .input(context.getProperty(share).getValue()).explanation("must be in [0, 1)").build());
+                        .input(context.getProperty(share).getValue()).explanation(e.getMessage()).build());
             }
         }
         try {
-            fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
+            SplitFractions.parse(context.getProperty(SPLIT_FRACTIONS).getValue());
         } catch (final IllegalArgumentException e) {
             results.add(new ValidationResult.Builder().subject(SPLIT_FRACTIONS.getName()).valid(false)
                     .input(context.getProperty(SPLIT_FRACTIONS).getValue()).explanation(e.getMessage()).build());
@@ -358,8 +361,7 @@ public class LoadImageFolder extends AbstractProcessor {
                 .optValidationFromTrain(context.getProperty(VALIDATION_FROM_TRAIN).asDouble())
                 .optUntrainedClassPolicy(context.getProperty(UNTRAINED_CLASSES).asAllowableValue(UntrainedClasses.class).policy())
                 .optValidator(validator);
-        final double[] fractions = fractions(context.getProperty(SPLIT_FRACTIONS).getValue());
-        builder.optSplitFractions(fractions[0], fractions[1], fractions[2]);
+        builder.optSplitFractions(SplitFractions.parse(context.getProperty(SPLIT_FRACTIONS).getValue()));
         return builder.build();
     }
 
@@ -415,32 +417,5 @@ public class LoadImageFolder extends AbstractProcessor {
             settings.append(descriptor.getName()).append('=').append(context.getProperty(descriptor).getValue()).append('\n');
         }
         return settings.toString();
-    }
-
-    static double[] fractions(final String text) {
-        final String[] parts = text.split(",");
-        if (parts.length != 3) {
-            throw new IllegalArgumentException("Expected three comma-separated fractions (train, validation, test), got '" + text + "'");
-        }
-        final double[] fractions = new double[3];
-        double sum = 0;
-        for (int i = 0; i < 3; i++) {
-            try {
-                fractions[i] = Double.parseDouble(parts[i].strip());
-            } catch (final NumberFormatException e) {
-                throw new IllegalArgumentException("'" + parts[i].strip() + "' is not a number");
-            }
-            if (fractions[i] < 0 || fractions[i] > 1) {
-                throw new IllegalArgumentException("Fractions must be between 0 and 1, got " + fractions[i]);
-            }
-            sum += fractions[i];
-        }
-        if (Math.abs(sum - 1) > 1e-6) {
-            throw new IllegalArgumentException("Fractions must add up to 1, got " + sum);
-        }
-        if (fractions[0] == 0) {
-            throw new IllegalArgumentException("The train fraction must be above 0");
-        }
-        return fractions;
     }
 }

@@ -54,7 +54,7 @@ public final class ImageFolderScanner {
     private final Pattern fileFilter;
     private final Integer maxPerClass;
     private final long seed;
-    private final double[] fractions;
+    private final SplitFractions fractions;
     private final ImageValidator validator;
     private final int threads;
     private final long maxFileSize;
@@ -307,7 +307,7 @@ public final class ImageFolderScanner {
         private Pattern fileFilter = Pattern.compile(".*", Pattern.DOTALL);
         private Integer maxPerClass;
         private long seed = 42;
-        private double[] fractions = {0.8, 0.1, 0.1};
+        private SplitFractions fractions = SplitFractions.DEFAULT;
         private ImageValidator validator = ImageValidator.ACCEPT_ALL;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxFileSize = 100L * 1024 * 1024;
@@ -378,11 +378,11 @@ public final class ImageFolderScanner {
         }
 
         /**
-         * Train, validation and test fractions for class folders, or split folders with {@code train/} alone; they must
-         * add up to 1. Every class keeps at least one training image. Default 0.8/0.1/0.1.
+         * Train, validation and test fractions for class folders, or split folders with {@code train/} alone. Every class
+         * keeps at least one training image. Default {@link SplitFractions#DEFAULT}.
          */
-        public Builder optSplitFractions(final double train, final double validation, final double test) {
-            this.fractions = new double[] {train, validation, test};
+        public Builder optSplitFractions(final SplitFractions value) {
+            this.fractions = value;
             return this;
         }
 
@@ -420,33 +420,12 @@ public final class ImageFolderScanner {
             if (threads < 1) {
                 throw new IllegalArgumentException("Threads must be at least 1, got " + threads);
             }
-            double sum = 0;
-            for (final double fraction : fractions) {
-                if (fraction < 0 || fraction > 1 || Double.isNaN(fraction)) {
-                    throw new IllegalArgumentException("Split fractions must be between 0 and 1, got " + fractionsText(fractions));
-                }
-                sum += fraction;
-            }
-            if (Math.abs(sum - 1) > 1e-6) {
-                throw new IllegalArgumentException("Split fractions must add up to 1, got " + fractionsText(fractions));
-            }
-            if (fractions[0] <= 0) {
-                throw new IllegalArgumentException("The train fraction must be above 0");
-            }
-            if (testFromValidation < 0 || testFromValidation >= 1 || Double.isNaN(testFromValidation)) {
-                throw new IllegalArgumentException("The test fraction from validation must be in [0, 1), got " + testFromValidation);
-            }
-            if (validationFromTrain < 0 || validationFromTrain >= 1 || Double.isNaN(validationFromTrain)) {
-                throw new IllegalArgumentException("The validation fraction from train must be in [0, 1), got " + validationFromTrain);
-            }
+            SplitFractions.carvedShare(testFromValidation, "The test fraction from validation");
+            SplitFractions.carvedShare(validationFromTrain, "The validation fraction from train");
             if (untrainedClassPolicy == null) {
                 throw new IllegalArgumentException("A policy for classes without training images is required");
             }
             return new ImageFolderScanner(this);
-        }
-
-        private static String fractionsText(final double[] values) {
-            return values[0] + "/" + values[1] + "/" + values[2];
         }
     }
 }

@@ -29,15 +29,15 @@ final class SplitPlanner {
     }
 
     private final long seed;
-    private final double[] fractions;
+    private final SplitFractions fractions;
     private final double validationFromTrain;
     private final double testFromValidation;
     private final UntrainedClassPolicy policy;
 
-    SplitPlanner(final long seed, final double[] fractions, final double validationFromTrain, final double testFromValidation,
+    SplitPlanner(final long seed, final SplitFractions fractions, final double validationFromTrain, final double testFromValidation,
                  final UntrainedClassPolicy policy) {
         this.seed = seed;
-        this.fractions = fractions.clone();
+        this.fractions = fractions;
         this.validationFromTrain = validationFromTrain;
         this.testFromValidation = testFromValidation;
         this.policy = policy;
@@ -148,15 +148,15 @@ final class SplitPlanner {
             Collections.shuffle(files, new Random(seed ^ className.hashCode()));
             final int count = files.size();
             // every class keeps at least one training image; validation and test give way, test first
-            final int testCount = Math.min((int) Math.round(count * fractions[2]), count - 1);
-            final int validationCount = Math.min((int) Math.round(count * fractions[1]), count - 1 - testCount);
+            final int testCount = Math.min((int) Math.round(count * fractions.test()), count - 1);
+            final int validationCount = Math.min((int) Math.round(count * fractions.validation()), count - 1 - testCount);
             put(test, className, files.subList(0, testCount));
             put(validation, className, files.subList(testCount, testCount + validationCount));
             put(train, className, files.subList(testCount + validationCount, count));
         });
         splits.clear();
         splits.put(Splits.TRAIN, train);
-        final String text = what + " split " + fractionsText() + " (seeded, stratified)";
+        final String text = what + " split " + fractions.percentages() + " (seeded, stratified)";
         origins.put(Splits.TRAIN, text);
         if (!validation.isEmpty()) {
             splits.put(Splits.VALIDATION, validation);
@@ -202,9 +202,5 @@ final class SplitPlanner {
 
     private static String describeFolders(final Map<String, Map<String, List<Candidate>>> splits, final Map<String, String> folders) {
         return splits.isEmpty() ? "no split folder with images" : String.join(", ", splits.keySet().stream().map(split -> folder(folders, split)).toList());
-    }
-
-    private String fractionsText() {
-        return String.format(Locale.ROOT, "%.0f/%.0f/%.0f", fractions[0] * 100, fractions[1] * 100, fractions[2] * 100);
     }
 }

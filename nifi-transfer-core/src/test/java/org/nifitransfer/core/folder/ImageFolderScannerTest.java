@@ -206,7 +206,7 @@ class ImageFolderScannerTest {
             file("train/a/a" + i + ".jpg", "img");
             file("train/b/b" + i + ".jpg", "img");
         }
-        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(0.6, 0.2, 0.2));
+        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(new SplitFractions(0.6, 0.2, 0.2)));
         assertEquals(FolderLayout.SPLIT_FOLDERS, scan.layout());
         assertEquals(Map.of("a", 6L, "b", 6L), counts(scan, Splits.TRAIN));
         assertEquals(Map.of("a", 2L, "b", 2L), counts(scan, Splits.VALIDATION));
@@ -220,7 +220,7 @@ class ImageFolderScannerTest {
         for (int i = 0; i < 4; i++) {
             file("b/b" + i + ".jpg", "img");
         }
-        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(0.2, 0.4, 0.4));
+        final FolderScan scan = scan(ImageFolderScanner.builder().optSplitFractions(new SplitFractions(0.2, 0.4, 0.4)));
         assertEquals(Map.of("a", 1L, "b", 1L), counts(scan, Splits.TRAIN));
         assertTrue(scan.warnings().contains("The validation split has no images of class 'a'"), scan.warnings().toString());
     }
@@ -325,9 +325,23 @@ class ImageFolderScannerTest {
     }
 
     @Test
-    void builderRejectsBadFractions() {
-        final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> ImageFolderScanner.builder().setDirectory(root).optSplitFractions(0.8, 0.3, 0.1).build());
-        assertTrue(error.getMessage().startsWith("Split fractions must add up to 1"), error.getMessage());
+    void splitFractionsAreCheckedInOnePlaceWhereverTheyComeFrom() {
+        assertEquals(new SplitFractions(0.7, 0.2, 0.1), SplitFractions.parse(" 0.7, 0.2 ,0.1"));
+        assertEquals("80/10/10", SplitFractions.DEFAULT.percentages());
+        final java.util.Map<String, String> wrong = java.util.Map.of(
+                "0.8, 0.3, 0.1", "Split fractions must add up to 1",
+                "0.8, 0.2", "Expected three comma-separated fractions",
+                "0.8, x, 0.1", "'x' is not a number",
+                "1.2, -0.1, -0.1", "Split fractions must be between 0 and 1",
+                "0, 0.5, 0.5", "The train fraction must be above 0");
+        wrong.forEach((text, reason) -> {
+            final IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> SplitFractions.parse(text), text);
+            assertTrue(error.getMessage().startsWith(reason), text + ": " + error.getMessage());
+        });
+        assertEquals(0.5, SplitFractions.carvedShare(0.5, "share"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SplitFractions.carvedShare(1, "The share")).getMessage()
+                .startsWith("The share must be in [0, 1)"));
+        assertThrows(IllegalArgumentException.class, () -> ImageFolderScanner.builder().setDirectory(root).optValidationFromTrain(-0.1).build(),
+                "the scanner checks the carved shares with the same rule");
     }
 }
