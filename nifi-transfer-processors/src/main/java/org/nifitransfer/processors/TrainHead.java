@@ -3,11 +3,8 @@ package org.nifitransfer.processors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +30,13 @@ import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
-import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.DatasetKind;
-import org.nifitransfer.core.dataset.DatasetManifest;
-import org.nifitransfer.core.dataset.FeatureDatasetReader;
-import org.nifitransfer.core.dataset.FeatureShard;
 import org.nifitransfer.core.dataset.Splits;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.HeadSpec;
 import org.nifitransfer.core.model.ModelPackage;
-import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.training.HeadFeatures;
 import org.nifitransfer.core.training.HeadModels;
 import org.nifitransfer.core.training.HeadTrainer;
 import org.nifitransfer.core.training.TrainingCheckpoint;
@@ -260,9 +253,9 @@ public class TrainHead extends AbstractProcessor {
             throws IOException, BaseModelException {
         final FlowFile trainFlowFile = group.members().get(TRAIN_ROLE);
         final FlowFile validationFlowFile = group.members().get(VALIDATION_ROLE);
-        final Features train = read(session, trainFlowFile, directory);
-        final Features validation = read(session, validationFlowFile, directory);
-        check(train, validation);
+        final HeadFeatures train = read(session, trainFlowFile, directory);
+        final HeadFeatures validation = read(session, validationFlowFile, directory);
+        HeadFeatures.checkPair(train, validation);
         final HeadSpec head = new HeadSpec(train.manifest().features().dimension(), hiddenLayers(context),
                 context.getProperty(DROPOUT).asDouble(), context.getProperty(ACTIVATION).asAllowableValue(Activation.class).getValue(), train.manifest().classes().size(),
                 context.getProperty(STANDARDIZE).asBoolean());
@@ -287,7 +280,7 @@ public class TrainHead extends AbstractProcessor {
                 .build()
                 .train(train.features(), train.labels(), validation.features(), validation.labels()));
         progress.finish("done");
-        final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), baseParameters(train), head, result,
+        final ModelPackage model = HeadModels.packageHead(train.manifest(), train.baseFile(), train.baseParameters(), head, result,
                 device.toString());
         FlowFile output = session.create(group.all());
         output = session.write(output, out -> writeModel(model, out));
@@ -327,61 +320,10 @@ public class TrainHead extends AbstractProcessor {
         return new ValidationResult.Builder().subject(property.getName()).valid(false).explanation(explanation).build();
     }
 
-    /** A feature dataset read into memory, with the base file it embeds (train only). */
-    private record Features(DatasetManifest manifest, float[] features, int[] labels, Path baseFile) {
-    }
-
-    private static Features read(final ProcessSession session, final FlowFile flowFile, final Path directory) throws IOException {
-        final long maxBytes = (long) (Runtime.getRuntime().maxMemory() * MAX_HEAP_SHARE);
-        try (InputStream in = session.read(flowFile); FeatureDatasetReader reader = FeatureDatasetReader.open(in)) {
-            final Path[] base = new Path[1];
-            reader.setBaseSink((entry, content) -> {
-                base[0] = directory.resolve(Path.of(entry).getFileName().toString());
-                Files.copy(content, base[0], StandardCopyOption.REPLACE_EXISTING);
-            });
-            final int dimension = reader.getManifest().features().dimension();
-            final List<FeatureShard> shards = new ArrayList<>();
-            long count = 0;
-            FeatureShard shard;
-            while ((shard = reader.nextShard()) != null) {
-                count += shard.count();
-                if (count * dimension * Float.BYTES > maxBytes) {
-                    throw new IllegalArgumentException("The " + reader.getManifest().split() + " features do not fit in memory ("
-                            + count * dimension * Float.BYTES / 1_000_000 + " MB and more, limit "
-                            + maxBytes / 1_000_000 + " MB): use global average or max pooling, or give NiFi more heap");
-                }
-                shards.add(shard);
-            }
-            if (count == 0) {
-                throw new DatasetFormatException("the " + reader.getManifest().split() + " feature dataset holds no samples");
-            }
-            // one copy into the arrays training uses, after all shards are read
-            final FeatureShard all = FeatureShard.concat(shards, dimension);
-            return new Features(reader.getManifest(), all.features(), all.labels(), base[0]);
-        }
-    }
-
-    private static void check(final Features train, final Features validation) {
-        if (!train.manifest().classes().equals(validation.manifest().classes())) {
-            throw new DatasetFormatException("train classes " + train.manifest().classes() + " differ from validation classes "
-                    + validation.manifest().classes());
-        }
-        if (train.manifest().features().dimension() != validation.manifest().features().dimension()
-                || !train.manifest().features().base().sha256().equals(validation.manifest().features().base().sha256())) {
-            throw new DatasetFormatException("train and validation features come from different bases or poolings");
-        }
-        if (train.baseFile() == null) {
-            throw new DatasetFormatException("the train feature dataset does not embed its base file: set ExtractFeatures' "
-                    + "'Embed Base In Splits' to include train");
-        }
-    }
-
-    private static List<ParameterInfo> baseParameters(final Features train) throws BaseModelException {
-        if (!BaseModel.PYTORCH.equals(train.manifest().features().base().engine())) {
-            return List.of();
-        }
-        try (BaseModel base = BaseModel.builder().setLocation(train.baseFile().toString()).optEngine(BaseModel.PYTORCH).load()) {
-            return base.parameters();
+    /** A feature dataset read whole, under the heap share head training may take. */
+    private static HeadFeatures read(final ProcessSession session, final FlowFile flowFile, final Path directory) throws IOException {
+        try (InputStream in = session.read(flowFile)) {
+            return HeadFeatures.read(in, directory, (long) (Runtime.getRuntime().maxMemory() * MAX_HEAP_SHARE));
         }
     }
 
@@ -409,31 +351,17 @@ public class TrainHead extends AbstractProcessor {
         return layers;
     }
 
-    private static float[] classWeights(final ProcessContext context, final Features train) {
-        final Weighting choice = context.getProperty(CLASS_WEIGHTS).asAllowableValue(Weighting.class);
-        final List<String> classes = train.manifest().classes();
-        if (choice == Weighting.NONE) {
-            return null;
-        }
-        final float[] weights = new float[classes.size()];
-        if (choice == Weighting.BALANCED) {
-            final long[] counts = new long[classes.size()];
-            for (final int label : train.labels()) {
-                counts[label]++;
+    private static float[] classWeights(final ProcessContext context, final HeadFeatures train) {
+        return switch (context.getProperty(CLASS_WEIGHTS).asAllowableValue(Weighting.class)) {
+            case NONE -> null;
+            case BALANCED -> train.balancedClassWeights();
+            case EXPLICIT -> {
+                try {
+                    yield train.explicitClassWeights(context.getProperty(EXPLICIT_WEIGHTS).getValue());
+                } catch (final IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Explicit Class Weights: " + e.getMessage(), e);
+                }
             }
-            for (int i = 0; i < weights.length; i++) {
-                weights[i] = counts[i] == 0 ? 0f : (float) train.labels().length / (classes.size() * counts[i]);
-            }
-            return weights;
-        }
-        Arrays.fill(weights, 1f);
-        for (final String pair : context.getProperty(EXPLICIT_WEIGHTS).getValue().split(",")) {
-            final String[] parts = pair.split("=");
-            if (parts.length != 2 || !classes.contains(parts[0].strip())) {
-                throw new IllegalArgumentException("Explicit Class Weights: '" + pair.strip() + "' is not class=weight for one of " + classes);
-            }
-            weights[classes.indexOf(parts[0].strip())] = Float.parseFloat(parts[1].strip());
-        }
-        return weights;
+        };
     }
 }
