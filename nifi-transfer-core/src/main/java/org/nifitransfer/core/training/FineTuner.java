@@ -101,8 +101,9 @@ public final class FineTuner {
         final DatasetManifest.TensorSpec spec = DatasetManifest.TensorSpec.of(input.height(), input.width(), null, null, input.normalization());
         final Set<String> trainable = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::name)
                 .collect(Collectors.toSet());
-        try (TensorCache trainCache = TensorCache.create(train.open(), workDirectory, spec, "train dataset");
-             TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, "validation dataset");
+        try (TensorCache trainCache = TensorCache.create(train.open(), workDirectory, spec, manifest.classes(), "train dataset");
+             TensorCache validationCache = TensorCache.create(validation.open(), workDirectory, spec, manifest.classes(),
+                     "validation dataset");
              BaseModel base = BaseModel.builder().setLocation(model.baseFile().toString()).optEngine(BaseModel.PYTORCH)
                      .optTrainable(true).optDevice(options.device()).load()) {
             final boolean nhwc = channelsLast && acceptsChannelsLast(base, input);

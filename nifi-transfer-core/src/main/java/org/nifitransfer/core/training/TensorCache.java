@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
+import org.nifitransfer.core.dataset.DatasetFormatException;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.TensorDatasetReader;
 import org.nifitransfer.core.dataset.TensorShard;
@@ -34,18 +36,25 @@ public final class TensorCache implements Closeable {
     }
 
     /**
-     * Unpacks a tensor dataset, checking it fits a model taking {@code expected} images.
+     * Unpacks a tensor dataset, checking it fits a model taking {@code expected} images of {@code classes}.
      *
+     * @param classes the model's classes, in its order: a dataset of other classes (or in another order) would train
+     *                with the wrong labels
      * @param what how messages name the dataset, e.g. "train dataset"
+     * @throws org.nifitransfer.core.dataset.DatasetFormatException when the dataset's images or classes do not fit
      */
     public static TensorCache create(final InputStream in, final Path directory, final DatasetManifest.TensorSpec expected,
-                                     final String what) throws IOException {
+                                     final List<String> classes, final String what) throws IOException {
         final Path file = Files.createTempFile(directory, "tensors-", ".u8");
         int[] labels = new int[1024];
         int count = 0;
         try (TensorDatasetReader reader = TensorDatasetReader.open(in);
              OutputStream out = Files.newOutputStream(file)) {
             TensorBatchSource.checkCompatible(expected, reader.getManifest().tensor(), what);
+            if (!reader.getManifest().classes().equals(classes)) {
+                throw new DatasetFormatException("The " + what + "'s classes " + reader.getManifest().classes() + " differ from the model's "
+                        + classes);
+            }
             TensorShard shard;
             while ((shard = reader.nextShard()) != null) {
                 out.write(shard.pixels(), 0, shard.count() * shard.imageBytes());

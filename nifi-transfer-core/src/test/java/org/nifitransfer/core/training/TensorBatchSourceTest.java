@@ -50,7 +50,8 @@ class TensorBatchSourceTest {
     }
 
     private TensorCache cache(final int perClass) throws IOException {
-        return TensorCache.create(new ByteArrayInputStream(StripeDatasets.tensors("train", perClass, SIZE, 3)), work, SPEC, "train dataset");
+        return TensorCache.create(new ByteArrayInputStream(StripeDatasets.tensors("train", perClass, SIZE, 3)), work, SPEC,
+                StripeDatasets.CLASSES, "train dataset");
     }
 
     /** Image {@code index} of the cache as the source must deliver it: augmented with its own seed, normalised to NCHW. */
@@ -61,6 +62,15 @@ class TensorBatchSourceTest {
         final float[] out = new float[IMAGE];
         NormalizationPreset.ZERO_ONE.normalize(variant.getData(), 0, 1, SIZE, SIZE, out, 0);
         return out;
+    }
+
+    @Test
+    void aDatasetOfOtherClassesThanTheModelsIsRefusedBeforeTraining() {
+        // the same labels 0 and 1 would mean other classes: training on them would teach the model the wrong names
+        final Exception error = assertThrows(org.nifitransfer.core.dataset.DatasetFormatException.class, () -> TensorCache.create(
+                new ByteArrayInputStream(StripeDatasets.tensors("train", 2, SIZE, 3)), work, SPEC, List.of("vertical", "horizontal"),
+                "train dataset"));
+        assertEquals("The train dataset's classes [horizontal, vertical] differ from the model's [vertical, horizontal]", error.getMessage());
     }
 
     @Test
