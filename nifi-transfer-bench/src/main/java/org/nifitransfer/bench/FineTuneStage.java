@@ -6,14 +6,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nifitransfer.core.augment.AugmentationRecipe;
 import org.nifitransfer.core.augment.Augmenter;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
 import org.nifitransfer.core.dataset.FeatureDatasetReader;
 import org.nifitransfer.core.dataset.FeatureShard;
 import org.nifitransfer.core.dataset.ImageDatasetWriter;
-import org.nifitransfer.core.dataset.NormalizationPreset;
 import org.nifitransfer.core.image.Resizer;
 import org.nifitransfer.core.model.BaseModel;
 import org.nifitransfer.core.model.FeatureExtractor;
@@ -31,7 +34,7 @@ import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingProgress;
 
 /**
- * Stage 4, our side: the real {@link FineTuner} (FineTune's defaults: RMSprop 1e-5, batch 32, the top blocks of the
+ * Stage 4: the real {@link FineTuner} (FineTune's defaults: RMSprop 1e-5, batch 32, the top blocks of the
  * base unfrozen, BatchNorm statistics frozen) on a tensor dataset of real images, with a head first trained on
  * their features. Throughput is measured between the end of the first training batch and the end of the last, from
  * the trainer's own progress reports, so it covers reading the batch from the tensor cache, normalising it, forward,
@@ -43,30 +46,65 @@ final class FineTuneStage {
     record Measured(double imagesPerSecond, int batchesTimed, long trainableParameters) {
     }
 
+    private final Bench bench;
     private final List<Path> files;
     private final List<Integer> labels;
     private final List<String> classes;
-    private final Path ptModel;
-    private final NormalizationPreset preset;
-    private final int size;
-    private final int batch;
+    private final int batch = Bench.BATCH;
 
-    FineTuneStage(final List<Path> files, final List<Integer> labels, final List<String> classes, final Path ptModel,
-                  final NormalizationPreset preset, final int size, final int batch) {
-        this.files = files;
-        this.labels = labels;
-        this.classes = classes;
-        this.ptModel = ptModel;
-        this.preset = preset;
-        this.size = size;
-        this.batch = batch;
+    FineTuneStage(final Bench bench) {
+        this.bench = bench;
+        this.files = bench.data().files();
+        this.labels = bench.data().labels();
+        this.classes = bench.data().classes();
+    }
+
+    /**
+     * Fine-tunes plain, augmented on the fly, and with NCHW batches, beside the peer's plain and augmented runs on the
+     * batch stage 2 wrote.
+     */
+    void run() throws Exception {
+        final BenchTable table = bench.table();
+        final Path work = bench.work();
+        final Path ptModel = bench.data().ptModel();
+        final int batches = Math.max(6, (int) Math.round(bench.options().seconds() * 2));
+        // the Augment processor's defaults, as the template attaches them
+        final Augmenter augmentation = new Augmenter(AugmentationRecipe.builder().optRotationRange(40).optWidthShiftRange(0.2)
+                .optHeightShiftRange(0.2).optZoomRange(0.2).optHorizontalFlip(true).build());
+        record Variant(Augmenter augmenter, boolean channelsLast, String label) {
+        }
+        // the peer always feeds NCHW: one run per augmentation choice, and the NCHW row shares the plain row's
+        final Map<Boolean, PythonPeer.Result> peers = new HashMap<>();
+        for (final Variant variant : List.of(new Variant(null, true, ""), new Variant(augmentation, true, ", augmented on the fly"),
+                new Variant(null, false, ", NCHW input"))) {
+            final Measured ours = measure(batches, 2, variant.augmenter(), variant.channelsLast(), work);
+            final PythonPeer.Result peer = peers.computeIfAbsent(variant.augmenter() != null, augmented -> {
+                final List<String> args = new ArrayList<>(List.of("--model", ptModel.toString(), "--batch", work.resolve("batch.npy").toString(),
+                        "--classes", Integer.toString(classes.size()), "--unfreeze", "2", "--seconds",
+                        Double.toString(bench.options().seconds())));
+                if (augmented) {
+                    args.add("--augment");
+                }
+                return bench.python().run("stage4_finetune.py", args);
+            });
+            table.rate("4. fine-tune, top 2 blocks unfrozen, batch 32, RMSprop" + variant.label(),
+                    "images/s", ours.imagesPerSecond(),
+                    String.format(Locale.ROOT, "FineTuner, %d batches, %,d trainable", ours.batchesTimed(), ours.trainableParameters()),
+                    peer.number("images_per_s"), peer.note() != null ? peer.note()
+                            : String.format(Locale.ROOT, "one batch again and again, %,.0f trainable", peer.number("trainable_parameters")));
+        }
+        table.note("stage 4, ours: FineTuner's own progress reports time every batch after the first, including reading it from the "
+                + "tensor cache and normalising it; the peer reuses one normalised batch, so it does no data work. 'Augmented': "
+                + "Augment's defaults (rotation 40, shifts 0.2, zoom 0.2, horizontal flip), ours per image in Java (Augmenter), the "
+                + "peer's per batch with torch affine_grid + grid_sample. FineTuner feeds channels-last batches (NHWC data behind the NCHW "
+                + "shape); the NCHW row is optChannelsLast(false); the peer feeds NCHW");
     }
 
     /**
      * Measures with {@code augmentation} applied on the fly to every training batch, or none when null, with channels-last
      * batches (FineTune's default) or NCHW ones.
      */
-    Measured measure(final int batches, final int topBlocks, final Augmenter augmentation, final boolean channelsLast, final Path work)
+    private Measured measure(final int batches, final int topBlocks, final Augmenter augmentation, final boolean channelsLast, final Path work)
             throws Exception {
         // every k-th file, so all classes are in; the last batch is the validation set
         final int count = (batches + 1) * batch;
@@ -121,13 +159,15 @@ final class FineTuneStage {
             }
         }
         final ByteArrayOutputStream tensors = new ByteArrayOutputStream();
-        TensorConverter.builder().setResizer(Resizer.builder().setSize(size, size).build()).setNormalization(preset).build()
+        TensorConverter.builder().setResizer(Resizer.builder().setSize(Bench.SIZE, Bench.SIZE).build())
+                .setNormalization(bench.data().preset()).build()
                 .convert(new ByteArrayInputStream(images.toByteArray()), tensors, Cancellation.NONE, done -> { });
         return tensors.toByteArray();
     }
 
     /** A head trained for a few epochs on the train tensors' features, packaged with the base, as TrainHead emits it. */
     private ModelPackage headModel(final byte[] train, final byte[] validation, final Path work) throws Exception {
+        final Path ptModel = bench.data().ptModel();
         try (BaseModel base = BaseModel.builder().setLocation(ptModel.toString()).load()) {
             final FeatureExtractor extractor = FeatureExtractor.builder().setBase(base).optBatchSize(batch).build();
             final Features trainSet = features(extractor, train);

@@ -18,7 +18,7 @@ final class NiFiStages {
         this.repo = repo;
     }
 
-    /** Runs {@code mode} (pipeline or memory) with {@code args}; its progress goes to our stderr. */
+    /** Runs {@code mode} (pipeline, memory or classify) with {@code args}; its progress goes to our stderr. */
     PythonPeer.Result run(final String mode, final List<String> args) {
         final Path e2e = repo.resolve("nifi-transfer-e2e");
         final Path home = e2e.resolve("target/nifi-home");
