@@ -22,7 +22,6 @@ import org.apache.nifi.components.PropertyValue;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.flowfile.FlowFile;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
@@ -61,67 +60,39 @@ import org.nifitransfer.core.pipeline.TensorConverter;
         configuration = """
                 Set "Mode" to "Materialize", "Variants Per Image" to 5 and "Include Originals" to true.
                 """)
-public class Augment extends AbstractProcessor {
+public class Augment extends TransferProcessor {
 
     /** The Mode property's choices. */
     public enum Mode implements Choice {
-        ON_THE_FLY(new AllowableValue("on-the-fly", "On The Fly", "The dataset carries the recipe; the training processors draw new random variants every epoch")),
-        MATERIALIZE(new AllowableValue("materialize", "Materialize", "Store augmented copies of every image in the dataset"));
-
-        private final AllowableValue allowable;
-
-        Mode(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+        ON_THE_FLY, MATERIALIZE;
 
         @Override
         public AllowableValue allowable() {
-            return allowable;
+            return switch (this) {
+                case ON_THE_FLY -> new AllowableValue("on-the-fly", "On The Fly",
+                        "The dataset carries the recipe; the training processors draw new random variants every epoch");
+                case MATERIALIZE -> new AllowableValue("materialize", "Materialize",
+                        "Store augmented copies of every image in the dataset");
+            };
         }
     }
 
     /** The Fill Mode property's choices (Keras' names). */
-    public enum Fill implements Choice {
-        NEAREST(new AllowableValue("nearest", "nearest", "Repeat the edge pixel: aaaa|abcd|dddd")),
-        REFLECT(new AllowableValue("reflect", "reflect", "Mirror the image at its edge: dcba|abcd|dcba")),
-        WRAP(new AllowableValue("wrap", "wrap", "Tile the image: abcd|abcd|abcd")),
-        CONSTANT(new AllowableValue("constant", "constant", "A constant value (Fill Value): kkkk|abcd|kkkk"));
-
-        private final AllowableValue allowable;
-
-        Fill(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+    public enum Fill implements CoreChoice<FillMode> {
+        NEAREST, REFLECT, WRAP, CONSTANT;
 
         @Override
-        public AllowableValue allowable() {
-            return allowable;
-        }
-
-        /** The core's fill mode. */
-        public FillMode mode() {
+        public FillMode core() {
             return FillMode.valueOf(name());
         }
     }
 
     /** The Interpolation property's choices. */
-    public enum Sampling implements Choice {
-        NEAREST(new AllowableValue("nearest", "nearest", "The nearest source pixel")),
-        BILINEAR(new AllowableValue("bilinear", "bilinear", "Bilinear blend of the four nearest pixels"));
-
-        private final AllowableValue allowable;
-
-        Sampling(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+    public enum Sampling implements CoreChoice<WarpInterpolation> {
+        NEAREST, BILINEAR;
 
         @Override
-        public AllowableValue allowable() {
-            return allowable;
-        }
-
-        /** The core's interpolation. */
-        public WarpInterpolation interpolation() {
+        public WarpInterpolation core() {
             return WarpInterpolation.valueOf(name());
         }
     }
@@ -227,14 +198,8 @@ public class Augment extends AbstractProcessor {
             RANDOM_SEED);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public Augment() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     @Override
@@ -340,12 +305,12 @@ public class Augment extends AbstractProcessor {
             final double[] bounds = range(brightness, BRIGHTNESS);
             builder.optBrightnessRange(bounds[0], bounds[1]);
         }
-        final FillMode fillMode = properties.apply(FILL_MODE).asAllowableValue(Fill.class).mode();
+        final FillMode fillMode = properties.apply(FILL_MODE).asAllowableValue(Fill.class).core();
         builder.optFillMode(fillMode);
         if (fillMode == FillMode.CONSTANT) {
             builder.optFillValue(properties.apply(FILL_VALUE).asInteger());
         }
-        builder.optInterpolation(properties.apply(INTERPOLATION).asAllowableValue(Sampling.class).interpolation());
+        builder.optInterpolation(properties.apply(INTERPOLATION).asAllowableValue(Sampling.class).core());
         return builder.build();
     }
 

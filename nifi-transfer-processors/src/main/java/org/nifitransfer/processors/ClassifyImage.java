@@ -37,7 +37,6 @@ import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.FlowFileFilter;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
@@ -97,7 +96,7 @@ import org.nifitransfer.core.pipeline.Hashes;
                 Set "Model File" to a model tar downloaded from provenance (TrainHead, FineTune or Evaluate's output). Replace \
                 the file to change the model: it is loaded again without stopping the processor.
                 """)
-public class ClassifyImage extends AbstractProcessor {
+public class ClassifyImage extends TransferProcessor {
 
     static final String CLASS_ATTRIBUTE = "transfer.class";
     static final String CONFIDENCE_ATTRIBUTE = "transfer.confidence";
@@ -225,6 +224,10 @@ public class ClassifyImage extends AbstractProcessor {
     private volatile long lastWaitWarning;
     private volatile Set<Relationship> relationships = RELATIONSHIPS;
 
+    public ClassifyImage() {
+        super(PROPERTIES, RELATIONSHIPS);
+    }
+
     @Override
     public Set<Relationship> getRelationships() {
         return relationships;
@@ -235,11 +238,6 @@ public class ClassifyImage extends AbstractProcessor {
         if (EMIT_HEATMAPS.equals(descriptor)) {
             relationships = "true".equals(newValue) ? WITH_HEATMAPS : RELATIONSHIPS;
         }
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
     }
 
     /**

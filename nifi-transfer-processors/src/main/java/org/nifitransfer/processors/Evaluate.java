@@ -26,7 +26,6 @@ import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
@@ -102,7 +101,7 @@ import org.nifitransfer.core.model.ModelRunner;
             @ProcessorConfiguration(processorClass = FineTune.class, configuration = "Connect the model and train/validation tensors."),
             @ProcessorConfiguration(processorClass = Evaluate.class, configuration = "Connect both models and the test tensors (twice).")
         })
-public class Evaluate extends AbstractProcessor {
+public class Evaluate extends TransferProcessor {
 
     static final String RESULT_ATTRIBUTE = "transfer.result";
     static final String DROPPED_ATTRIBUTE = "transfer.eval.dropped.classes";
@@ -166,14 +165,8 @@ public class Evaluate extends AbstractProcessor {
 
     private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public Evaluate() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     @Override

@@ -29,7 +29,6 @@ import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
@@ -69,23 +68,19 @@ import org.nifitransfer.core.model.Pooling;
                 Set "Base Model" to the .pt file. The model TrainHead builds then carries the trainable base for
                 UnfreezeLayers and FineTune.
                 """)
-public class ExtractFeatures extends AbstractProcessor {
+public class ExtractFeatures extends TransferProcessor {
 
     /** The Engine property's choices. */
     public enum Engine implements Choice {
-        AUTO(new AllowableValue("auto", "From File Extension", ".onnx runs on ONNX Runtime, anything else on PyTorch")),
-        PYTORCH(new AllowableValue(BaseModel.PYTORCH, "PyTorch", "TorchScript models")),
-        ONNX_RUNTIME(new AllowableValue(BaseModel.ONNX_RUNTIME, "ONNX Runtime", "ONNX models"));
-
-        private final AllowableValue allowable;
-
-        Engine(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+        AUTO, PYTORCH, ONNX_RUNTIME;
 
         @Override
         public AllowableValue allowable() {
-            return allowable;
+            return switch (this) {
+                case AUTO -> new AllowableValue("auto", "From File Extension", ".onnx runs on ONNX Runtime, anything else on PyTorch");
+                case PYTORCH -> new AllowableValue(BaseModel.PYTORCH, "PyTorch", "TorchScript models");
+                case ONNX_RUNTIME -> new AllowableValue(BaseModel.ONNX_RUNTIME, "ONNX Runtime", "ONNX models");
+            };
         }
 
         /** The DJL engine's name; null for the file extension's. */
@@ -215,14 +210,8 @@ public class ExtractFeatures extends AbstractProcessor {
     private volatile BaseModel base;
     private volatile LoadFailure loadFailure;
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public ExtractFeatures() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     /**

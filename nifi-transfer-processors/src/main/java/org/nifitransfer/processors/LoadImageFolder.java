@@ -32,7 +32,6 @@ import org.apache.nifi.components.state.StateMap;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.DataUnit;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
@@ -104,23 +103,22 @@ import org.nifitransfer.core.image.ImageDecoder;
                 and "Split Fractions" to the train, validation and test fractions, e.g. "0.8, 0.1, 0.1". Set "Random Seed"
                 to make the split reproducible.
                 """)
-public class LoadImageFolder extends AbstractProcessor {
+public class LoadImageFolder extends TransferProcessor {
 
     /** The Directory Layout property's choices. */
     public enum Layout implements Choice {
-        AUTO(new AllowableValue("auto", "Auto", "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders")),
-        SPLIT_FOLDERS(new AllowableValue("split-folders", "Split Folders", "train/<class>/..., validation/<class>/... (or val/), test/<class>/...")),
-        CLASS_FOLDERS(new AllowableValue("class-folders", "Class Folders", "<class>/... only; splits are drawn with the split fractions"));
-
-        private final AllowableValue allowable;
-
-        Layout(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+        AUTO, SPLIT_FOLDERS, CLASS_FOLDERS;
 
         @Override
         public AllowableValue allowable() {
-            return allowable;
+            return switch (this) {
+                case AUTO -> new AllowableValue("auto", "Auto",
+                        "Split folders when the directory has train/, validation/ (or val/) or test/ folders, else class folders");
+                case SPLIT_FOLDERS -> new AllowableValue("split-folders", "Split Folders",
+                        "train/<class>/..., validation/<class>/... (or val/), test/<class>/...");
+                case CLASS_FOLDERS -> new AllowableValue("class-folders", "Class Folders",
+                        "<class>/... only; splits are drawn with the split fractions");
+            };
         }
 
         /** The core's layout. */
@@ -131,19 +129,16 @@ public class LoadImageFolder extends AbstractProcessor {
 
     /** The Image Validation property's choices. */
     public enum Validation implements Choice {
-        FULL_DECODE(new AllowableValue("full-decode", "Full Decode", "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more")),
-        HEADER_ONLY(new AllowableValue("header-only", "Header Only", "Read only each image's header (format and size): faster, but damage after the header is found later, "
-                + "by ResizeAndNormalize"));
-
-        private final AllowableValue allowable;
-
-        Validation(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+        FULL_DECODE, HEADER_ONLY;
 
         @Override
         public AllowableValue allowable() {
-            return allowable;
+            return switch (this) {
+                case FULL_DECODE -> new AllowableValue("full-decode", "Full Decode",
+                        "Decode every image: finds corrupt and truncated files, at the cost of decoding each once more");
+                case HEADER_ONLY -> new AllowableValue("header-only", "Header Only", "Read only each image's header (format and size): faster, but damage after the header is found later, "
+                + "by ResizeAndNormalize");
+            };
         }
     }
 
@@ -247,14 +242,8 @@ public class LoadImageFolder extends AbstractProcessor {
             TEST_FROM_VALIDATION, UNTRAINED_CLASSES, FILE_FILTER, MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public LoadImageFolder() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     @Override

@@ -38,8 +38,9 @@ final class Progress {
     private long lastWrite;
 
     /**
-     * @param phase what the processor does, as it appears in the state: resize, augment, extract, evaluate, or the
-     *              training's own phase (head, fine-tune) for {@link #training}
+     * The progress of a processor that works through the images of a split.
+     *
+     * @param phase what the processor does, as it appears in the state: resize, augment, extract, evaluate
      */
     Progress(final StateManager state, final ComponentLog logger, final String runId, final String phase) {
         this.state = state;
@@ -67,9 +68,12 @@ final class Progress {
         write(values);
     }
 
-    /** A training's progress, for a trainer's {@code optProgress}; {@link Training#finish} records the end. */
-    Training training(final Path checkpoint) {
-        return new Training(checkpoint);
+    /**
+     * A training's progress, for a trainer's {@code optProgress}, with the checkpoint folder it saves to; the phase comes
+     * from the trainer's reports; {@link Training#finish} records the end.
+     */
+    static Training training(final StateManager state, final ComponentLog logger, final String runId, final Path checkpoint) {
+        return new Progress(state, logger, runId, null).new Training(checkpoint);
     }
 
     /** The progress of one training: the epochs and batches, the running loss and accuracy, the checkpoint folder. */

@@ -22,7 +22,6 @@ import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.flowfile.FlowFile;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
@@ -62,25 +61,25 @@ import org.nifitransfer.core.pipeline.TensorConverter;
         configuration = """
                 Set "Target Width" and "Target Height" to 160 and "Normalization Preset" to "[-1, 1]".
                 """)
-public class ResizeAndNormalize extends AbstractProcessor {
+public class ResizeAndNormalize extends TransferProcessor {
 
     /** The Normalization Preset property's choices: the core's named presets, or Custom. */
     public enum Preset implements Choice {
-        ZERO_ONE(new AllowableValue("zero-one", "[0, 1]", "x / 255, RGB")),
-        MINUS_ONE_ONE(new AllowableValue("minus-one-one", "[-1, 1]", "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)")),
-        IMAGENET(new AllowableValue("imagenet", "ImageNet Mean/Std (RGB)", "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)")),
-        CAFFE(new AllowableValue("caffe", "Caffe (BGR, mean-subtracted)", "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)")),
-        CUSTOM(new AllowableValue("custom", "Custom", "(x / 255 - mean) / std with the mean, standard deviation and channel order given below"));
-
-        private final AllowableValue allowable;
-
-        Preset(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+        ZERO_ONE, MINUS_ONE_ONE, IMAGENET, CAFFE, CUSTOM;
 
         @Override
         public AllowableValue allowable() {
-            return allowable;
+            return switch (this) {
+                case ZERO_ONE -> new AllowableValue("zero-one", "[0, 1]", "x / 255, RGB");
+                case MINUS_ONE_ONE -> new AllowableValue("minus-one-one", "[-1, 1]",
+                        "x / 127.5 - 1, RGB (MobileNetV2 and Inception in Keras)");
+                case IMAGENET -> new AllowableValue("imagenet", "ImageNet Mean/Std (RGB)",
+                        "(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225], RGB (torchvision models)");
+                case CAFFE -> new AllowableValue("caffe", "Caffe (BGR, mean-subtracted)",
+                        "BGR, x - [104, 117, 123], no scaling (Keras' VGG16 and ResNet50, Caffe-trained weights)");
+                case CUSTOM -> new AllowableValue("custom", "Custom",
+                        "(x / 255 - mean) / std with the mean, standard deviation and channel order given below");
+            };
         }
     }
 
@@ -105,23 +104,11 @@ public class ResizeAndNormalize extends AbstractProcessor {
     }
 
     /** The Custom Channel Order property's choices. */
-    public enum Channels implements Choice {
-        RGB(new AllowableValue("RGB", "RGB", "Red, green, blue: torchvision, Keras' MobileNet and most models")),
-        BGR(new AllowableValue("BGR", "BGR", "Blue, green, red: Caffe-trained weights"));
-
-        private final AllowableValue allowable;
-
-        Channels(final AllowableValue allowable) {
-            this.allowable = allowable;
-        }
+    public enum Channels implements CoreChoice<ChannelOrder> {
+        RGB, BGR;
 
         @Override
-        public AllowableValue allowable() {
-            return allowable;
-        }
-
-        /** The core's channel order. */
-        public ChannelOrder order() {
+        public ChannelOrder core() {
             return ChannelOrder.valueOf(name());
         }
     }
@@ -208,14 +195,8 @@ public class ResizeAndNormalize extends AbstractProcessor {
             PRESET, CUSTOM_MEAN, CUSTOM_STD, CUSTOM_CHANNEL_ORDER, THREADS, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public ResizeAndNormalize() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     @Override
@@ -272,7 +253,7 @@ public class ResizeAndNormalize extends AbstractProcessor {
         if (context.getProperty(PRESET).asAllowableValue(Preset.class) == Preset.CUSTOM) {
             try {
                 customPreset(context.getProperty(CUSTOM_MEAN).getValue(), context.getProperty(CUSTOM_STD).getValue(),
-                        context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).order());
+                        context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).core());
             } catch (final IllegalArgumentException e) {
                 results.add(new ValidationResult.Builder().subject(PRESET.getName()).valid(false).explanation(e.getMessage()).build());
             }
@@ -299,7 +280,7 @@ public class ResizeAndNormalize extends AbstractProcessor {
         final Preset preset = context.getProperty(PRESET).asAllowableValue(Preset.class);
         if (preset == Preset.CUSTOM) {
             return customPreset(context.getProperty(CUSTOM_MEAN).getValue(), context.getProperty(CUSTOM_STD).getValue(),
-                    context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).order());
+                    context.getProperty(CUSTOM_CHANNEL_ORDER).asAllowableValue(Channels.class).core());
         }
         return NormalizationPreset.named(preset.getValue());
     }

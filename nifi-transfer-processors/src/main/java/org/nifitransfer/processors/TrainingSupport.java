@@ -75,6 +75,13 @@ final class TrainingSupport {
             .defaultValue("32")
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
             .build();
+    static final PropertyDescriptor PATIENCE = new PropertyDescriptor.Builder()
+            .name("Early Stopping Patience")
+            .description("Stop when the validation loss has not improved for this many epochs; 0 trains every epoch")
+            .required(true)
+            .defaultValue("0")
+            .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
+            .build();
     static final PropertyDescriptor WORK_DIRECTORY = new PropertyDescriptor.Builder()
             .name("Work Directory")
             .description("Where temporary files go while a model trains or runs (an unpacked base, tensor caches for "

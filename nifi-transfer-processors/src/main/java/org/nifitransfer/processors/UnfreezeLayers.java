@@ -16,7 +16,6 @@ import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
-import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
@@ -57,7 +56,7 @@ import org.nifitransfer.core.training.FineTuner;
                 Set "Strategy" to "From Layer" and "Layer Name" to the first layer to train, e.g. "12.expand1x1" for the
                 SqueezeNet base (the model's summary.txt lists the layer names).
                 """)
-public class UnfreezeLayers extends AbstractProcessor {
+public class UnfreezeLayers extends TransferProcessor {
 
     /** The Strategy property's choices. */
     public enum Strategy implements CoreChoice<UnfreezeStrategy> {
@@ -130,14 +129,8 @@ public class UnfreezeLayers extends AbstractProcessor {
             WORK_DIRECTORY);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
-    @Override
-    public Set<Relationship> getRelationships() {
-        return RELATIONSHIPS;
-    }
-
-    @Override
-    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return PROPERTIES;
+    public UnfreezeLayers() {
+        super(PROPERTIES, RELATIONSHIPS);
     }
 
     @Override

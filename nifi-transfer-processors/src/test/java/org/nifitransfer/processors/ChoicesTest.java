@@ -11,19 +11,16 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
-import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.Processor;
 import org.junit.jupiter.api.Test;
 
 /** The processors' choices: every one an enum, and those that stand for the core's enums in step with them. */
 class ChoicesTest {
 
-    private static final List<Class<? extends AbstractProcessor>> PROCESSORS = List.of(LoadImageFolder.class, ResizeAndNormalize.class,
-            Augment.class, ExtractFeatures.class, TrainHead.class, UnfreezeLayers.class, FineTune.class, Evaluate.class, ClassifyImage.class);
-
     /** The enums nested in the processors and TrainingSupport that are choices. */
-    private static List<Class<?>> choiceEnums() {
+    private static List<Class<?>> choiceEnums() throws Exception {
         final List<Class<?>> enums = new ArrayList<>();
-        final List<Class<?>> owners = new ArrayList<>(PROCESSORS);
+        final List<Class<?>> owners = new ArrayList<>(BundleProcessors.all());
         owners.add(TrainingSupport.class);
         for (final Class<?> owner : owners) {
             Arrays.stream(owner.getDeclaredClasses()).filter(type -> type.isEnum() && DescribedValue.class.isAssignableFrom(type)).forEach(enums::add);
@@ -32,7 +29,7 @@ class ChoicesTest {
     }
 
     @Test
-    void aChoiceThatStandsForACoreEnumOffersEachOfItsConstantsAndNoOther() {
+    void aChoiceThatStandsForACoreEnumOffersEachOfItsConstantsAndNoOther() throws Exception {
         int checked = 0;
         for (final Class<?> type : choiceEnums()) {
             if (!CoreChoice.class.isAssignableFrom(type)) {
@@ -50,15 +47,15 @@ class ChoicesTest {
             }
             checked++;
         }
-        assertEquals(6, checked, "Optimizer, Schedule, Strategy, FeaturePooling, Resize, Sampling");
+        assertEquals(9, checked, "Optimizer, Schedule, Strategy, FeaturePooling, Resize, Sampling (both), Fill, Channels");
     }
 
     @Test
-    void everyPropertyWithAFixedSetOfValuesOffersAChoiceEnumOrTrueAndFalse() {
+    void everyPropertyWithAFixedSetOfValuesOffersAChoiceEnumOrTrueAndFalse() throws Exception {
         final Set<Set<String>> enumValueSets = choiceEnums().stream().map(type -> Arrays.stream(type.getEnumConstants())
                 .map(constant -> ((DescribedValue) constant).getValue()).collect(Collectors.toSet())).collect(Collectors.toSet());
         enumValueSets.add(Arrays.stream(UntrainedClasses.values()).map(UntrainedClasses::getValue).collect(Collectors.toSet()));
-        for (final Class<? extends AbstractProcessor> processor : PROCESSORS) {
+        for (final Class<? extends Processor> processor : BundleProcessors.all()) {
             for (final PropertyDescriptor property : org.apache.nifi.util.TestRunners.newTestRunner(processor).getProcessor().getPropertyDescriptors()) {
                 if (property.getAllowableValues() == null) {
                     continue;
@@ -68,5 +65,19 @@ class ChoicesTest {
                         processor.getSimpleName() + "'s " + property.getName() + " offers " + values + ", not an enum's choices");
             }
         }
+    }
+
+    @Test
+    void theValuesSavedFlowsHoldAreTheOnesTheyHeldBefore() {
+        // a flow definition stores the value, so a choice that now stands for a core enum keeps the processor's old values
+        assertEquals(List.of("nearest", "reflect", "wrap", "constant"), values(Augment.Fill.values()));
+        assertEquals(List.of("nearest", "bilinear"), values(Augment.Sampling.values()));
+        assertEquals(List.of("RGB", "BGR"), values(ResizeAndNormalize.Channels.values()));
+        assertEquals(List.of("NEAREST", "BILINEAR", "BICUBIC", "AREA", "LANCZOS"), values(ResizeAndNormalize.Sampling.values()));
+        assertEquals("Repeat the edge pixel: aaaa|abcd|dddd", Augment.Fill.NEAREST.getDescription());
+    }
+
+    private static List<String> values(final DescribedValue[] choices) {
+        return Arrays.stream(choices).map(DescribedValue::getValue).toList();
     }
 }

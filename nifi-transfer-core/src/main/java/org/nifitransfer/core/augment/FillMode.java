@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
+import org.nifitransfer.core.pipeline.Described;
 
 /**
  * How an {@link AffineWarp} fills output pixels whose source lies outside the input image, as
@@ -16,11 +17,34 @@ import java.util.Locale;
  * </ul>
  * In JSON a fill mode is written in lower case, as Keras spells it ({@code "nearest"}).
  */
-public enum FillMode {
-    NEAREST,
-    REFLECT,
-    WRAP,
-    CONSTANT;
+public enum FillMode implements Described {
+    NEAREST("Repeat the edge pixel: aaaa|abcd|dddd"),
+    REFLECT("Mirror the image at its edge: dcba|abcd|dcba"),
+    WRAP("Tile the image: abcd|abcd|abcd"),
+    CONSTANT("A constant value (Fill Value): kkkk|abcd|kkkk");
+
+    private final String description;
+
+    FillMode(final String description) {
+        this.description = description;
+    }
+
+    /** The Keras name, as stored in configurations. */
+    @Override
+    public String getValue() {
+        return getKerasName();
+    }
+
+    /** The Keras name. */
+    @Override
+    public String getDisplayName() {
+        return getKerasName();
+    }
+
+    @Override
+    public String getDescription() {
+        return description;
+    }
 
     /** The lower-case name used in JSON and by Keras. */
     @JsonValue

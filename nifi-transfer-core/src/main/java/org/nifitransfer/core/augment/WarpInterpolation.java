@@ -4,17 +4,41 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
+import org.nifitransfer.core.pipeline.Described;
 
 /**
  * How an {@link AffineWarp} reads a source point that falls between pixels: Keras' {@code interpolation_order}
  * 0 ({@link #NEAREST}) or 1 ({@link #BILINEAR}). In JSON it is written in lower case. Not to be confused with the
  * resizer's {@link org.nifitransfer.core.image.Interpolation}, which filters a whole image while scaling it.
  */
-public enum WarpInterpolation {
+public enum WarpInterpolation implements Described {
     /** The nearest pixel, rounding half up. */
-    NEAREST,
+    NEAREST("The nearest source pixel"),
     /** The weighted mean of the four surrounding pixels, rounded half up to 0..255. */
-    BILINEAR;
+    BILINEAR("Bilinear blend of the four nearest pixels");
+
+    private final String description;
+
+    WarpInterpolation(final String description) {
+        this.description = description;
+    }
+
+    /** The lower-case name, as stored in configurations. */
+    @Override
+    public String getValue() {
+        return getJsonName();
+    }
+
+    /** The lower-case name. */
+    @Override
+    public String getDisplayName() {
+        return getJsonName();
+    }
+
+    @Override
+    public String getDescription() {
+        return description;
+    }
 
     /** The lower-case name used in JSON. */
     @JsonValue
