@@ -5,10 +5,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
-import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
@@ -25,7 +22,7 @@ import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
-import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.io.StreamCallback;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.augment.AugmentationRecipe;
 import org.nifitransfer.core.augment.FillMode;
@@ -38,7 +35,6 @@ import org.nifitransfer.core.pipeline.DatasetAugmentation;
 import org.nifitransfer.core.pipeline.TensorConverter;
 
 @SideEffectFree
-@InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"image", "augmentation", "dataset", "deep learning", "transfer learning", "keras"})
 @CapabilityDescription("Augments the training images of a dataset with the operations of Keras' ImageDataGenerator: rotation, shifts, "
         + "shear, zoom, flips and brightness. On the fly (the default), the dataset carries the recipe and the training processors "
@@ -60,7 +56,7 @@ import org.nifitransfer.core.pipeline.TensorConverter;
         configuration = """
                 Set "Mode" to "Materialize", "Variants Per Image" to 5 and "Include Originals" to true.
                 """)
-public class Augment extends TransferProcessor {
+public class Augment extends DatasetProcessor {
 
     /** The Mode property's choices. */
     public enum Mode implements Choice {
@@ -97,14 +93,9 @@ public class Augment extends TransferProcessor {
         }
     }
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The augmented dataset, or a dataset of another split passed through unchanged")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Content that is not a dataset; transfer.error says why")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success(
+            "The augmented dataset, or a dataset of another split passed through unchanged");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure("Content that is not a dataset; transfer.error says why");
 
     public static final PropertyDescriptor MODE = new PropertyDescriptor.Builder()
             .name("Mode")
@@ -203,11 +194,8 @@ public class Augment extends TransferProcessor {
     }
 
     @Override
-    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        FlowFile flowFile = session.get();
-        if (flowFile == null) {
-            return;
-        }
+    void onFlowFile(final ProcessContext context, final ProcessSession session, final FlowFile received) {
+        FlowFile flowFile = received;
         final DatasetManifest[] input = new DatasetManifest[1];
         try {
             session.read(flowFile, in -> input[0] = DatasetCopier.readManifest(in));
@@ -230,25 +218,19 @@ public class Augment extends TransferProcessor {
         final DatasetAugmentation augmentation = new DatasetAugmentation(recipe(context), context.getProperty(RANDOM_SEED).asLong());
         final boolean materialize = context.getProperty(MODE).asAllowableValue(Mode.class) == Mode.MATERIALIZE;
         final TensorConverter.Result[] result = new TensorConverter.Result[1];
-        try {
-            if (!materialize) {
-                flowFile = session.write(flowFile, (in, out) -> result[0] = new TensorConverter.Result(augmentation.attach(in, out), null));
-            } else {
-                final int variants = context.getProperty(VARIANTS).asInteger();
-                final boolean originals = context.getProperty(INCLUDE_ORIGINALS).asBoolean();
-                final ImageDecoder decoder = ImageDecoder.builder().build();
-                flowFile = session.write(flowFile, (in, out) -> result[0] = input[0].kind() == DatasetKind.TENSORS
-                        ? augmentation.materializeTensors(in, out, variants, originals, () -> !isScheduled())
-                        : augmentation.materializeImages(in, out, decoder, variants, originals, () -> !isScheduled()));
-            }
-        } catch (final RuntimeException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            if (cause instanceof CancellationException) {
-                getLogger().info("Stopped while augmenting {}; it returns to the queue", flowFile);
-                session.rollback();
-                return;
-            }
-            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("augmentation", cause), cause);
+        final StreamCallback work;
+        if (!materialize) {
+            work = (in, out) -> result[0] = new TensorConverter.Result(augmentation.attach(in, out), null);
+        } else {
+            final int variants = context.getProperty(VARIANTS).asInteger();
+            final boolean originals = context.getProperty(INCLUDE_ORIGINALS).asBoolean();
+            final ImageDecoder decoder = ImageDecoder.builder().build();
+            work = (in, out) -> result[0] = input[0].kind() == DatasetKind.TENSORS
+                    ? augmentation.materializeTensors(in, out, variants, originals, () -> !isScheduled())
+                    : augmentation.materializeImages(in, out, decoder, variants, originals, () -> !isScheduled());
+        }
+        flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "augmentation", work);
+        if (flowFile == null) {
             return;
         }
         if (result[0].summary() != null) {

@@ -125,19 +125,15 @@ public class ClassifyImage extends TransferProcessor {
      */
     private static final long PIXELS_PER_PASS = 8L * 224 * 224;
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("Images, unchanged, with their class and confidence at or above Minimum Confidence")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success(
+            "Images, unchanged, with their class and confidence at or above Minimum Confidence");
     public static final Relationship REL_UNCERTAIN = new Relationship.Builder()
             .name("uncertain")
             .description("Images, unchanged, whose most probable class is below Minimum Confidence: for a person to label")
             .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Content that is no decodable image (transfer.error says why), and model flowfiles that cannot be used "
-                    + "(the model in use stays)")
-            .build();
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Content that is no decodable image (transfer.error says why), and model flowfiles that cannot be used "
+                    + "(the model in use stays)");
     public static final Relationship REL_ORIGINAL = new Relationship.Builder()
             .name("original")
             .description("Model flowfiles once installed, and image datasets once classified")

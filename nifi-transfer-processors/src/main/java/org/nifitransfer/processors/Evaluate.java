@@ -127,10 +127,7 @@ public class Evaluate extends TransferProcessor {
             .description("metrics.json, learning-curve.png, confusion-matrix.png, predictions.csv, heatmaps.png and activations.png "
                     + "(transfer.result tells which)")
             .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Inputs that do not fit together; transfer.error says why")
-            .build();
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure("Inputs that do not fit together; transfer.error says why");
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
     public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;

@@ -8,10 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
-import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.Stateful;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
@@ -32,7 +29,6 @@ import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
-import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.model.BaseLocations;
 import org.nifitransfer.core.model.BaseModel;
@@ -40,7 +36,6 @@ import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.FeatureExtractor;
 import org.nifitransfer.core.model.Pooling;
 
-@InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "features", "pretrained", "djl", "pytorch", "onnx"})
 @CapabilityDescription("Runs a frozen pretrained convolutional base over a tensor dataset and writes a feature dataset: one pooled feature "
         + "vector per image. The base is a TorchScript .pt file, an ONNX .onnx file or a DJL model-zoo URL, checked against the "
@@ -68,7 +63,7 @@ import org.nifitransfer.core.model.Pooling;
                 Set "Base Model" to the .pt file. The model TrainHead builds then carries the trainable base for
                 UnfreezeLayers and FineTune.
                 """)
-public class ExtractFeatures extends TransferProcessor {
+public class ExtractFeatures extends DatasetProcessor {
 
     /** The Engine property's choices. */
     public enum Engine implements Choice {
@@ -141,19 +136,14 @@ public class ExtractFeatures extends TransferProcessor {
     static final String BASE_SHA_ATTRIBUTE = "transfer.base.sha256";
     static final String BASE_WARNING_ATTRIBUTE = "transfer.base.warning";
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The feature dataset")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("The feature dataset");
     public static final Relationship REL_UNUSED = new Relationship.Builder()
             .name("unused")
             .description("Tensor datasets of splits not listed in 'Splits To Extract' (the test split, by default), unchanged")
             .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Content that is not a tensor dataset, images the base cannot take, or every dataset while the base model "
-                    + "cannot be loaded; transfer.error says why")
-            .build();
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Content that is not a tensor dataset, images the base cannot take, or every dataset while the base model "
+                    + "cannot be loaded; transfer.error says why");
 
     public static final PropertyDescriptor BASE_MODEL = new PropertyDescriptor.Builder()
             .name("Base Model")
@@ -242,11 +232,8 @@ public class ExtractFeatures extends TransferProcessor {
     }
 
     @Override
-    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        FlowFile flowFile = session.get();
-        if (flowFile == null) {
-            return;
-        }
+    void onFlowFile(final ProcessContext context, final ProcessSession session, final FlowFile received) {
+        FlowFile flowFile = received;
         final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
         final Set<String> splits = Arrays.stream(context.getProperty(SPLITS).getValue().split(",")).map(String::strip)
                 .collect(Collectors.toSet());
@@ -272,23 +259,15 @@ public class ExtractFeatures extends TransferProcessor {
         final String total = flowFile.getAttribute(TransferAttributes.COUNT);
         final FeatureExtractor.Result[] result = new FeatureExtractor.Result[1];
         final Progress progress = new Progress(context.getStateManager(), getLogger(), runId, "extract");
-        try {
-            flowFile = session.write(flowFile, (in, out) -> {
-                try {
-                    result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
-                            done -> progress.images(split, done, total, "working"));
-                } catch (final BaseModelException e) {
-                    throw new IllegalArgumentException(e.getMessage(), e);
-                }
-            });
-        } catch (final RuntimeException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            if (cause instanceof CancellationException) {
-                getLogger().info("Stopped while extracting features of {}; it returns to the queue", flowFile);
-                session.rollback();
-                return;
+        flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "feature extraction", (in, out) -> {
+            try {
+                result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
+                        done -> progress.images(split, done, total, "working"));
+            } catch (final BaseModelException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
             }
-            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("feature extraction", cause), cause);
+        });
+        if (flowFile == null) {
             return;
         }
         final Map<String, String> attributes = new HashMap<>(TransferAttributes.forDataset(result[0].manifest(), result[0].summary()));

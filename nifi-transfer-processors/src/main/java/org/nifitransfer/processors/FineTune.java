@@ -55,14 +55,9 @@ public class FineTune extends TrainingProcessor {
     static final String TRAIN_ROLE = "train tensor dataset";
     static final String VALIDATION_ROLE = "validation tensor dataset";
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The fine-tuned model")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Inputs that do not fit together or a model that cannot be fine-tuned; transfer.error says why")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("The fine-tuned model");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Inputs that do not fit together or a model that cannot be fine-tuned; transfer.error says why");
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
     public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;

@@ -142,15 +142,10 @@ public class LoadImageFolder extends TransferProcessor {
         }
     }
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("One image dataset per split of the directory")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("When the directory cannot be loaded at all (missing, unreadable, fewer than two classes with "
-                    + "usable images): one flowfile whose content and transfer.error attribute say what was found")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("One image dataset per split of the directory");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "When the directory cannot be loaded at all (missing, unreadable, fewer than two classes with "
+                    + "usable images): one flowfile whose content and transfer.error attribute say what was found");
 
     public static final PropertyDescriptor INPUT_DIRECTORY = new PropertyDescriptor.Builder()
             .name("Input Directory")

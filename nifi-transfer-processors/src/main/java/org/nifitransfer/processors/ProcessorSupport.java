@@ -1,12 +1,15 @@
 package org.nifitransfer.processors;
 
 import java.io.IOException;
+import java.util.concurrent.CancellationException;
+import java.util.function.UnaryOperator;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.logging.ComponentLog;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.io.StreamCallback;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.dataset.DatasetFormatException;
 
@@ -69,6 +72,46 @@ final class ProcessorSupport {
             return cause.getMessage();
         }
         return what + " failed: " + cause;
+    }
+
+    /**
+     * Rewrites a flowfile's content, the one way the processors that work on one dataset at a time do: a stop request
+     * (a {@link CancellationException}) rolls the session back, so the flowfile returns to its queue; any other failure
+     * routes it to {@code failure} with the reason (see {@link #reason}), after {@code onFailure} has added what it knows.
+     *
+     * @param what what the work is, for messages: "conversion", "augmentation", "feature extraction", "unfreezing"
+     * @return the rewritten flowfile, or null when it went back to its queue or to failure
+     */
+    static FlowFile rewrite(final ProcessSession session, final ComponentLog logger, final FlowFile flowFile, final Relationship failure,
+                            final String what, final StreamCallback work, final UnaryOperator<FlowFile> onFailure) {
+        try {
+            return session.write(flowFile, work);
+        } catch (final RuntimeException e) {
+            final Throwable cause = rootCause(e);
+            if (cause instanceof CancellationException) {
+                logger.info("Stopped during {} of {}; it returns to its queue", what, flowFile);
+                session.rollback();
+                return null;
+            }
+            fail(session, logger, onFailure.apply(flowFile), failure, reason(what, cause), cause);
+            return null;
+        }
+    }
+
+    /** {@link #rewrite(ProcessSession, ComponentLog, FlowFile, Relationship, String, StreamCallback, UnaryOperator)} adding nothing on failure. */
+    static FlowFile rewrite(final ProcessSession session, final ComponentLog logger, final FlowFile flowFile, final Relationship failure,
+                            final String what, final StreamCallback work) {
+        return rewrite(session, logger, flowFile, failure, what, work, UnaryOperator.identity());
+    }
+
+    /** A processor's {@code success} relationship, carrying what the description says. */
+    static Relationship success(final String description) {
+        return new Relationship.Builder().name("success").description(description).build();
+    }
+
+    /** A processor's {@code failure} relationship; the description says what goes there ({@code transfer.error} says why). */
+    static Relationship failure(final String description) {
+        return new Relationship.Builder().name("failure").description(description).build();
     }
 
     /** Logs the reason with the flowfile, sets {@code transfer.error} and routes the flowfile to {@code failure}. */

@@ -3,11 +3,9 @@ package org.nifitransfer.processors;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
-import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.Stateful;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
@@ -25,7 +23,6 @@ import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
-import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.dataset.ChannelOrder;
 import org.nifitransfer.core.dataset.NormalizationPreset;
@@ -36,7 +33,6 @@ import org.nifitransfer.core.image.Resizer;
 import org.nifitransfer.core.pipeline.TensorConverter;
 
 @SideEffectFree
-@InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"image", "resize", "normalize", "tensor", "dataset", "deep learning", "transfer learning"})
 @CapabilityDescription("Turns an image dataset into a tensor dataset: decodes every image to RGB with its EXIF orientation applied and "
         + "brings it to the target size. The normalisation preset the base model expects travels with the data and is applied "
@@ -61,7 +57,7 @@ import org.nifitransfer.core.pipeline.TensorConverter;
         configuration = """
                 Set "Target Width" and "Target Height" to 160 and "Normalization Preset" to "[-1, 1]".
                 """)
-public class ResizeAndNormalize extends TransferProcessor {
+public class ResizeAndNormalize extends DatasetProcessor {
 
     /** The Normalization Preset property's choices: the core's named presets, or Custom. */
     public enum Preset implements Choice {
@@ -113,14 +109,9 @@ public class ResizeAndNormalize extends TransferProcessor {
         }
     }
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The tensor dataset")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Content that is not an image dataset, or a dataset with no decodable image; transfer.error says why")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("The tensor dataset");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Content that is not an image dataset, or a dataset with no decodable image; transfer.error says why");
 
     public static final PropertyDescriptor TARGET_WIDTH = new PropertyDescriptor.Builder()
             .name("Target Width")
@@ -200,37 +191,22 @@ public class ResizeAndNormalize extends TransferProcessor {
     }
 
     @Override
-    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        FlowFile flowFile = session.get();
-        if (flowFile == null) {
-            return;
-        }
+    void onFlowFile(final ProcessContext context, final ProcessSession session, final FlowFile received) {
+        FlowFile flowFile = received;
         final TensorConverter converter = converter(context);
         final TensorConverter.Result[] result = new TensorConverter.Result[1];
         final Progress progress = new Progress(context.getStateManager(), getLogger(), flowFile.getAttribute(TransferAttributes.RUN_ID), "resize");
         final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
         final String total = flowFile.getAttribute(TransferAttributes.COUNT);
-        try {
-            flowFile = session.write(flowFile, (in, out) -> {
-                result[0] = converter.convert(in, out, () -> !isScheduled(), done -> progress.images(split, done, total, "working"));
-                if (result[0].summary().count() == 0) {
-                    throw new NoUsableImagesException(result[0].summary().skipped().size());
-                }
-            });
-        } catch (final RuntimeException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            if (cause instanceof CancellationException) {
-                getLogger().info("Stopped while converting {}; it returns to the queue", flowFile);
-                session.rollback();
-                return;
+        flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "conversion", (in, out) -> {
+            result[0] = converter.convert(in, out, () -> !isScheduled(), done -> progress.images(split, done, total, "working"));
+            if (result[0].summary().count() == 0) {
+                throw new NoUsableImagesException(result[0].summary().skipped().size());
             }
-            final String reason = cause instanceof NoUsableImagesException ? cause.getMessage()
-                    : ProcessorSupport.reason("conversion", cause);
-            if (result[0] != null) {
-                flowFile = session.putAttribute(flowFile, TransferAttributes.SKIPPED_COUNT, String.valueOf(result[0].summary().skipped().size()));
-                flowFile = session.putAttribute(flowFile, TransferAttributes.SKIPPED, TransferAttributes.skippedText(result[0].summary().skipped()));
-            }
-            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, reason, cause);
+        }, failed -> result[0] == null ? failed : session.putAllAttributes(failed, Map.of(
+                TransferAttributes.SKIPPED_COUNT, String.valueOf(result[0].summary().skipped().size()),
+                TransferAttributes.SKIPPED, TransferAttributes.skippedText(result[0].summary().skipped()))));
+        if (flowFile == null) {
             return;
         }
         progress.images(split, result[0].summary().count() + result[0].summary().skipped().size(), total, "done");
@@ -306,7 +282,7 @@ public class ResizeAndNormalize extends TransferProcessor {
     }
 
     /** A dataset in which no image could be used. */
-    static final class NoUsableImagesException extends RuntimeException {
+    static final class NoUsableImagesException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
         NoUsableImagesException(final int skipped) {

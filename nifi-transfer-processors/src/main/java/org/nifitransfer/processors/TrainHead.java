@@ -76,14 +76,9 @@ public class TrainHead extends TrainingProcessor {
         }
     }
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The trained model (base + head)")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Inputs that are not feature datasets, or do not belong together; transfer.error says why")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("The trained model (base + head)");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Inputs that are not feature datasets, or do not belong together; transfer.error says why");
     public static final Relationship REL_ORIGINAL = TrainingSupport.REL_ORIGINAL;
     public static final Relationship REL_TIMEOUT = TrainingSupport.REL_TIMEOUT;
     public static final Relationship REL_UNUSED = TrainingSupport.REL_UNUSED;

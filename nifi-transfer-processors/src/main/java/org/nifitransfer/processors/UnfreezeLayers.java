@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.InputRequirement.Requirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
@@ -19,7 +17,6 @@ import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
-import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
@@ -31,7 +28,6 @@ import org.nifitransfer.core.pipeline.Folders;
 import org.nifitransfer.core.training.FineTuner;
 
 @SideEffectFree
-@InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "fine-tuning", "unfreeze", "layers"})
 @CapabilityDescription("Chooses which layers of a model's pretrained base FineTune may train: the top N blocks, everything from a named layer "
         + "upward, a pattern over parameter names, all or none. The model passes through with its manifest updated; its summary "
@@ -56,7 +52,7 @@ import org.nifitransfer.core.training.FineTuner;
                 Set "Strategy" to "From Layer" and "Layer Name" to the first layer to train, e.g. "12.expand1x1" for the
                 SqueezeNet base (the model's summary.txt lists the layer names).
                 """)
-public class UnfreezeLayers extends TransferProcessor {
+public class UnfreezeLayers extends DatasetProcessor {
 
     /** The Strategy property's choices. */
     public enum Strategy implements CoreChoice<UnfreezeStrategy> {
@@ -74,14 +70,9 @@ public class UnfreezeLayers extends TransferProcessor {
     static final String BLOCKS_ATTRIBUTE = "transfer.unfrozen.blocks";
     static final String BASE_BLOCKS_ATTRIBUTE = "transfer.base.blocks";
 
-    public static final Relationship REL_SUCCESS = new Relationship.Builder()
-            .name("success")
-            .description("The model with the chosen base layers trainable")
-            .build();
-    public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure")
-            .description("Not a model, an ONNX base, or a choice that matches no layer; transfer.error says why")
-            .build();
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("The model with the chosen base layers trainable");
+    public static final Relationship REL_FAILURE = ProcessorSupport.failure(
+            "Not a model, an ONNX base, or a choice that matches no layer; transfer.error says why");
 
     public static final PropertyDescriptor STRATEGY = new PropertyDescriptor.Builder()
             .name("Strategy")
@@ -134,11 +125,8 @@ public class UnfreezeLayers extends TransferProcessor {
     }
 
     @Override
-    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        FlowFile flowFile = session.get();
-        if (flowFile == null) {
-            return;
-        }
+    void onFlowFile(final ProcessContext context, final ProcessSession session, final FlowFile received) {
+        FlowFile flowFile = received;
         final UnfreezeSelector selector;
         try {
             final UnfreezeStrategy strategy = context.getProperty(STRATEGY).asAllowableValue(Strategy.class).core();
@@ -156,26 +144,26 @@ public class UnfreezeLayers extends TransferProcessor {
             ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, e.getMessage(), e);
             return;
         }
-        Path work = null;
         final ModelManifest[] result = new ModelManifest[1];
-        try {
-            work = TrainingSupport.workDirectory(context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue());
-            final Path directory = work;
-            flowFile = session.write(flowFile, (in, out) -> result[0] = ModelPackage.copyWithManifest(in, out, manifest -> {
-                try {
-                    FineTuner.checkTrainable(manifest);
-                } catch (final BaseModelException e) {
-                    throw new IllegalArgumentException(e.getMessage(), e);
-                }
-                final List<ParameterInfo> chosen = selector.apply(manifest.baseParameters());
-                return manifest.withBaseParameters(chosen, selector.isTrainBatchNormStatistics(), selector.toString());
-            }, directory));
-        } catch (final java.io.IOException | RuntimeException e) {
-            final Throwable cause = ProcessorSupport.rootCause(e);
-            ProcessorSupport.fail(session, getLogger(), flowFile, REL_FAILURE, ProcessorSupport.reason("unfreezing", cause), cause);
+        final String workDirectory = context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue();
+        flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "unfreezing", (in, out) -> {
+            final Path work = TrainingSupport.workDirectory(workDirectory);
+            try {
+                result[0] = ModelPackage.copyWithManifest(in, out, manifest -> {
+                    try {
+                        FineTuner.checkTrainable(manifest);
+                    } catch (final BaseModelException e) {
+                        throw new IllegalArgumentException(e.getMessage(), e);
+                    }
+                    final List<ParameterInfo> chosen = selector.apply(manifest.baseParameters());
+                    return manifest.withBaseParameters(chosen, selector.isTrainBatchNormStatistics(), selector.toString());
+                }, work);
+            } finally {
+                Folders.deleteQuietly(work);
+            }
+        });
+        if (flowFile == null) {
             return;
-        } finally {
-            Folders.deleteQuietly(work);
         }
         final ModelManifest manifest = result[0];
         final List<String> layers = manifest.baseParameters().stream().filter(ParameterInfo::trainable).map(ParameterInfo::layer)
