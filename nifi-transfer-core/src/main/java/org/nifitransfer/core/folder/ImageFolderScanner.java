@@ -107,61 +107,18 @@ public final class ImageFolderScanner {
         final FolderWalk walk = new FolderWalk(realRoot, lister, fileFilter, maxFileSize);
         final List<Path> top = listOrFail(root);
         final FolderLayout found = layout != FolderLayout.AUTO ? layout : detectLayout(top);
-
-        // split -> class -> candidate files; entries that belong to no split are listed with train
+        // split -> class -> candidate files, and the folder each split was read from
         final Map<String, Map<String, List<FolderWalk.Candidate>>> candidates = new TreeMap<>(Comparator.comparingInt(Splits::rank));
         final Map<String, String> folders = new LinkedHashMap<>();
         if (found == FolderLayout.SPLIT_FOLDERS) {
-            for (final Path entry : top) {
-                final String name = entry.getFileName().toString();
-                if (walk.skipHidden(entry, Splits.TRAIN, name)) {
-                    continue;
-                }
-                final Optional<String> split = Splits.fromFolderName(name);
-                if (split.isPresent() && walk.isDirectoryInside(entry, split.get(), name)) {
-                    final String other = folders.putIfAbsent(split.get(), name);
-                    if (other != null) {
-                        throw new FolderScanException("Both '" + other + "' and '" + name + "' in " + directory + " are the " + split.get()
-                                + " split: keep one of them (or move the other out of the directory)");
-                    }
-                    walk.collectClasses(entry, name + "/", split.get(), candidates.computeIfAbsent(split.get(), s -> new TreeMap<>()));
-                } else if (Files.isDirectory(entry)) {
-                    walk.skip(Splits.TRAIN, name + "/", "not a split folder (" + Splits.folderNames(Splits.TRAIN) + "; "
-                            + Splits.folderNames(Splits.VALIDATION) + "; " + Splits.folderNames(Splits.TEST) + "): not read");
-                } else {
-                    walk.skip(Splits.TRAIN, name, "not in a split folder: images belong in split/class folders");
-                }
-            }
+            walkSplitFolders(walk, top, candidates, folders);
         } else {
             walk.collectClasses(root, "", Splits.TRAIN, candidates.computeIfAbsent(Splits.TRAIN, s -> new TreeMap<>()));
         }
-
         final Map<String, List<SkippedFile>> skipped = new LinkedHashMap<>();
         walk.skipped().forEach((split, files) -> skipped.computeIfAbsent(split, s -> new ArrayList<>()).addAll(files));
 
-        // validate, sample, and keep what is usable: split -> class -> files
-        final Map<String, Map<String, List<FolderWalk.Candidate>>> usable = new TreeMap<>(Comparator.comparingInt(Splits::rank));
-        final ExecutorService executor = Executors.newFixedThreadPool(threads, runnable -> {
-            final Thread thread = new Thread(runnable, "image-folder-scan");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            for (final Map.Entry<String, Map<String, List<FolderWalk.Candidate>>> split : candidates.entrySet()) {
-                for (final Map.Entry<String, List<FolderWalk.Candidate>> classFiles : split.getValue().entrySet()) {
-                    final List<FolderWalk.Candidate> accepted = select(executor, split.getKey(), classFiles.getKey(), classFiles.getValue(),
-                            skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>()));
-                    usable.computeIfAbsent(split.getKey(), s -> new TreeMap<>()).put(classFiles.getKey(), accepted);
-                    if (accepted.isEmpty()) {
-                        final String folder = (found == FolderLayout.SPLIT_FOLDERS ? folders.get(split.getKey()) + "/" : "") + classFiles.getKey() + "/";
-                        skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>()).add(new SkippedFile(folder, "class folder has no usable images"));
-                    }
-                }
-            }
-        } finally {
-            executor.shutdownNow();
-        }
-
+        final Map<String, Map<String, List<FolderWalk.Candidate>>> usable = usable(candidates, found, folders, skipped);
         final TreeSet<String> withImages = new TreeSet<>();
         usable.values().forEach(byClass -> byClass.forEach((name, files) -> {
             if (!files.isEmpty()) {
@@ -179,6 +136,75 @@ public final class ImageFolderScanner {
                     + " with training images in " + directory + " once classes without training images were dropped ("
                     + String.join(", ", plan.dropped().stream().map(DroppedClass::describe).toList()) + "): a classifier needs at least two");
         }
+        warnings.addAll(missingClassWarnings(plan));
+        skipped.values().removeIf(List::isEmpty);
+        return new FolderScan(directory, found, plan.classes(), plan.splits(), skipped, warnings, plan.origins(), plan.dropped());
+    }
+
+    /**
+     * Collects the classes of every split folder at the top ({@code train/}, {@code val/}, ...) into {@code candidates},
+     * with the folder each split came from in {@code folders}; other entries are skipped with the reason.
+     */
+    private void walkSplitFolders(final FolderWalk walk, final List<Path> top, final Map<String, Map<String, List<FolderWalk.Candidate>>> candidates,
+                                  final Map<String, String> folders) throws FolderScanException {
+        for (final Path entry : top) {
+            final String name = entry.getFileName().toString();
+            if (walk.skipHidden(entry, Splits.TRAIN, name)) {
+                continue;
+            }
+            final Optional<String> split = Splits.fromFolderName(name);
+            if (split.isPresent() && walk.isDirectoryInside(entry, split.get(), name)) {
+                final String other = folders.putIfAbsent(split.get(), name);
+                if (other != null) {
+                    throw new FolderScanException("Both '" + other + "' and '" + name + "' in " + directory + " are the " + split.get()
+                            + " split: keep one of them (or move the other out of the directory)");
+                }
+                walk.collectClasses(entry, name + "/", split.get(), candidates.computeIfAbsent(split.get(), s -> new TreeMap<>()));
+            } else if (Files.isDirectory(entry)) {
+                walk.skip(Splits.TRAIN, name + "/", "not a split folder (" + Splits.folderNames(Splits.TRAIN) + "; "
+                        + Splits.folderNames(Splits.VALIDATION) + "; " + Splits.folderNames(Splits.TEST) + "): not read");
+            } else {
+                walk.skip(Splits.TRAIN, name, "not in a split folder: images belong in split/class folders");
+            }
+        }
+    }
+
+    /**
+     * The candidates that pass validation and sampling, split -> class -> files, checked on a pool of the scanner's threads;
+     * what is left out goes to {@code skipped}, and so does every class folder left with no usable image.
+     */
+    private Map<String, Map<String, List<FolderWalk.Candidate>>> usable(final Map<String, Map<String, List<FolderWalk.Candidate>>> candidates,
+                                                                       final FolderLayout found, final Map<String, String> folders,
+                                                                       final Map<String, List<SkippedFile>> skipped) throws FolderScanException {
+        final Map<String, Map<String, List<FolderWalk.Candidate>>> usable = new TreeMap<>(Comparator.comparingInt(Splits::rank));
+        final ExecutorService executor = Executors.newFixedThreadPool(threads, runnable -> {
+            final Thread thread = new Thread(runnable, "image-folder-scan");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            for (final Map.Entry<String, Map<String, List<FolderWalk.Candidate>>> split : candidates.entrySet()) {
+                for (final Map.Entry<String, List<FolderWalk.Candidate>> classFiles : split.getValue().entrySet()) {
+                    final List<SkippedFile> splitSkipped = skipped.computeIfAbsent(split.getKey(), s -> new ArrayList<>());
+                    final List<FolderWalk.Candidate> accepted = select(executor, split.getKey(), classFiles.getKey(), classFiles.getValue(),
+                            splitSkipped);
+                    usable.computeIfAbsent(split.getKey(), s -> new TreeMap<>()).put(classFiles.getKey(), accepted);
+                    if (accepted.isEmpty()) {
+                        final String folder = (found == FolderLayout.SPLIT_FOLDERS ? folders.get(split.getKey()) + "/" : "")
+                                + classFiles.getKey() + "/";
+                        splitSkipped.add(new SkippedFile(folder, "class folder has no usable images"));
+                    }
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        return usable;
+    }
+
+    /** A warning for each split that has no image of some class. */
+    private static List<String> missingClassWarnings(final SplitPlanner.Plan plan) {
+        final List<String> warnings = new ArrayList<>();
         for (final String split : plan.splits().keySet()) {
             for (int label = 0; label < plan.classes().size(); label++) {
                 final int current = label;
@@ -187,8 +213,7 @@ public final class ImageFolderScanner {
                 }
             }
         }
-        skipped.values().removeIf(List::isEmpty);
-        return new FolderScan(directory, found, plan.classes(), plan.splits(), skipped, warnings, plan.origins(), plan.dropped());
+        return warnings;
     }
 
     private Path checkRoot() throws FolderScanException {
