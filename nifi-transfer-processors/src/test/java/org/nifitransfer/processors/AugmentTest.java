@@ -117,7 +117,7 @@ class AugmentTest {
         resize.run();
         final byte[] square = resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS).getFirst().toByteArray();
 
-        runner.setProperty(Augment.MODE, "materialize");
+        runner.setProperty(Augment.MODE, Augment.Mode.MATERIALIZE);
         runner.setProperty(Augment.VARIANTS, "2");
         runner.setProperty(Augment.ROTATION, "90, 90");
         runner.setProperty(Augment.WIDTH_SHIFT, "0");
@@ -142,10 +142,10 @@ class AugmentTest {
     @Test
     void aSeedReproducesTheSameVariantsAndAnotherSeedDoesNot() throws IOException {
         final byte[] train = tensors("train", 4);
-        runner.setProperty(Augment.MODE, "materialize");
+        runner.setProperty(Augment.MODE, Augment.Mode.MATERIALIZE);
         runner.setProperty(Augment.VARIANTS, "3");
         runner.setProperty(Augment.INCLUDE_ORIGINALS, "false");
-        runner.setProperty(Augment.FILL_MODE, "reflect");
+        runner.setProperty(Augment.FILL_MODE, Augment.Fill.REFLECT);
         final byte[] first = runOne(train, "train").toByteArray();
         runner.clearTransferState();
         final byte[] second = runOne(train, "train").toByteArray();
@@ -164,7 +164,7 @@ class AugmentTest {
         final Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("a/red.png", TestImages.solid("png", 10, 6, Color.RED));
         files.put("b/broken.jpg", TestImages.truncatedJpeg());
-        runner.setProperty(Augment.MODE, "materialize");
+        runner.setProperty(Augment.MODE, Augment.Mode.MATERIALIZE);
         runner.setProperty(Augment.VARIANTS, "1");
         runner.setProperty(Augment.HORIZONTAL_FLIP, "false");
         runner.setProperty(Augment.ROTATION, "0");
@@ -188,7 +188,7 @@ class AugmentTest {
     @Test
     void augmenterUsedByTheProcessorMatchesTheCoreForTheSameDraw() throws IOException {
         final byte[] train = tensors("train", 1);
-        runner.setProperty(Augment.MODE, "materialize");
+        runner.setProperty(Augment.MODE, Augment.Mode.MATERIALIZE);
         runner.setProperty(Augment.VARIANTS, "1");
         runner.setProperty(Augment.INCLUDE_ORIGINALS, "false");
         runner.setProperty(Augment.RANDOM_SEED, "5");

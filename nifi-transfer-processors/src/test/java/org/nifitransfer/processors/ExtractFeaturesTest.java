@@ -124,7 +124,7 @@ class ExtractFeaturesTest {
     void extractFeaturesChecksTheNormalizationPreset() {
         final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> {
             r.setProperty(ExtractFeatures.BASE_MODEL, Chain.fixture("tiny_base.pt").toString());
-            r.setProperty(ExtractFeatures.EXPECTED_PRESET, "caffe");
+            r.setProperty(ExtractFeatures.EXPECTED_PRESET, ExtractFeatures.ExpectedPreset.CAFFE);
         });
         Chain.pass(ModelChains.split(ModelChains.torchScript().tensors(), "validation"), extract);
         extract.run();

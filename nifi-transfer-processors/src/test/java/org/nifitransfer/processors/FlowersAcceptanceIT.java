@@ -46,7 +46,7 @@ class FlowersAcceptanceIT {
         images.values().forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.SKIPPED_COUNT, "0"));
 
         final TestRunner resize = TestRunners.newTestRunner(ResizeAndNormalize.class);
-        resize.setProperty(ResizeAndNormalize.PRESET, "caffe");
+        resize.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CAFFE);
         images.values().forEach(flowFile -> resize.enqueue(flowFile));
         resize.run(2);
         resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 2);

@@ -39,7 +39,7 @@ class FlowersTransferLearningIT {
         final TestRunner load = Chain.runner(LoadImageFolder.class, r -> r.setProperty(LoadImageFolder.INPUT_DIRECTORY, flowers.toString()));
         load.run();
         load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 2);
-        final TestRunner resize = Chain.runner(ResizeAndNormalize.class, r -> r.setProperty(ResizeAndNormalize.PRESET, "caffe"));
+        final TestRunner resize = Chain.runner(ResizeAndNormalize.class, r -> r.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CAFFE));
         load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, resize));
         resize.run(2);
         resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 2);
@@ -51,7 +51,7 @@ class FlowersTransferLearningIT {
 
         final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> {
             r.setProperty(ExtractFeatures.BASE_MODEL, squeezeNet.toString());
-            r.setProperty(ExtractFeatures.EXPECTED_PRESET, "caffe");
+            r.setProperty(ExtractFeatures.EXPECTED_PRESET, ExtractFeatures.ExpectedPreset.CAFFE);
         });
         tensors.forEach(flowFile -> Chain.pass(flowFile, extract));
         extract.run(2);

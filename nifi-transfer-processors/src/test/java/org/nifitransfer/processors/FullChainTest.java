@@ -47,7 +47,7 @@ class FullChainTest {
 
     private static Chain.Outputs chain() {
         return Chain.run(images, "tiny_base.pt", 32, "zero-one", head -> {
-            head.setProperty(TrainHead.OPTIMIZER, "adam");
+            head.setProperty(TrainHead.OPTIMIZER, TrainingSupport.Optimizer.ADAM);
             head.setProperty(TrainHead.LEARNING_RATE, "0.05");
             head.setProperty(TrainHead.EPOCHS, "10");
             head.setProperty(TrainHead.DROPOUT, "0");

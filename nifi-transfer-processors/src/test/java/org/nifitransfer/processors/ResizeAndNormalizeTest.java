@@ -70,10 +70,10 @@ class ResizeAndNormalizeTest {
 
     @Test
     void customPresetUsesTorchvisionUnitsAndChannelOrder() throws IOException {
-        runner.setProperty(ResizeAndNormalize.PRESET, "custom");
+        runner.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CUSTOM);
         runner.setProperty(ResizeAndNormalize.CUSTOM_MEAN, "0.5, 0.5, 0.5");
         runner.setProperty(ResizeAndNormalize.CUSTOM_STD, "0.25, 0.5, 1");
-        runner.setProperty(ResizeAndNormalize.CUSTOM_CHANNEL_ORDER, "BGR");
+        runner.setProperty(ResizeAndNormalize.CUSTOM_CHANNEL_ORDER, ResizeAndNormalize.Channels.BGR);
         final byte[] content = convertOne(Map.of("a/solid.png", TestImages.solid("png", 10, 10, new Color(200, 100, 50)))).toByteArray();
         final float[] values = TestDatasets.shards(content).getFirst().normalized(TestDatasets.tensorManifest(content).tensor().normalization());
         final int plane = 224 * 224;
@@ -167,7 +167,7 @@ class ResizeAndNormalizeTest {
 
     @Test
     void invalidCustomPreset() {
-        runner.setProperty(ResizeAndNormalize.PRESET, "custom");
+        runner.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CUSTOM);
         runner.setProperty(ResizeAndNormalize.CUSTOM_STD, "0.5, 0, 0.5");
         runner.assertNotValid();
         runner.setProperty(ResizeAndNormalize.CUSTOM_STD, "0.5, 0.5");

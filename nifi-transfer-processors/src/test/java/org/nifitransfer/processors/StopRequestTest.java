@@ -45,7 +45,7 @@ class StopRequestTest {
     @Test
     void materialisingAugmentReturnsItsInputToTheQueue() {
         final TestRunner runner = TestRunners.newTestRunner(Augment.class);
-        runner.setProperty(Augment.MODE, "materialize");
+        runner.setProperty(Augment.MODE, Augment.Mode.MATERIALIZE);
         assertReturnedToQueue(runner, dataset(), "36");
     }
 }

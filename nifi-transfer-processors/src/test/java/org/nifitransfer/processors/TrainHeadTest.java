@@ -32,7 +32,7 @@ class TrainHeadTest {
     void classWeightsBalancedTrainAndAnUnknownClassIsReported() {
         final TestRunner balanced = Chain.runner(TrainHead.class, r -> {
             r.setProperty(TrainHead.EPOCHS, "1");
-            r.setProperty(TrainHead.CLASS_WEIGHTS, "balanced");
+            r.setProperty(TrainHead.CLASS_WEIGHTS, TrainHead.Weighting.BALANCED);
         });
         ModelChains.torchScript().features().forEach(flowFile -> Chain.pass(flowFile, balanced));
         balanced.run();
@@ -40,7 +40,7 @@ class TrainHeadTest {
 
         final TestRunner explicit = Chain.runner(TrainHead.class, r -> {
             r.setProperty(TrainHead.EPOCHS, "1");
-            r.setProperty(TrainHead.CLASS_WEIGHTS, "explicit");
+            r.setProperty(TrainHead.CLASS_WEIGHTS, TrainHead.Weighting.EXPLICIT);
             r.setProperty(TrainHead.EXPLICIT_WEIGHTS, "horizontal=1.0, diagonal=2.0");
         });
         ModelChains.torchScript().features().forEach(flowFile -> Chain.pass(flowFile, explicit));

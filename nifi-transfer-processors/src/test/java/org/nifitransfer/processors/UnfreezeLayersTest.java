@@ -28,7 +28,7 @@ class UnfreezeLayersTest {
     @Test
     void unfreezeLayersListsTheLayersWhenANameMatchesNothing() {
         final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> {
-            r.setProperty(UnfreezeLayers.STRATEGY, "FROM_LAYER");
+            r.setProperty(UnfreezeLayers.STRATEGY, UnfreezeLayers.Strategy.FROM_LAYER);
             r.setProperty(UnfreezeLayers.LAYER_NAME, "block5_conv1");
         });
         Chain.pass(ModelChains.torchScript().headModel(), unfreeze);
@@ -41,7 +41,7 @@ class UnfreezeLayersTest {
     @Test
     void unfreezeLayersByPatternAndAll() {
         final TestRunner unfreeze = Chain.runner(UnfreezeLayers.class, r -> {
-            r.setProperty(UnfreezeLayers.STRATEGY, "PATTERN");
+            r.setProperty(UnfreezeLayers.STRATEGY, UnfreezeLayers.Strategy.PATTERN);
             r.setProperty(UnfreezeLayers.PATTERN, "^[24]\\.weight$");
         });
         Chain.pass(ModelChains.torchScript().headModel(), unfreeze);
