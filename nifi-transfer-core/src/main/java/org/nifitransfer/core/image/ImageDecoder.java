@@ -29,9 +29,13 @@ import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Decodes JPEG, PNG, BMP and GIF (first frame) into {@link RgbImage}s with the JDK's ImageIO readers.
+ * Decodes JPEG, PNG, BMP and GIF (first frame) into {@link RgbImage}s: JPEGs with libjpeg-turbo where its native bridge
+ * is loaded (Linux x86-64; see {@link #jpegDecoder()}), everything else and every JPEG it would read differently with the
+ * JDK's ImageIO readers. Both give the same pixels, byte for byte, and the same reasons for what they refuse.
  *
  * <p>The format is sniffed from the content's magic bytes, never taken from the file name. Every colour model
  * ends up as 8-bit RGB the way PIL's {@code Image.convert("RGB")} would make it: grey replicated, palettes
@@ -58,6 +62,7 @@ public final class ImageDecoder {
     private static final long MEGAPIXEL = 1_000_000L;
     private static final long MAX_ARRAY_PIXELS = (Integer.MAX_VALUE - 8) / RgbImage.CHANNELS;
     private static final Map<ImageFormat, ImageReaderSpi> READERS = findReaders();
+    private static final Logger LOGGER = LoggerFactory.getLogger(ImageDecoder.class);
     private static final int[] RGB_BAND_OFFSETS = {0, 1, 2};
     private static final ColorModel SRGB_BYTES = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB),
             false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
@@ -65,9 +70,11 @@ public final class ImageDecoder {
     private final long maxPixels;
     private final boolean applyExifOrientation;
     private final boolean requireMatchingExtension;
+    private final boolean nativeJpeg;
 
     private ImageDecoder(final Builder builder) {
         this.maxPixels = builder.maxPixels;
+        this.nativeJpeg = builder.nativeJpeg;
         this.applyExifOrientation = builder.applyExifOrientation;
         this.requireMatchingExtension = builder.requireMatchingExtension;
     }
@@ -92,6 +99,12 @@ public final class ImageDecoder {
      */
     public RgbImage decode(final byte[] bytes, final String fileName) throws ImageDecodeException {
         final ImageFormat format = sniff(bytes, bytes.length, fileName);
+        if (format == ImageFormat.JPEG && nativeJpeg) {
+            final RgbImage image = decodeNative(bytes, fileName);
+            if (image != null) {
+                return image;
+            }
+        }
         try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
             return decodePixels(input, format, fileName);
         } catch (final IOException exception) {
@@ -140,6 +153,60 @@ public final class ImageDecoder {
         } catch (final IOException exception) {
             throw corrupt(format, fileName, exception);
         }
+    }
+
+    /**
+     * Which JPEG decoder this process has: "libjpeg-turbo" when the native bridge is loaded, else "ImageIO" and why.
+     */
+    public static String jpegDecoder() {
+        return NativeJpeg.isAvailable() ? "libjpeg-turbo" : "ImageIO (libjpeg-turbo " + NativeJpeg.unavailableReason() + ")";
+    }
+
+    /**
+     * The JPEG as libjpeg-turbo decodes it, EXIF orientation applied, or null when ImageIO is to decode it: the bridge is
+     * not loaded; the header does not parse (ImageIO then says why); the JPEG is one libjpeg-turbo would read differently
+     * from the JDK's libjpeg 6b (CMYK or YCCK, which the ImageIO path converts itself; an ICC profile, which ImageIO
+     * applies; arithmetic-coded or lossless, which libjpeg 6b refuses); or libjpeg-turbo failed or warned (corrupt or
+     * truncated data), so that such a file fails, or is decoded, exactly as before, with the same reason. The size is
+     * checked against the limit from the header first, as on the ImageIO path.
+     */
+    private RgbImage decodeNative(final byte[] bytes, final String fileName) throws ImageDecodeException {
+        if (!NativeJpeg.isAvailable()) {
+            return null;
+        }
+        final JpegHeader header;
+        try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
+            header = JpegHeader.read(input);
+        } catch (final IOException exception) {
+            return declined(fileName, "its header does not parse (" + exception.getMessage() + ")");
+        }
+        if (header.getComponents() != 1 && header.getComponents() != RgbImage.CHANNELS) {
+            return declined(fileName, header.getComponents() + " colour components");
+        }
+        if (!header.isHuffmanDct()) {
+            return declined(fileName, String.format(Locale.ROOT, "coding process SOF 0x%02X", header.getFrameMarker()));
+        }
+        if (header.hasIccProfile()) {
+            return declined(fileName, "an ICC profile, which ImageIO applies");
+        }
+        if (header.getWidth() < 1 || header.getHeight() < 1) {
+            return declined(fileName, "no size in its frame header");
+        }
+        checkSize(header.getWidth(), header.getHeight(), fileName);
+        final NativeJpeg.Result result = NativeJpeg.decode(bytes, 1, maxPixels);
+        if (result.status() != NativeJpeg.STATUS_OK) {
+            return declined(fileName, "libjpeg-turbo stopped (status " + result.status() + ": " + result.message() + ")");
+        }
+        if (result.warnings() > 0) {
+            return declined(fileName, "libjpeg-turbo warned " + result.warnings() + " time(s), first: " + result.message());
+        }
+        LOGGER.debug("{}: decoded with libjpeg-turbo", fileName);
+        return ExifOrientation.apply(new RgbImage(result.width(), result.height(), result.pixels()), orientationOf(header));
+    }
+
+    private static RgbImage declined(final String fileName, final String why) {
+        LOGGER.debug("{}: decoded with ImageIO, not libjpeg-turbo: {}", fileName, why);
+        return null;
     }
 
     private ImageFormat sniff(final byte[] bytes, final int length, final String fileName)
@@ -340,8 +407,18 @@ public final class ImageDecoder {
         private long maxPixels = DEFAULT_MAX_PIXELS;
         private boolean applyExifOrientation = true;
         private boolean requireMatchingExtension;
+        private boolean nativeJpeg = true;
 
         private Builder() {
+        }
+
+        /**
+         * Sets whether JPEGs are decoded with libjpeg-turbo where the native bridge is loaded (default true). Its pixels
+         * are the JDK decoder's, byte for byte, on the JPEGs it takes; false decodes every JPEG with ImageIO.
+         */
+        public Builder optNativeJpeg(final boolean nativeJpeg) {
+            this.nativeJpeg = nativeJpeg;
+            return this;
         }
 
         /**

@@ -6,9 +6,10 @@ import java.nio.ByteOrder;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * What the decoder needs from a JPEG's marker segments before the first scan: the number of colour
- * components (from the SOF frame header), the Adobe APP14 colour transform (0 = CMYK or RGB, 1 = YCbCr,
- * 2 = YCCK) and the EXIF orientation (APP1 {@code Exif} segment, TIFF IFD0 tag 0x0112, either byte order).
+ * What the decoder needs from a JPEG's marker segments before the first scan: the frame header's marker (the coding
+ * process), size and number of colour components, the Adobe APP14 colour transform (0 = CMYK or RGB, 1 = YCbCr,
+ * 2 = YCCK), whether an ICC profile (APP2 {@code ICC_PROFILE}) comes before the frame, and the EXIF orientation (APP1
+ * {@code Exif} segment, TIFF IFD0 tag 0x0112, either byte order).
  */
 final class JpegHeader {
 
@@ -20,18 +21,51 @@ final class JpegHeader {
     private static final int EOI = 0xD9;
     private static final int SOS = 0xDA;
     private static final int APP1 = 0xE1;
+    private static final int APP2 = 0xE2;
     private static final int APP14 = 0xEE;
     private static final int ORIENTATION_TAG = 0x0112;
     private static final int TIFF_SHORT = 3;
 
+    private final int frameMarker;
+    private final int width;
+    private final int height;
     private final int components;
     private final int adobeTransform;
     private final int orientation;
+    private final boolean iccProfile;
 
-    private JpegHeader(final int components, final int adobeTransform, final int orientation) {
+    private JpegHeader(final int frameMarker, final int width, final int height, final int components, final int adobeTransform,
+                       final int orientation, final boolean iccProfile) {
+        this.frameMarker = frameMarker;
+        this.width = width;
+        this.height = height;
         this.components = components;
         this.adobeTransform = adobeTransform;
         this.orientation = orientation;
+        this.iccProfile = iccProfile;
+    }
+
+    /** The frame header's marker: 0xC0 baseline, 0xC1 extended sequential, 0xC2 progressive (Huffman); others are rarer processes. */
+    int getFrameMarker() {
+        return frameMarker;
+    }
+
+    /** Whether the frame is Huffman-coded baseline, extended sequential or progressive: the processes libjpeg 6b reads. */
+    boolean isHuffmanDct() {
+        return frameMarker == 0xC0 || frameMarker == 0xC1 || frameMarker == 0xC2;
+    }
+
+    int getWidth() {
+        return width;
+    }
+
+    int getHeight() {
+        return height;
+    }
+
+    /** Whether an APP2 ICC profile segment comes before the frame header. */
+    boolean hasIccProfile() {
+        return iccProfile;
     }
 
     int getComponents() {
@@ -61,6 +95,7 @@ final class JpegHeader {
         int adobeTransform = NO_ADOBE_TRANSFORM;
         int orientation = 1;
         boolean exifSeen = false;
+        boolean iccProfile = false;
         while (true) {
             final int marker = nextMarker(input);
             if (marker == EOI || marker == SOS) {
@@ -75,14 +110,20 @@ final class JpegHeader {
             }
             final long end = input.getStreamPosition() + length - 2;
             if (isStartOfFrame(marker)) {
-                input.skipBytes(5);
-                return new JpegHeader(input.readUnsignedByte(), adobeTransform, orientation);
+                input.skipBytes(1);
+                final int frameHeight = input.readUnsignedShort();
+                final int frameWidth = input.readUnsignedShort();
+                return new JpegHeader(marker, frameWidth, frameHeight, input.readUnsignedByte(), adobeTransform, orientation, iccProfile);
             }
             if (marker == APP1 && length >= 16 && !exifSeen) {
                 final byte[] segment = new byte[length - 2];
                 input.readFully(segment);
                 exifSeen = isExif(segment);
                 orientation = parseExifOrientation(segment);
+            } else if (marker == APP2 && length >= 16) {
+                final byte[] signature = new byte[12];
+                input.readFully(signature);
+                iccProfile |= new String(signature, 0, 11, java.nio.charset.StandardCharsets.US_ASCII).equals("ICC_PROFILE") && signature[11] == 0;
             } else if (marker == APP14 && length >= 14) {
                 final byte[] segment = new byte[length - 2];
                 input.readFully(segment);
