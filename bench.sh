@@ -2,12 +2,15 @@
 # nifi-transfer benchmarks against Python peers (issue 5): prints one table, each stage with our figure, the Python
 # peer's figure and the ratio, measured in the same run, on the same files, with the same thread count.
 #   ./bench.sh [--threads N] [--seconds S] [--head-epochs E] [--fine-tune-epochs F] [--memory-images 5000,25000]
-#              [--data DIR] [--stages 1,2,...] [--python PATH] [--no-build]
+#              [--data DIR | --photos N] [--models DIR] [--stages 1,2,...] [--python PATH] [--no-build]
 #     --threads N     threads on both sides (default 2): DJL PyTorch num_threads/num_interop_threads, ONNX Runtime
 #                     intra/inter-op, the Java decode pool; torch.set_num_threads and the ThreadPoolExecutor in Python
 #     --seconds S     time per throughput measurement (default 8)
-#     --data DIR      real data (default ../shared/data beside the checkout; generated images and the fixture base
-#                     otherwise, and the table says so)
+#     --data DIR      the images: the shared data folder (default ../shared/data beside the checkout: its flowers), or
+#                     any folder of class folders (or of train/, val/, test/ folders of class folders), e.g. your own;
+#                     without either, generated 320x240 images, and the table says so
+#     --photos N      instead, N generated 500x375 photos (the size of most downloads; stage 6's generator, kept)
+#     --models DIR    where squeezenet1_1_features.pt/.onnx are (default ../shared/data/models; else the fixture base)
 #     --head-epochs E, --fine-tune-epochs F   epochs of stages 3 and 5 (default 10 and 2)
 #     --memory-images LIST                    stage 6's dataset sizes (default 5000,25000: generated once, kept)
 #     --memory-xms SIZE                       stage 6's NiFi -Xms (default 1g, as NiFi ships; -Xmx is always 1g)
@@ -29,9 +32,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --python) python="$2"; args+=(--python "$2"); shift 2 ;;
-    --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--memory-xms|--data|--stages) args+=("$1" "$2"); shift 2 ;;
+    --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--memory-xms|--data|--photos|--models|--stages) args+=("$1" "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;
   esac
 done

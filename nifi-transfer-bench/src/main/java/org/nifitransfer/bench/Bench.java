@@ -36,10 +36,15 @@ record Bench(Benchmark.Options options, BenchData data, BenchTable table, Python
 
     /** One image decoded, resized to SIZE x SIZE and normalised with the data's preset: NCHW float32. */
     float[] normalized(final ImageDecoder decoder, final Resizer resizer, final Path file) throws Exception {
-        final RgbImage image = resizer.resize(decoder.decode(Files.readAllBytes(file), file.getFileName().toString()));
         final float[] out = new float[3 * SIZE * SIZE];
-        data.preset().normalize(image.getData(), 0, 1, SIZE, SIZE, out, 0);
+        normalize(decoder, resizer, file, out);
         return out;
+    }
+
+    /** One image decoded, resized to SIZE x SIZE and normalised with the data's preset into {@code out}: NCHW float32. */
+    void normalize(final ImageDecoder decoder, final Resizer resizer, final Path file, final float[] out) throws Exception {
+        final RgbImage image = resizer.resize(decoder.decode(Files.readAllBytes(file), file.getFileName().toString()));
+        data.preset().normalize(image.getData(), 0, 1, SIZE, SIZE, out, 0);
     }
 
     /** BATCH images from {@code from}, decoded, resized and normalised, repeating the list when it is shorter: NCHW float32. */

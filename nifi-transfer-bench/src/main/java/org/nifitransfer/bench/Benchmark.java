@@ -11,7 +11,8 @@ import java.util.TreeSet;
 /**
  * Benchmarks nifi-transfer's stages against Python peers, in one run, on the same files, with the same thread
  * count, and prints a table. Run through {@code ./bench.sh} (which sets DJL offline and the engine thread
- * properties); options: {@code --threads N --repo DIR --data DIR --python PATH --seconds S --head-epochs E}.
+ * properties); options: {@code --threads N --repo DIR --data DIR --models DIR --photos N --python PATH --seconds S
+ * --head-epochs E} (see bench.sh).
  * Each stage is its own class: {@link CeilingStage} (0), {@link DecodeStage} (1), {@link ExtractionStage} (2),
  * {@link HeadStage} (3), {@link FineTuneStage} (4), {@link PipelineStage} (5), {@link MemoryStage} (6) and
  * {@link ClassifyStage} (7), all sharing one {@link Bench}.
@@ -31,9 +32,10 @@ public final class Benchmark {
         if (python.missing() != null) {
             System.out.println("Python peers will NOT run: " + python.missing());
         }
-        final BenchData data = BenchData.prepare(options.data, options.repo, work);
+        final NiFiStages nifi = new NiFiStages(options.repo);
+        final BenchData data = BenchData.prepare(options, work, nifi);
         System.out.println("data: " + data.description());
-        final Bench bench = new Bench(options, data, new BenchTable(), python, new NiFiStages(options.repo), work);
+        final Bench bench = new Bench(options, data, new BenchTable(), python, nifi, work);
         final CeilingStage.Ceiling ceiling = options.runs(0) || options.runs(2) ? new CeilingStage(bench).run() : CeilingStage.Ceiling.UNKNOWN;
         if (options.runs(1)) {
             new DecodeStage(bench).run();
@@ -69,8 +71,8 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- options
 
-    record Options(int threads, Path repo, Path data, String python, double seconds, int headEpochs, int fineTuneEpochs,
-                   List<Integer> memoryImages, String memoryXms, Set<Integer> stages) {
+    record Options(int threads, Path repo, Path data, Path models, Integer photos, String python, double seconds, int headEpochs,
+                   int fineTuneEpochs, List<Integer> memoryImages, String memoryXms, Set<Integer> stages) {
 
         boolean runs(final int stage) {
             return stages.isEmpty() || stages.contains(stage);
@@ -80,6 +82,8 @@ public final class Benchmark {
             int threads = 2;
             Path repo = Path.of("").toAbsolutePath();
             Path data = null;
+            Path models = null;
+            Integer photos = null;
             String python = "/usr/bin/python3";
             double seconds = 8;
             int headEpochs = 10;
@@ -93,6 +97,8 @@ public final class Benchmark {
                     case "--threads" -> threads = Integer.parseInt(value);
                     case "--repo" -> repo = Path.of(value).toAbsolutePath().normalize();
                     case "--data" -> data = Path.of(value).toAbsolutePath().normalize();
+                    case "--models" -> models = Path.of(value).toAbsolutePath().normalize();
+                    case "--photos" -> photos = Integer.valueOf(value);
                     case "--python" -> python = value;
                     case "--seconds" -> seconds = Double.parseDouble(value);
                     case "--head-epochs" -> headEpochs = Integer.parseInt(value);
@@ -101,14 +107,17 @@ public final class Benchmark {
                     case "--memory-xms" -> memoryXms = value;
                     case "--stages" -> Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).forEach(stages::add);
                     default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                            + ": expected --threads N, --repo DIR, --data DIR, --python PATH, --seconds S, --head-epochs E, --fine-tune-epochs F, --memory-images 5000,25000, --memory-xms 256m, --stages 1,2,...");
+                            + ": expected --threads N, --repo DIR, --data DIR, --models DIR, --photos N, --python PATH, --seconds S, --head-epochs E, --fine-tune-epochs F, --memory-images 5000,25000, --memory-xms 256m, --stages 1,2,...");
                 }
                 i++;
             }
             if (data == null) {
                 data = repo.resolve("../shared/data").normalize();
             }
-            return new Options(threads, repo, data, python, seconds, headEpochs, fineTuneEpochs, memoryImages, memoryXms, stages);
+            if (models == null) {
+                models = repo.resolve("../shared/data/models").normalize();
+            }
+            return new Options(threads, repo, data, models, photos, python, seconds, headEpochs, fineTuneEpochs, memoryImages, memoryXms, stages);
         }
     }
 

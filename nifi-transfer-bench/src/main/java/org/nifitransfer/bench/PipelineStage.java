@@ -20,7 +20,7 @@ final class PipelineStage {
     void run() {
         final Benchmark.Options options = bench.options();
         final Path work = bench.work();
-        final Path data = bench.data().pipelineFolder(work);
+        final Path data = bench.data().pipelineFolder();
         final Path ptModel = bench.data().ptModel();
         final NormalizationPreset preset = bench.data().preset();
         final String epochs = String.format(Locale.ROOT, "head %d + fine-tune %d epochs", options.headEpochs(), options.fineTuneEpochs());

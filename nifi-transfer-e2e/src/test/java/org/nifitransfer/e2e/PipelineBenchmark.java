@@ -40,6 +40,8 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
  *   collection) and peak RSS (the kernel's VmHWM for the NiFi process) (stage 6).</li>
  *   <li>{@code classify}: single-image flowfiles through ClassifyImage (a Model File), after a warm-up: images/s of ClassifyImage
  *   alone on a queue EmitFiles filled first, and fed live by EmitFiles (the test-only stand-in for GetFile) (stage 7).</li>
+ *   <li>{@code generate}: only writes {@code --images} generated 500x375 JPEGs (stage 6's) and prints their folder, for the
+ *   stages that run on real-size photos ({@code ./bench.sh --photos N}).</li>
  * </ul>
  * Every NiFi it starts runs on 127.0.0.1 with DJL offline.
  */
@@ -57,7 +59,7 @@ public final class PipelineBenchmark {
         final Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("Usage: pipeline|memory|classify --work DIR --base FILE --preset P [--data DIR] [--size N] "
+                throw new IllegalArgumentException("Usage: pipeline|memory|classify|generate --work DIR --base FILE --preset P [--data DIR] [--size N] "
                         + "[--images N] [--head-epochs N] [--fine-tune-epochs N]");
             }
             options.put(args[i].substring(2), args[i + 1]);
@@ -67,7 +69,9 @@ public final class PipelineBenchmark {
             case "pipeline" -> pipeline(options);
             case "memory" -> memory(options);
             case "classify" -> classify(options);
-            default -> throw new IllegalArgumentException("The first argument is pipeline, memory or classify, not '" + mode + "'");
+            case "generate" -> MAPPER.createObjectNode().put("folder", generated(Path.of(require(options, "work")).toAbsolutePath(),
+                    Integer.parseInt(require(options, "images"))).toString());
+            default -> throw new IllegalArgumentException("The first argument is pipeline, memory, classify or generate, not '" + mode + "'");
         };
         System.out.println("BENCH-RESULT " + MAPPER.writeValueAsString(result));
         System.exit(0);

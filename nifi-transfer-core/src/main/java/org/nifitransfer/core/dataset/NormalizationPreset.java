@@ -102,17 +102,21 @@ public record NormalizationPreset(String name, ChannelOrder channelOrder, double
     public void normalize(final byte[] pixels, final int pixelOffset, final int count, final int height, final int width,
                           final float[] out, final int outOffset) {
         final float[][] table = lookupTable();
+        final float[] first = table[0];
+        final float[] second = table[1];
+        final float[] third = table[2];
+        final int firstSource = channelOrder.sourceChannel(0);
+        final int secondSource = channelOrder.sourceChannel(1);
+        final int thirdSource = channelOrder.sourceChannel(2);
         final int plane = height * width;
         for (int image = 0; image < count; image++) {
+            // one pass over the pixels, writing the three planes side by side
             final int source = pixelOffset + image * plane * 3;
             final int target = outOffset + image * plane * 3;
-            for (int c = 0; c < 3; c++) {
-                final float[] lookup = table[c];
-                final int sourceChannel = channelOrder.sourceChannel(c);
-                final int targetPlane = target + c * plane;
-                for (int i = 0; i < plane; i++) {
-                    out[targetPlane + i] = lookup[pixels[source + i * 3 + sourceChannel] & 0xFF];
-                }
+            for (int i = 0, pixel = source; i < plane; i++, pixel += 3) {
+                out[target + i] = first[pixels[pixel + firstSource] & 0xFF];
+                out[target + plane + i] = second[pixels[pixel + secondSource] & 0xFF];
+                out[target + 2 * plane + i] = third[pixels[pixel + thirdSource] & 0xFF];
             }
         }
     }
