@@ -18,8 +18,9 @@
 #                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 12 min
 #     --no-build      skip ./mvnw install -DskipTests (run what was built last)
 # The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,
-# python3-torch and python3-numpy; this script installs them with apt when it can and says so clearly when it
-# cannot (the table then shows why the peer column is empty). DJL runs offline, without usage tracking.
+# python3-torch and python3-numpy, and OpenBLAS (libopenblas0-pthread) behind the system BLAS; this script installs
+# them with apt when it can and says so clearly when it cannot (the table then shows why the peer column is empty, and
+# row 0 which BLAS library the peer loaded). DJL runs offline, without usage tracking.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --python) python="$2"; args+=(--python "$2"); shift 2 ;;
     --seconds|--head-epochs|--fine-tune-epochs|--memory-images|--memory-xms|--data|--photos|--models|--stages) args+=("$1" "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see ./bench.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -43,6 +44,11 @@ missing=()
 for pair in numpy:python3-numpy PIL:python3-pil torch:python3-torch; do
   "$python" -c "import ${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# Debian's torch is built with BLAS_INFO=generic: it calls whatever libblas.so.3 the system provides. With only the
+# reference BLAS its matmul is ~25x slower than any pip-installed PyTorch (MKL or OpenBLAS); OpenBLAS makes the peer fair.
+if [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] && [ "$(uname -m)" = x86_64 ]; then
+  missing+=(libopenblas0-pthread)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bench.sh: the Python peers need ${missing[*]} (for $python); installing with apt-get ..."
   apt=()

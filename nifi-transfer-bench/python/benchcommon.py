@@ -18,6 +18,18 @@ def emit(**fields):
     print(json.dumps(fields), flush=True)
 
 
+def blas_library():
+    """The BLAS library this process has loaded (torch built with BLAS_INFO=generic calls the system's libblas.so.3,
+    which Debian's alternatives point at the reference BLAS or at OpenBLAS), by its path in /proc/self/maps."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown"
+    names = sorted(path.rsplit("/", 1)[-1] for path in paths if "lapack" not in path)
+    return ", ".join(names) or "none loaded"
+
+
 def log(message):
     print(message, file=sys.stderr, flush=True)
 

@@ -6,7 +6,7 @@ import time
 
 import torch
 
-from benchcommon import emit, set_threads
+from benchcommon import blas_library, emit, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -34,4 +34,4 @@ while time.perf_counter() < end:
     best = max(best, 2.0 * n ** 3 * reps / elapsed / 1e9)
 found = re.search(r"BLAS_INFO=([^,\s]*)", torch.__config__.show())
 blas = found.group(1) if found else "unknown"
-emit(gflops=best, size=n, torch=torch.__version__, threads=torch.get_num_threads(), blas=blas)
+emit(gflops=best, size=n, torch=torch.__version__, threads=torch.get_num_threads(), blas=blas, blas_library=blas_library())

@@ -54,7 +54,8 @@ final class CeilingStage {
                 Double.toString(seconds)));
         final Ceiling ceiling = new Ceiling(best, peer.number("gflops"));
         bench.table().rate("0. ceiling: dense float32 matmul 2048x2048 (best 0.5 s)", "GFLOP/s", ceiling.gflops(), "DJL PyTorch",
-                ceiling.peerGflops(), peer.note() != null ? peer.note() : "torch " + peer.text("torch") + ", BLAS " + peer.text("blas"));
+                ceiling.peerGflops(), peer.note() != null ? peer.note() : "torch " + peer.text("torch") + ", BLAS " + peer.text("blas") + ": "
+                        + peer.text("blas_library"));
         return ceiling;
     }
 }
