@@ -15,12 +15,6 @@ public enum ChannelOrder implements Described {
         this.description = description;
     }
 
-    /** The constant's name, as stored in configurations. */
-    @Override
-    public String getValue() {
-        return name();
-    }
-
     @Override
     public String getDisplayName() {
         return name();

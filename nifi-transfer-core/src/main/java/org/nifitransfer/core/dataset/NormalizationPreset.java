@@ -102,22 +102,26 @@ public record NormalizationPreset(String name, ChannelOrder channelOrder, double
     public void normalize(final byte[] pixels, final int pixelOffset, final int count, final int height, final int width,
                           final float[] out, final int outOffset) {
         final float[][] table = lookupTable();
-        final float[] first = table[0];
-        final float[] second = table[1];
-        final float[] third = table[2];
-        final int firstSource = channelOrder.sourceChannel(0);
-        final int secondSource = channelOrder.sourceChannel(1);
-        final int thirdSource = channelOrder.sourceChannel(2);
         final int plane = height * width;
         for (int image = 0; image < count; image++) {
-            // one pass over the pixels, writing the three planes side by side
-            final int source = pixelOffset + image * plane * 3;
             final int target = outOffset + image * plane * 3;
-            for (int i = 0, pixel = source; i < plane; i++, pixel += 3) {
-                out[target + i] = first[pixels[pixel + firstSource] & 0xFF];
-                out[target + plane + i] = second[pixels[pixel + secondSource] & 0xFF];
-                out[target + 2 * plane + i] = third[pixels[pixel + thirdSource] & 0xFF];
-            }
+            planes(table, pixels, pixelOffset + image * plane * 3, plane, out, target, target + plane, target + 2 * plane);
+        }
+    }
+
+    /** One image's pixels looked up into its three planes, in one pass (a small loop the JIT compiles tightly). */
+    private void planes(final float[][] table, final byte[] pixels, final int source, final int plane, final float[] out,
+                        final int first, final int second, final int third) {
+        final float[] firstTable = table[0];
+        final float[] secondTable = table[1];
+        final float[] thirdTable = table[2];
+        final int firstSource = source + channelOrder.sourceChannel(0);
+        final int secondSource = source + channelOrder.sourceChannel(1);
+        final int thirdSource = source + channelOrder.sourceChannel(2);
+        for (int i = 0, pixel = 0; i < plane; i++, pixel += 3) {
+            out[first + i] = firstTable[pixels[firstSource + pixel] & 0xFF];
+            out[second + i] = secondTable[pixels[secondSource + pixel] & 0xFF];
+            out[third + i] = thirdTable[pixels[thirdSource + pixel] & 0xFF];
         }
     }
 

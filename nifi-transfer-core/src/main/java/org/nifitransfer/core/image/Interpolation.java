@@ -64,12 +64,6 @@ public enum Interpolation implements Described {
         this.support = support;
     }
 
-    /** The stable value stored in configurations and metadata: the constant's name. */
-    @Override
-    public String getValue() {
-        return name();
-    }
-
     /** The name shown to users. */
     @Override
     public String getDisplayName() {

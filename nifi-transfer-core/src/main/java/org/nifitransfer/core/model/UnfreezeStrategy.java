@@ -29,12 +29,6 @@ public enum UnfreezeStrategy implements Described {
         this.description = description;
     }
 
-    /** The stable value stored in configurations and metadata: the constant's name. */
-    @Override
-    public String getValue() {
-        return name();
-    }
-
     /** The name shown to users. */
     @Override
     public String getDisplayName() {

@@ -6,8 +6,13 @@ package org.nifitransfer.core.pipeline;
  */
 public interface Described {
 
-    /** The stable value stored in configurations and metadata. */
-    String getValue();
+    /** The constant's name: every choice is an enum constant. */
+    String name();
+
+    /** The stable value stored in configurations and metadata; by default the constant's name. */
+    default String getValue() {
+        return name();
+    }
 
     /** The name shown to users. */
     String getDisplayName();
