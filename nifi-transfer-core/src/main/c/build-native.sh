@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the JNI bridge to libjpeg-turbo (nifitransfer_jpeg.c) into the core module's classes, beside the
+# Builds the JNI bridge to libjpeg-turbo (nifitransfer_image.c) into the core module's classes, beside the
 # libleptonica.so.6 whose libjpeg-turbo it calls. Run by Maven (process-resources) as:
 #   build-native.sh <leptonica-unpack-dir> <classes-dir> <java.home>
 # On a host that is not Linux x86-64 it builds nothing and says so: the decoder then uses ImageIO alone.
@@ -36,7 +36,7 @@ jni_include="$java_home/include"
 
 mkdir -p "$out"
 cp "$lib" "$out/libleptonica.so.6"
-gcc -O2 -fPIC -shared -Wall -Wextra -Werror -I"$jni_include" -I"$jni_include/linux" \
-    -o "$out/libnifitransfer_jpeg.so" "$here/nifitransfer_jpeg.c" \
+gcc -O3 -fPIC -shared -Wall -Wextra -Werror -I"$jni_include" -I"$jni_include/linux" \
+    -o "$out/libnifitransfer_image.so" "$here/nifitransfer_image.c" \
     -L"$out" -l:libleptonica.so.6 -Wl,-rpath,'$ORIGIN' -Wl,--as-needed
-echo "[native] built $out/libnifitransfer_jpeg.so against libjpeg-turbo in libleptonica.so.6" >&2
+echo "[native] built $out/libnifitransfer_image.so against libjpeg-turbo in libleptonica.so.6" >&2

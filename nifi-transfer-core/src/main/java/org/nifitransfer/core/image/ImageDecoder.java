@@ -159,7 +159,7 @@ public final class ImageDecoder {
      * Which JPEG decoder this process has: "libjpeg-turbo" when the native bridge is loaded, else "ImageIO" and why.
      */
     public static String jpegDecoder() {
-        return NativeJpeg.isAvailable() ? "libjpeg-turbo" : "ImageIO (libjpeg-turbo " + NativeJpeg.unavailableReason() + ")";
+        return NativeImage.isAvailable() ? "libjpeg-turbo" : "ImageIO (libjpeg-turbo " + NativeImage.unavailableReason() + ")";
     }
 
     /**
@@ -171,7 +171,7 @@ public final class ImageDecoder {
      * checked against the limit from the header first, as on the ImageIO path.
      */
     private RgbImage decodeNative(final byte[] bytes, final String fileName) throws ImageDecodeException {
-        if (!NativeJpeg.isAvailable()) {
+        if (!NativeImage.isAvailable()) {
             return null;
         }
         final JpegHeader header;
@@ -193,8 +193,8 @@ public final class ImageDecoder {
             return declined(fileName, "no size in its frame header");
         }
         checkSize(header.getWidth(), header.getHeight(), fileName);
-        final NativeJpeg.Result result = NativeJpeg.decode(bytes, 1, maxPixels);
-        if (result.status() != NativeJpeg.STATUS_OK) {
+        final NativeImage.Result result = NativeImage.decode(bytes, 1, maxPixels);
+        if (result.status() != NativeImage.STATUS_OK) {
             return declined(fileName, "libjpeg-turbo stopped (status " + result.status() + ": " + result.message() + ")");
         }
         if (result.warnings() > 0) {

@@ -62,6 +62,16 @@ final class ResampleCoefficients {
         return new ResampleCoefficients(first, count, weights, stride);
     }
 
+    /** Each output pixel's first source pixel. */
+    int[] getFirsts() {
+        return first;
+    }
+
+    /** Each output pixel's number of taps. */
+    int[] getCounts() {
+        return count;
+    }
+
     int getFirst(final int output) {
         return first[output];
     }

@@ -37,13 +37,13 @@ class FlowersJpegIT {
 
     @Test
     void everyFlowersPhotoDecodesToTheJdkDecodersPixels() throws Exception {
-        assertTrue(NativeJpeg.isAvailable(), "the libjpeg-turbo bridge did not load: " + NativeJpeg.unavailableReason());
+        assertTrue(NativeImage.isAvailable(), "the libjpeg-turbo bridge did not load: " + NativeImage.unavailableReason());
         final ImageDecoder imageIo = ImageDecoder.builder().optNativeJpeg(false).build();
         final List<byte[]> photos = photos();
         assertEquals(3119, photos.size());
         for (int i = 0; i < photos.size(); i++) {
-            final NativeJpeg.Result result = NativeJpeg.decode(photos.get(i), 1, Long.MAX_VALUE);
-            assertEquals(NativeJpeg.STATUS_OK, result.status(), "photo " + i + ": " + result.message());
+            final NativeImage.Result result = NativeImage.decode(photos.get(i), 1, Long.MAX_VALUE);
+            assertEquals(NativeImage.STATUS_OK, result.status(), "photo " + i + ": " + result.message());
             assertEquals(0, result.warnings(), "photo " + i + ": " + result.message());
             assertArrayEquals(imageIo.decode(photos.get(i), "photo.jpg").getData(), result.pixels(), "photo " + i);
         }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * and oversized images reported, never a crash. Where the bridge is not bundled (not Linux x86-64) the decoder says so
  * and decodes with ImageIO.
  */
-class NativeJpegTest {
+class NativeImageTest {
 
     private static final boolean BUNDLED = System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
             && System.getProperty("os.arch").matches("amd64|x86_64");
@@ -29,10 +29,10 @@ class NativeJpegTest {
     @Test
     void isLoadedWhereItIsBundled() {
         if (BUNDLED) {
-            assertTrue(NativeJpeg.isAvailable(), "the bridge did not load: " + NativeJpeg.unavailableReason());
+            assertTrue(NativeImage.isAvailable(), "the bridge did not load: " + NativeImage.unavailableReason());
             assertEquals("libjpeg-turbo", ImageDecoder.jpegDecoder());
         } else {
-            assertFalse(NativeJpeg.isAvailable());
+            assertFalse(NativeImage.isAvailable());
             assertTrue(ImageDecoder.jpegDecoder().startsWith("ImageIO"), ImageDecoder.jpegDecoder());
         }
     }
@@ -44,8 +44,8 @@ class NativeJpegTest {
             final RgbImage expected = imageIo.decode(variant.jpeg(), "a.jpg");
             assertArrayEquals(expected.getData(), decoder.decode(variant.jpeg(), "a.jpg").getData(), variant.name());
             if (BUNDLED) {
-                final NativeJpeg.Result result = NativeJpeg.decode(variant.jpeg(), 1, Long.MAX_VALUE);
-                assertEquals(NativeJpeg.STATUS_OK, result.status(), variant.name() + ": " + result.message());
+                final NativeImage.Result result = NativeImage.decode(variant.jpeg(), 1, Long.MAX_VALUE);
+                assertEquals(NativeImage.STATUS_OK, result.status(), variant.name() + ": " + result.message());
                 assertEquals(0, result.warnings(), variant.name() + ": " + result.message());
                 assertEquals(expected.getWidth(), result.width(), variant.name());
                 assertArrayEquals(expected.getData(), result.pixels(), variant.name());
@@ -62,22 +62,22 @@ class NativeJpegTest {
                 () -> ImageDecoder.builder().optMaxPixels(64 * 47).build().decode(jpeg, "big.jpg"));
         assertEquals("big.jpg: image too large: 64x48 exceeds 3008 pixels", error.getMessage());
         if (BUNDLED) {
-            final NativeJpeg.Result result = NativeJpeg.decode(jpeg, 1, 64 * 47);
-            assertEquals(NativeJpeg.STATUS_TOO_LARGE, result.status());
+            final NativeImage.Result result = NativeImage.decode(jpeg, 1, 64 * 47);
+            assertEquals(NativeImage.STATUS_TOO_LARGE, result.status());
             assertNull(result.pixels());
-            assertEquals(NativeJpeg.STATUS_OK, NativeJpeg.decode(jpeg, 1, 64 * 48).status());
+            assertEquals(NativeImage.STATUS_OK, NativeImage.decode(jpeg, 1, 64 * 48).status());
         }
     }
 
     @Test
     void reportsTruncatedDataAsAWarningAndGarbageAsAnError() {
         if (!BUNDLED) {
-            assertFalse(NativeJpeg.isAvailable());
+            assertFalse(NativeImage.isAvailable());
             return;
         }
         final byte[] jpeg = JpegVariants.encode(JpegVariants.photoLike(320, 240, false, 2), false, "4:2:0", 0, 0.9f);
-        final NativeJpeg.Result truncated = NativeJpeg.decode(Arrays.copyOf(jpeg, jpeg.length * 2 / 3), 1, Long.MAX_VALUE);
-        assertEquals(NativeJpeg.STATUS_OK, truncated.status());
+        final NativeImage.Result truncated = NativeImage.decode(Arrays.copyOf(jpeg, jpeg.length * 2 / 3), 1, Long.MAX_VALUE);
+        assertEquals(NativeImage.STATUS_OK, truncated.status());
         assertTrue(truncated.warnings() > 0);
         assertTrue(truncated.message().toLowerCase(Locale.ROOT).contains("premature end"), truncated.message());
 
@@ -85,8 +85,8 @@ class NativeJpegTest {
         garbage[0] = (byte) 0xFF;
         garbage[1] = (byte) 0xD8;
         Arrays.fill(garbage, 2, garbage.length, (byte) 0x5A);
-        final NativeJpeg.Result broken = NativeJpeg.decode(garbage, 1, Long.MAX_VALUE);
-        assertEquals(NativeJpeg.STATUS_ERROR, broken.status());
+        final NativeImage.Result broken = NativeImage.decode(garbage, 1, Long.MAX_VALUE);
+        assertEquals(NativeImage.STATUS_ERROR, broken.status());
         assertNotNull(broken.message());
         assertNull(broken.pixels());
     }
@@ -96,7 +96,7 @@ class NativeJpegTest {
         final WritableRaster cmyk = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 16, 8, 4, null);
         final byte[] jpeg = TestImages.encodeJpegRaster(cmyk);
         if (BUNDLED) {
-            assertEquals(NativeJpeg.STATUS_UNSUPPORTED, NativeJpeg.decode(jpeg, 1, Long.MAX_VALUE).status());
+            assertEquals(NativeImage.STATUS_UNSUPPORTED, NativeImage.decode(jpeg, 1, Long.MAX_VALUE).status());
         }
         assertArrayEquals(imageIo.decode(jpeg, "cmyk.jpg").getData(), decoder.decode(jpeg, "cmyk.jpg").getData());
     }
@@ -104,13 +104,13 @@ class NativeJpegTest {
     @Test
     void scalesInTheDctDomain() {
         if (!BUNDLED) {
-            assertFalse(NativeJpeg.isAvailable());
+            assertFalse(NativeImage.isAvailable());
             return;
         }
         final byte[] jpeg = JpegVariants.encode(JpegVariants.photoLike(500, 375, false, 3), false, "4:2:0", 0, 0.9f);
         for (final int scale : new int[] {1, 2, 4, 8}) {
-            final NativeJpeg.Result result = NativeJpeg.decode(jpeg, scale, Long.MAX_VALUE);
-            assertEquals(NativeJpeg.STATUS_OK, result.status());
+            final NativeImage.Result result = NativeImage.decode(jpeg, scale, Long.MAX_VALUE);
+            assertEquals(NativeImage.STATUS_OK, result.status());
             assertEquals((500 + scale - 1) / scale, result.width());
             assertEquals((375 + scale - 1) / scale, result.height());
             assertEquals(result.width() * result.height() * 3, result.pixels().length);
@@ -126,5 +126,38 @@ class NativeJpegTest {
         assertEquals(24, image.getWidth());
         assertEquals(40, image.getHeight());
         assertArrayEquals(imageIo.decode(rotated, "r.jpg").getData(), image.getData());
+    }
+
+    @Test
+    void resamplesByteForByteAsTheJavaPasses() {
+        final java.util.Random random = new java.util.Random(5);
+        final int[][] sizes = {{500, 375, 224, 224}, {37, 29, 224, 224}, {640, 480, 160, 160}, {1000, 10, 7, 3}, {3, 900, 299, 299},
+            {224, 224, 224, 200}};
+        int checked = 0;
+        for (final int[] size : sizes) {
+            final byte[] pixels = new byte[size[0] * size[1] * 3];
+            random.nextBytes(pixels);
+            final RgbImage image = new RgbImage(size[0], size[1], pixels);
+            for (final Interpolation interpolation : Interpolation.values()) {
+                for (final ResizeMode mode : ResizeMode.values()) {
+                    final Resizer.Builder builder = Resizer.builder().setSize(size[2], size[3]).optInterpolation(interpolation).optMode(mode);
+                    final RgbImage java = builder.optNative(false).build().resize(image);
+                    final RgbImage fast = builder.optNative(true).build().resize(image);
+                    final String what = size[0] + "x" + size[1] + " -> " + size[2] + "x" + size[3] + " " + interpolation + " " + mode;
+                    assertEquals(java.getWidth(), fast.getWidth(), what);
+                    assertEquals(java.getHeight(), fast.getHeight(), what);
+                    assertArrayEquals(java.getData(), fast.getData(), what);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(sizes.length * Interpolation.values().length * ResizeMode.values().length, checked);
+        if (BUNDLED) {
+            final byte[] out = new byte[224 * 224 * 3];
+            final RgbImage photo = new RgbImage(500, 375, new byte[500 * 375 * 3]);
+            final ResampleCoefficients columns = ResampleCoefficients.compute(500, 0, 500, 224, Interpolation.BILINEAR);
+            final ResampleCoefficients rows = ResampleCoefficients.compute(375, 0, 375, 224, Interpolation.BILINEAR);
+            assertTrue(NativeImage.resample(photo.getData(), 500, 0, 375, columns, 224, rows, 224, out));
+        }
     }
 }

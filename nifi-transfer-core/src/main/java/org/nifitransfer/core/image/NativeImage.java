@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * libjpeg-turbo (with its SIMD code) through a small JNI bridge, {@code src/main/c/nifitransfer_jpeg.c}, bundled for Linux
+ * Native image work through a small JNI bridge, {@code src/main/c/nifitransfer_image.c}: JPEG decoding with libjpeg-turbo
+ * (with its SIMD code), and {@link Resizer}'s two convolution passes. It is bundled for Linux
  * x86-64: the bridge and the libjpeg-turbo it calls (the one inside {@code libleptonica.so.6} of
  * {@code org.bytedeco:leptonica}, the only Maven Central artifact whose library exports the libjpeg API) travel in this
  * jar, are copied once to a folder and loaded from there. Elsewhere, or when loading fails, {@link #isAvailable()} is
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * folder named after the libraries' hash under {@code java.io.tmpdir}; {@code -Dnifitransfer.native.disabled=true} turns
  * the bridge off.
  */
-final class NativeJpeg {
+final class NativeImage {
 
     static final int STATUS_OK = 0;
     static final int STATUS_ERROR = 1;
@@ -35,8 +36,8 @@ final class NativeJpeg {
 
     /** Where the libraries lie in this jar, below the platform folder. */
     private static final String RESOURCES = "/org/nifitransfer/core/image/native/";
-    private static final List<String> LIBRARIES = List.of("libleptonica.so.6", "libnifitransfer_jpeg.so");
-    private static final Logger LOGGER = LoggerFactory.getLogger(NativeJpeg.class);
+    private static final List<String> LIBRARIES = List.of("libleptonica.so.6", "libnifitransfer_image.so");
+    private static final Logger LOGGER = LoggerFactory.getLogger(NativeImage.class);
     private static final String UNAVAILABLE = load();
 
     /**
@@ -52,7 +53,7 @@ final class NativeJpeg {
     record Result(int status, int width, int height, int warnings, String message, byte[] pixels) {
     }
 
-    private NativeJpeg() {
+    private NativeImage() {
     }
 
     /** Whether the bridge is loaded. */
@@ -82,6 +83,27 @@ final class NativeJpeg {
 
     private static native byte[] decode(byte[] input, int length, int scale, long maxPixels, int[] info, String[] message);
 
+    /**
+     * Resizer's two passes (horizontal over source rows {@code [firstRow, endRow)}, then vertical) with its coefficients,
+     * into {@code output}: the same arithmetic in C, vectorised where the CPU has AVX2, so the same bytes.
+     *
+     * @return false when native memory ran out (output untouched)
+     */
+    static boolean resample(final byte[] input, final int inputWidth, final int firstRow, final int endRow,
+                            final ResampleCoefficients columns, final int outputWidth, final ResampleCoefficients rows,
+                            final int outputHeight, final byte[] output) {
+        if (!isAvailable()) {
+            throw new IllegalStateException(UNAVAILABLE);
+        }
+        return resample(input, inputWidth, firstRow, endRow, columns.getFirsts(), columns.getCounts(), columns.getWeights(),
+                columns.getStride(), outputWidth, rows.getFirsts(), rows.getCounts(), rows.getWeights(), rows.getStride(), outputHeight,
+                output) == 0;
+    }
+
+    private static native int resample(byte[] input, int inputWidth, int firstRow, int endRow, int[] xFirst, int[] xCount,
+                                       int[] xWeights, int xStride, int outputWidth, int[] yFirst, int[] yCount, int[] yWeights,
+                                       int yStride, int outputHeight, byte[] output);
+
     private static String load() {
         final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         final String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -94,7 +116,7 @@ final class NativeJpeg {
         try {
             final List<byte[]> contents = new ArrayList<>();
             for (final String library : LIBRARIES) {
-                try (InputStream in = NativeJpeg.class.getResourceAsStream(RESOURCES + "linux-x86_64/" + library)) {
+                try (InputStream in = NativeImage.class.getResourceAsStream(RESOURCES + "linux-x86_64/" + library)) {
                     if (in == null) {
                         return "not in this build (" + library + " is missing: built where gcc or the libjpeg headers were not)";
                     }
