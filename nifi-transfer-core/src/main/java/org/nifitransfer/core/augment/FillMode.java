@@ -29,27 +29,22 @@ public enum FillMode implements Described {
         this.description = description;
     }
 
-    /** The Keras name, as stored in configurations. */
+    /** The lower-case name used in JSON and by Keras, as stored in configurations. */
+    @JsonValue
     @Override
     public String getValue() {
-        return getKerasName();
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The Keras name. */
     @Override
     public String getDisplayName() {
-        return getKerasName();
+        return getValue();
     }
 
     @Override
     public String getDescription() {
         return description;
-    }
-
-    /** The lower-case name used in JSON and by Keras. */
-    @JsonValue
-    public String getKerasName() {
-        return name().toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -23,27 +23,22 @@ public enum WarpInterpolation implements Described {
         this.description = description;
     }
 
-    /** The lower-case name, as stored in configurations. */
+    /** The lower-case name used in JSON, as stored in configurations. */
+    @JsonValue
     @Override
     public String getValue() {
-        return getJsonName();
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The lower-case name. */
     @Override
     public String getDisplayName() {
-        return getJsonName();
+        return getValue();
     }
 
     @Override
     public String getDescription() {
         return description;
-    }
-
-    /** The lower-case name used in JSON. */
-    @JsonValue
-    public String getJsonName() {
-        return name().toLowerCase(Locale.ROOT);
     }
 
     /**
