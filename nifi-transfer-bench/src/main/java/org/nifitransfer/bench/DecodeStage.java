@@ -15,9 +15,16 @@ import org.nifitransfer.core.image.Resizer;
 
 /**
  * Stage 1: decode, resize (stretch, bilinear) and normalise every image to 224 x 224 on a pool of the benchmark's
- * threads, after 200 images of warm-up; the peer does the same with PIL and NumPy.
+ * threads, after {@value #WARMUP} images of warm-up; the peer does the same with PIL and NumPy, after the same warm-up.
  */
 final class DecodeStage {
+
+    /**
+     * Images decoded before the timed pass, on both sides. 200 left the JIT compiling during a 1-2 s timed pass once the
+     * natives made it that short (1,544 against a steady 1,900-2,050 images/s on 500x375 photos); the peer's interpreter
+     * has nothing to warm, and gets the same files into the page cache.
+     */
+    static final int WARMUP = 1000;
 
     private final Bench bench;
     private final ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[3 * Bench.SIZE * Bench.SIZE]);
@@ -33,14 +40,14 @@ final class DecodeStage {
                 .optInterpolation(Interpolation.BILINEAR).build();
         final ExecutorService pool = Executors.newFixedThreadPool(bench.options().threads());
         try {
-            decodeAll(pool, decoder, resizer, files.subList(0, Math.min(200, files.size())));
+            decodeAll(pool, decoder, resizer, files.subList(0, Math.min(WARMUP, files.size())));
             final long start = System.nanoTime();
             decodeAll(pool, decoder, resizer, files);
             final double seconds = (System.nanoTime() - start) / 1e9;
             final Path list = bench.work().resolve("files.txt");
             Files.write(list, files.stream().map(Path::toString).toList());
             final NormalizationPreset preset = bench.data().preset();
-            final PythonPeer.Result peer = bench.python().run("stage1_pil.py", List.of("--list", list.toString(), "--size",
+            final PythonPeer.Result peer = bench.python().run("stage1_pil.py", List.of("--list", list.toString(), "--warmup", Integer.toString(WARMUP), "--size",
                     Integer.toString(Bench.SIZE), "--order", preset.channelOrder().name(), "--mean", Bench.join(preset.mean()),
                     "--std", Bench.join(preset.std())));
             bench.table().rate("1. decode + resize + normalise to 224x224", "images/s", files.size() / seconds,

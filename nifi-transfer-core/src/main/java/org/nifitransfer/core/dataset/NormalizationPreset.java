@@ -3,6 +3,7 @@ package org.nifitransfer.core.dataset;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Arrays;
 import java.util.Locale;
+import org.nifitransfer.core.image.ChannelPlanes;
 
 /**
  * How 8-bit pixels become the floats a base model expects: {@code out[c] = (pixel[order[c]] - mean[c]) / std[c]},
@@ -103,25 +104,11 @@ public record NormalizationPreset(String name, ChannelOrder channelOrder, double
                           final float[] out, final int outOffset) {
         final float[][] table = lookupTable();
         final int plane = height * width;
+        final int[] sourceChannels = {channelOrder.sourceChannel(0), channelOrder.sourceChannel(1), channelOrder.sourceChannel(2)};
         for (int image = 0; image < count; image++) {
             final int target = outOffset + image * plane * 3;
-            planes(table, pixels, pixelOffset + image * plane * 3, plane, out, target, target + plane, target + 2 * plane);
-        }
-    }
-
-    /** One image's pixels looked up into its three planes, in one pass (a small loop the JIT compiles tightly). */
-    private void planes(final float[][] table, final byte[] pixels, final int source, final int plane, final float[] out,
-                        final int first, final int second, final int third) {
-        final float[] firstTable = table[0];
-        final float[] secondTable = table[1];
-        final float[] thirdTable = table[2];
-        final int firstSource = source + channelOrder.sourceChannel(0);
-        final int secondSource = source + channelOrder.sourceChannel(1);
-        final int thirdSource = source + channelOrder.sourceChannel(2);
-        for (int i = 0, pixel = 0; i < plane; i++, pixel += 3) {
-            out[first + i] = firstTable[pixels[firstSource + pixel] & 0xFF];
-            out[second + i] = secondTable[pixels[secondSource + pixel] & 0xFF];
-            out[third + i] = thirdTable[pixels[thirdSource + pixel] & 0xFF];
+            ChannelPlanes.lookup(table, pixels, pixelOffset + image * plane * 3, plane, sourceChannels, out, target, target + plane,
+                    target + 2 * plane);
         }
     }
 

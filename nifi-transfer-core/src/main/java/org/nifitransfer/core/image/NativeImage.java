@@ -85,24 +85,47 @@ final class NativeImage {
 
     /**
      * Resizer's two passes (horizontal over source rows {@code [firstRow, endRow)}, then vertical) with its coefficients,
-     * into {@code output}: the same arithmetic in C, vectorised where the CPU has AVX2, so the same bytes.
+     * into {@code output}: the same integer arithmetic in C, both passes hand-vectorised where the CPU has AVX2, so the
+     * same bytes.
      *
      * @return false when native memory ran out (output untouched)
      */
     static boolean resample(final byte[] input, final int inputWidth, final int firstRow, final int endRow,
                             final ResampleCoefficients columns, final int outputWidth, final ResampleCoefficients rows,
                             final int outputHeight, final byte[] output) {
+        return resample(input, inputWidth, firstRow, endRow, columns, outputWidth, rows, outputHeight, output, false);
+    }
+
+    /** {@link #resample} with {@code portable} leaving the AVX2 passes out, so tests check both forms. */
+    static boolean resample(final byte[] input, final int inputWidth, final int firstRow, final int endRow,
+                            final ResampleCoefficients columns, final int outputWidth, final ResampleCoefficients rows,
+                            final int outputHeight, final byte[] output, final boolean portable) {
         if (!isAvailable()) {
             throw new IllegalStateException(UNAVAILABLE);
         }
         return resample(input, inputWidth, firstRow, endRow, columns.getFirsts(), columns.getCounts(), columns.getWeights(),
                 columns.getStride(), outputWidth, rows.getFirsts(), rows.getCounts(), rows.getWeights(), rows.getStride(), outputHeight,
-                output) == 0;
+                output, portable) == 0;
     }
+
+    /** ChannelPlanes.lookup's loop in C (its arguments already checked there). */
+    static void lookupPlanes(final byte[] pixels, final int source, final int plane, final float[] firstTable,
+                             final float[] secondTable, final float[] thirdTable, final int firstSource, final int secondSource,
+                             final int thirdSource, final float[] out, final int first, final int second, final int third) {
+        if (!isAvailable()) {
+            throw new IllegalStateException(UNAVAILABLE);
+        }
+        lookupPlanesNative(pixels, source, plane, firstTable, secondTable, thirdTable, firstSource, secondSource, thirdSource, out,
+                first, second, third);
+    }
+
+    private static native void lookupPlanesNative(byte[] pixels, int source, int plane, float[] firstTable, float[] secondTable,
+                                                  float[] thirdTable, int firstSource, int secondSource, int thirdSource, float[] out,
+                                                  int first, int second, int third);
 
     private static native int resample(byte[] input, int inputWidth, int firstRow, int endRow, int[] xFirst, int[] xCount,
                                        int[] xWeights, int xStride, int outputWidth, int[] yFirst, int[] yCount, int[] yWeights,
-                                       int yStride, int outputHeight, byte[] output);
+                                       int yStride, int outputHeight, byte[] output, boolean portable);
 
     private static String load() {
         final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);

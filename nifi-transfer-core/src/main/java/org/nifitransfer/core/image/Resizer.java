@@ -2,6 +2,7 @@ package org.nifitransfer.core.image;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Resizes {@link RgbImage}s to a fixed size with a separable resampler that computes what PIL's
@@ -26,6 +27,9 @@ public final class Resizer {
     private final Interpolation interpolation;
     private final byte[] fillColor;
     private final boolean useNative;
+    /** The last coefficients computed for columns and for rows: a folder of photos mostly repeats one or two sizes. */
+    private final AtomicReference<Cached> lastColumns = new AtomicReference<>();
+    private final AtomicReference<Cached> lastRows = new AtomicReference<>();
 
     private Resizer(final Builder builder) {
         this.width = builder.width;
@@ -120,6 +124,40 @@ public final class Resizer {
         return out;
     }
 
+    private ResampleCoefficients columns(final int inputSize, final double start, final double end, final int outputSize) {
+        return coefficients(lastColumns, inputSize, start, end, outputSize);
+    }
+
+    private ResampleCoefficients rows(final int inputSize, final double start, final double end, final int outputSize) {
+        return coefficients(lastRows, inputSize, start, end, outputSize);
+    }
+
+    private ResampleCoefficients coefficients(final AtomicReference<Cached> last, final int inputSize, final double start,
+                                              final double end, final int outputSize) {
+        final Cached cached = last.get();
+        if (cached != null && cached.matches(inputSize, start, end, outputSize)) {
+            return cached.coefficients();
+        }
+        final Cached computed = Cached.compute(inputSize, start, end, outputSize, interpolation);
+        last.set(computed);
+        return computed.coefficients();
+    }
+
+    /** Coefficients with what they were computed for (they are never modified, so threads may share them). */
+    private record Cached(int inputSize, double start, double end, int outputSize, ResampleCoefficients coefficients) {
+
+        static Cached compute(final int inputSize, final double start, final double end, final int outputSize,
+                              final Interpolation interpolation) {
+            return new Cached(inputSize, start, end, outputSize,
+                    ResampleCoefficients.compute(inputSize, start, end, outputSize, interpolation));
+        }
+
+        boolean matches(final int otherInput, final double otherStart, final double otherEnd, final int otherOutput) {
+            return inputSize == otherInput && outputSize == otherOutput && Double.compare(start, otherStart) == 0
+                    && Double.compare(end, otherEnd) == 0;
+        }
+    }
+
     /** Resamples the source box {@code [left, right) x [top, bottom)} to {@code outputWidth x outputHeight}. */
     private RgbImage resample(final RgbImage image, final double left, final double top, final double right,
             final double bottom, final int outputWidth, final int outputHeight) {
@@ -134,13 +172,11 @@ public final class Resizer {
             return image.copy();
         }
         if (!vertical) {
-            final ResampleCoefficients columns = ResampleCoefficients.compute(inputWidth, left, right, outputWidth,
-                    interpolation);
+            final ResampleCoefficients columns = columns(inputWidth, left, right, outputWidth);
             return new RgbImage(outputWidth, inputHeight,
                     resampleHorizontal(image.getData(), inputWidth, 0, inputHeight, columns, outputWidth));
         }
-        final ResampleCoefficients rows = ResampleCoefficients.compute(inputHeight, top, bottom, outputHeight,
-                interpolation);
+        final ResampleCoefficients rows = rows(inputHeight, top, bottom, outputHeight);
         if (!horizontal) {
             return new RgbImage(inputWidth, outputHeight,
                     resampleVertical(image.getData(), inputWidth, 0, rows, outputHeight));
@@ -148,8 +184,7 @@ public final class Resizer {
         // Resample horizontally only the rows the vertical pass reads, as PIL does.
         final int firstRow = rows.getFirst(0);
         final int lastRow = rows.getFirst(outputHeight - 1) + rows.getCount(outputHeight - 1);
-        final ResampleCoefficients columns = ResampleCoefficients.compute(inputWidth, left, right, outputWidth,
-                interpolation);
+        final ResampleCoefficients columns = columns(inputWidth, left, right, outputWidth);
         if (useNative && NativeImage.isAvailable()) {
             final byte[] output = new byte[Math.multiplyExact(Math.multiplyExact(outputWidth, outputHeight), RgbImage.CHANNELS)];
             if (NativeImage.resample(image.getData(), inputWidth, firstRow, lastRow, columns, outputWidth, rows, outputHeight, output)) {

@@ -132,7 +132,7 @@ class NativeImageTest {
     void resamplesByteForByteAsTheJavaPasses() {
         final java.util.Random random = new java.util.Random(5);
         final int[][] sizes = {{500, 375, 224, 224}, {37, 29, 224, 224}, {640, 480, 160, 160}, {1000, 10, 7, 3}, {3, 900, 299, 299},
-            {224, 224, 224, 200}};
+            {224, 224, 224, 200}, {5, 3, 11, 8}, {4000, 9, 224, 5}, {333, 17, 500, 6}};
         int checked = 0;
         for (final int[] size : sizes) {
             final byte[] pixels = new byte[size[0] * size[1] * 3];
@@ -152,6 +152,30 @@ class NativeImageTest {
             }
         }
         assertEquals(sizes.length * Interpolation.values().length * ResizeMode.values().length, checked);
+        if (BUNDLED) {
+            // Both forms of the passes (the AVX2 ones where this CPU has AVX2, and the portable ones) on every size and filter
+            for (final int[] size : sizes) {
+                final byte[] pixels = new byte[size[0] * size[1] * 3];
+                random.nextBytes(pixels);
+                for (final Interpolation interpolation : Interpolation.values()) {
+                    if (interpolation == Interpolation.NEAREST) {
+                        continue; // Resizer's own loop: no passes
+                    }
+                    final byte[] java = Resizer.builder().setSize(size[2], size[3]).optInterpolation(interpolation)
+                            .optMode(ResizeMode.STRETCH).optNative(false).build().resize(new RgbImage(size[0], size[1], pixels)).getData();
+                    final ResampleCoefficients columns = ResampleCoefficients.compute(size[0], 0, size[0], size[2], interpolation);
+                    final ResampleCoefficients rows = ResampleCoefficients.compute(size[1], 0, size[1], size[3], interpolation);
+                    final int firstRow = rows.getFirst(0);
+                    final int endRow = rows.getFirst(size[3] - 1) + rows.getCount(size[3] - 1);
+                    for (final boolean portable : new boolean[] {false, true}) {
+                        final byte[] out = new byte[size[2] * size[3] * 3];
+                        assertTrue(NativeImage.resample(pixels, size[0], firstRow, endRow, columns, size[2], rows, size[3], out, portable));
+                        assertArrayEquals(java, out, size[0] + "x" + size[1] + " -> " + size[2] + "x" + size[3] + " " + interpolation
+                                + (portable ? " portable" : " avx2"));
+                    }
+                }
+            }
+        }
         if (BUNDLED) {
             final byte[] out = new byte[224 * 224 * 3];
             final RgbImage photo = new RgbImage(500, 375, new byte[500 * 375 * 3]);

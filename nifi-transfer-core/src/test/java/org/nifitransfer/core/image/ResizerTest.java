@@ -26,6 +26,24 @@ class ResizerTest {
     }
 
     @Test
+    void oneResizerGivesEachSizeItsOwnCoefficients() {
+        // A Resizer keeps the last coefficients it computed; sizes that alternate, in every mode, must not reuse them
+        final java.util.Random random = new java.util.Random(3);
+        final int[][] sizes = {{500, 375}, {375, 500}, {500, 375}, {501, 375}, {500, 376}, {224, 224}, {500, 375}};
+        for (final ResizeMode mode : ResizeMode.values()) {
+            final Resizer.Builder builder = Resizer.builder().setSize(96, 80).optMode(mode).optInterpolation(Interpolation.BICUBIC);
+            final Resizer shared = builder.build();
+            for (final int[] size : sizes) {
+                final byte[] pixels = new byte[size[0] * size[1] * 3];
+                random.nextBytes(pixels);
+                final RgbImage image = new RgbImage(size[0], size[1], pixels);
+                assertArrayEquals(builder.build().resize(image).getData(), shared.resize(image).getData(),
+                        mode + " " + size[0] + "x" + size[1]);
+            }
+        }
+    }
+
+    @Test
     void stretchesWithNearestByDuplicatingPixels() {
         final RgbImage image = new RgbImage(2, 1, new byte[] {10, 20, 30, 40, 50, 60});
         final RgbImage resized = Resizer.builder().setSize(4, 2).optInterpolation(Interpolation.NEAREST).build()
