@@ -17,7 +17,9 @@ parser.add_argument("--size", type=int, default=224)
 parser.add_argument("--order", default="RGB", choices=["RGB", "BGR"])
 parser.add_argument("--mean", default="0,0,0", help="0..255 units, output channel order")
 parser.add_argument("--std", default="1,1,1", help="0..255 units, output channel order")
-parser.add_argument("--warmup", type=int, default=200)
+parser.add_argument("--warm-up-seconds", type=float, default=5,
+                    help="passes over the files (in order, repeated) for at least this long before timing")
+parser.add_argument("--seconds", type=float, default=8, help="timed passes over the files, repeated for at least this long")
 parser.add_argument("--profile", action="store_true",
                     help="instead: one thread, CPU time of each step per image (decode, convert, resize, normalise)")
 args = parser.parse_args()
@@ -67,9 +69,23 @@ if args.profile:
     raise SystemExit(0)
 
 with ThreadPoolExecutor(args.threads) as pool:
-    list(pool.map(load, files[: args.warmup]))
+    # the Java side's protocol: whole passes over the files until the warm-up time is spent, then whole passes, timed,
+    # until the timed seconds are spent
+    # (the first pass is also reported alone: the cold row)
+    first_start = time.perf_counter()
+    warm_up_end = first_start + args.warm_up_seconds
+    list(pool.map(load, files))
+    first_pass = time.perf_counter() - first_start
+    while time.perf_counter() < warm_up_end:
+        list(pool.map(load, files))
+    images = 0
     start = time.perf_counter()
-    for _ in pool.map(load, files):
-        pass
-    elapsed = time.perf_counter() - start
-emit(images_per_s=len(files) / elapsed, images=len(files), seconds=elapsed, threads=args.threads)
+    while True:
+        for _ in pool.map(load, files):
+            pass
+        images += len(files)
+        elapsed = time.perf_counter() - start
+        if elapsed >= args.seconds:
+            break
+emit(images_per_s=images / elapsed, images=images, seconds=elapsed, threads=args.threads,
+     first_pass_images_per_s=len(files) / first_pass)
