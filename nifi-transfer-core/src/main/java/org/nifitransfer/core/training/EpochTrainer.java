@@ -1,20 +1,11 @@
 package org.nifitransfer.core.training;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.nifitransfer.core.model.EpochRecord;
 import org.nifitransfer.core.model.ModelManifest;
@@ -86,20 +77,27 @@ public final class EpochTrainer {
     }
 
     /**
-     * Trains.
+     * Trains a DJL trainer's model.
      *
      * @throws java.util.concurrent.CancellationException when cancelled between batches
      */
     public Result fit(final Trainer trainer, final BatchSource train, final BatchSource validation) throws IOException {
+        return fit(new DjlLearner(trainer, train, validation, optimizer, seed));
+    }
+
+    /**
+     * Trains a learner.
+     *
+     * @throws java.util.concurrent.CancellationException when cancelled between batches
+     */
+    Result fit(final Learner learner) throws IOException {
         final long start = System.nanoTime();
         final List<EpochRecord> history = new ArrayList<>();
-        final NDManager manager = trainer.getManager();
-        final Map<String, Parameter> trainable = WeightSnapshot.trainable(trainer.getModel().getBlock());
         double bestLoss = Double.POSITIVE_INFINITY;
         double bestAccuracy = Double.NaN;
         int bestEpoch = initialEpoch + 1;
         int sinceBest = 0;
-        WeightSnapshot bestWeights = null;
+        Learner.Snapshot bestWeights = null;
         long updates = 0;
         long batchesPerEpoch = -1;
         boolean stoppedEarly = false;
@@ -107,8 +105,8 @@ public final class EpochTrainer {
         final TrainingCheckpoint.State resumed = checkpoint == null ? null : checkpoint.load().orElse(null);
         if (resumed != null) {
             // the state after the last epoch a stopped or crashed run finished: weights, optimizer, counters, history
-            WeightSnapshot.of(trainable, resumed.weights()).restore();
-            resumed.optimizer().restore(optimizer, ids(trainer.getModel().getBlock()), arrays(trainer.getModel().getBlock()));
+            learner.snapshot(resumed.weights()).restore();
+            learner.restoreOptimizer(resumed.optimizer());
             history.addAll(resumed.history());
             bestLoss = resumed.bestLoss();
             bestAccuracy = resumed.bestAccuracy();
@@ -117,41 +115,28 @@ public final class EpochTrainer {
             updates = resumed.updates();
             batchesPerEpoch = resumed.batchesPerEpoch();
             stoppedEarly = resumed.stoppedEarly();
-            bestWeights = keepBest && resumed.bestWeights() != null ? WeightSnapshot.of(trainable, resumed.bestWeights()) : null;
+            bestWeights = keepBest && resumed.bestWeights() != null ? learner.snapshot(resumed.bestWeights()) : null;
             first = resumed.epoch() + 1;
         } else if (baseline) {
-            final Totals before = validate(trainer, validation, initialEpoch, manager);
+            final EpochTotals before = validate(learner, initialEpoch);
             bestLoss = before.meanLoss();
             bestAccuracy = before.accuracy();
             bestEpoch = initialEpoch;
-            bestWeights = keepBest ? WeightSnapshot.of(trainer.getModel().getBlock()) : null;
+            bestWeights = keepBest ? learner.snapshot() : null;
         }
         for (int epoch = first; epoch <= initialEpoch + epochs && !stoppedEarly; epoch++) {
             final double rate = learningRate.getNewValue((int) Math.min(Integer.MAX_VALUE, updates));
-            final Totals totals = new Totals();
+            final EpochTotals totals = new EpochTotals();
             final int current = epoch;
             final long known = batchesPerEpoch;
-            train.forEachBatch(epoch, manager, (data, labels) -> {
-                cancellation.check();
-                synchronized (TrainingLock.LOCK) {
-                    trainer.getManager().getEngine().setRandomSeed(TrainingLock.batchSeed(seed, current, totals.batches));
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        final NDList predictions = trainer.forward(new NDList(data), new NDList(labels));
-                        final NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
-                        collector.backward(loss);
-                        totals.add(loss, predictions.head(), labels);
-                    }
-                    trainer.step();
-                }
-                progress.accept(new TrainingProgress(phase, current, initialEpoch + epochs, totals.batches, known,
-                        totals.meanLoss(), totals.accuracy()));
-            });
-            updates += totals.batches;
-            batchesPerEpoch = totals.batches;
-            if (totals.count == 0) {
+            learner.trainEpoch(epoch, totals, cancellation::check, () -> progress.accept(new TrainingProgress(phase, current,
+                    initialEpoch + epochs, totals.batches(), known, totals.meanLoss(), totals.accuracy())));
+            updates += totals.batches();
+            batchesPerEpoch = totals.batches();
+            if (totals.count() == 0) {
                 throw new IllegalArgumentException("The training data holds no samples");
             }
-            final Totals validated = validate(trainer, validation, epoch, manager);
+            final EpochTotals validated = validate(learner, epoch);
             history.add(new EpochRecord(epoch, phase, totals.meanLoss(), totals.accuracy(), validated.meanLoss(), validated.accuracy(), rate));
             if (validated.meanLoss() < bestLoss - 1e-6) {
                 bestLoss = validated.meanLoss();
@@ -159,16 +144,15 @@ public final class EpochTrainer {
                 bestEpoch = epoch;
                 sinceBest = 0;
                 if (keepBest) {
-                    bestWeights = WeightSnapshot.of(trainer.getModel().getBlock());
+                    bestWeights = learner.snapshot();
                 }
             } else if (patience > 0 && ++sinceBest >= patience && epoch < initialEpoch + epochs) {
                 stoppedEarly = true;
             }
             if (checkpoint != null) {
                 checkpoint.save(new TrainingCheckpoint.State(epoch, List.copyOf(history), bestLoss, bestAccuracy, bestEpoch, sinceBest, updates,
-                        batchesPerEpoch, stoppedEarly, WeightSnapshot.of(trainer.getModel().getBlock()).tensors(trainable),
-                        bestWeights == null ? null : bestWeights.tensors(trainable),
-                        OptimizerState.capture(optimizer, names(trainer.getModel().getBlock()))));
+                        batchesPerEpoch, stoppedEarly, learner.snapshot().tensors(), bestWeights == null ? null : bestWeights.tensors(),
+                        learner.optimizerState()));
             }
         }
         final EpochRecord last = history.getLast();
@@ -180,87 +164,13 @@ public final class EpochTrainer {
                 last.validationLoss());
     }
 
-    /** Parameter id to name, for every parameter of the block. */
-    private static Map<String, String> names(final Block block) {
-        final Map<String, String> names = new HashMap<>();
-        block.getParameters().forEach(pair -> names.put(pair.getValue().getId(), pair.getKey()));
-        return names;
-    }
-
-    /** Parameter name to id. */
-    private static Map<String, String> ids(final Block block) {
-        final Map<String, String> ids = new HashMap<>();
-        block.getParameters().forEach(pair -> ids.put(pair.getKey(), pair.getValue().getId()));
-        return ids;
-    }
-
-    /** Parameter name to its array. */
-    private static Map<String, NDArray> arrays(final Block block) {
-        final Map<String, NDArray> arrays = new HashMap<>();
-        block.getParameters().forEach(pair -> arrays.put(pair.getKey(), pair.getValue().getArray()));
-        return arrays;
-    }
-
-    private Totals validate(final Trainer trainer, final BatchSource validation, final int epoch, final NDManager manager) throws IOException {
-        final Totals validated = new Totals();
-        validation.forEachBatch(epoch, manager, (data, labels) -> {
-            cancellation.check();
-            final NDList predictions = trainer.evaluate(new NDList(data));
-            validated.add(trainer.getLoss().evaluate(new NDList(labels), predictions), predictions.head(), labels);
-        });
-        if (validated.count == 0) {
+    private EpochTotals validate(final Learner learner, final int epoch) throws IOException {
+        final EpochTotals validated = new EpochTotals();
+        learner.validate(epoch, validated, cancellation::check);
+        if (validated.count() == 0) {
             throw new IllegalArgumentException("The validation data holds no samples");
         }
         return validated;
-    }
-
-    /** How many rows of {@code logits} ({@code labels.length} rows) have their largest value at the label, as torch.argmax picks it. */
-    static long countCorrect(final float[] logits, final long[] labels) {
-        final int classes = labels.length == 0 ? 0 : logits.length / labels.length;
-        long hits = 0;
-        for (int row = 0; row < labels.length; row++) {
-            // the first maximum, a NaN counting as larger than any number (torch.argmax's rule)
-            int best = 0;
-            float bestValue = logits[row * classes];
-            for (int column = 1; column < classes && !Float.isNaN(bestValue); column++) {
-                final float value = logits[row * classes + column];
-                if (value > bestValue || Float.isNaN(value)) {
-                    best = column;
-                    bestValue = value;
-                }
-            }
-            if (best == labels[row]) {
-                hits++;
-            }
-        }
-        return hits;
-    }
-
-    /**
-     * Sums over the batches of an epoch. Each batch costs two small reads (the loss and the logits) and the
-     * arg-max is taken here, rather than a chain of NDArray operations (each a JNI call) per batch.
-     */
-    private static final class Totals {
-        private double lossSum;
-        private long correct;
-        private long count;
-        private long batches;
-
-        void add(final NDArray loss, final NDArray logits, final NDArray labels) {
-            final long size = labels.size();
-            lossSum += loss.toType(DataType.FLOAT32, false).toFloatArray()[0] * size;
-            correct += countCorrect(logits.toType(DataType.FLOAT32, false).toFloatArray(), labels.toType(DataType.INT64, false).toLongArray());
-            count += size;
-            batches++;
-        }
-
-        double meanLoss() {
-            return count == 0 ? Double.NaN : lossSum / count;
-        }
-
-        double accuracy() {
-            return count == 0 ? Double.NaN : (double) correct / count;
-        }
     }
 
     /** Builds an {@link EpochTrainer}. */

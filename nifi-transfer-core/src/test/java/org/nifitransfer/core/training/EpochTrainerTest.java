@@ -39,9 +39,9 @@ class EpochTrainerTest {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             final NDArray predicted = manager.create(logits, new Shape(rows, classes)).argMax(1).toType(DataType.INT64, false);
             final long expected = predicted.eq(manager.create(labels)).countNonzero().getLong();
-            assertEquals(expected, EpochTrainer.countCorrect(logits, labels));
+            assertEquals(expected, EpochTotals.countCorrect(logits, labels));
             // the first NaN of a row wins, wherever it is
-            assertEquals(3, EpochTrainer.countCorrect(Arrays.copyOf(logits, 3 * classes), new long[] {3, 2, 0}));
+            assertEquals(3, EpochTotals.countCorrect(Arrays.copyOf(logits, 3 * classes), new long[] {3, 2, 0}));
         }
     }
 }
