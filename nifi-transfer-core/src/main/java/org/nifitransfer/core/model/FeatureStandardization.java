@@ -30,7 +30,16 @@ public final class FeatureStandardization extends AbstractBlock {
 
     /** Sets the statistics from {@code count} training vectors ({@code count * dimension} floats). */
     public void fit(final float[] features, final int count) {
-        final int dimension = (int) mean.getArray().getShape().get(0);
+        final float[][] statistics = statistics(features, count, (int) mean.getArray().getShape().get(0));
+        mean.getArray().set(java.nio.FloatBuffer.wrap(statistics[0]));
+        scale.getArray().set(java.nio.FloatBuffer.wrap(statistics[1]));
+    }
+
+    /**
+     * The statistics {@link #fit} sets, from {@code count} vectors of {@code dimension} floats: the means, then the
+     * scales (the inverse standard deviations; 1 where a feature does not vary).
+     */
+    public static float[][] statistics(final float[] features, final int count, final int dimension) {
         final double[] sum = new double[dimension];
         final double[] squares = new double[dimension];
         for (int i = 0; i < count; i++) {
@@ -47,8 +56,7 @@ public final class FeatureStandardization extends AbstractBlock {
             final double variance = Math.max(0, squares[d] / count - means[d] * (double) means[d]);
             scales[d] = (float) (variance > 1e-12 ? 1 / Math.sqrt(variance) : 1);
         }
-        mean.getArray().set(java.nio.FloatBuffer.wrap(means));
-        scale.getArray().set(java.nio.FloatBuffer.wrap(scales));
+        return new float[][] {means, scales};
     }
 
     @Override

@@ -16,8 +16,8 @@ import org.nifitransfer.core.model.HeadSpec;
 import org.nifitransfer.core.model.HeadWeights;
 
 /**
- * Trains a new classifier head on pooled features held in memory (a 25,000 x 512 feature set is 51 MB), with
- * the PyTorch engine.
+ * Trains a new classifier head on pooled features held in memory (a 25,000 x 512 feature set is 51 MB): a linear head
+ * with RMSprop on the CPU in plain Java, any other with the PyTorch engine.
  *
  * <pre>{@code
  * HeadTrainer.Result result = HeadTrainer.builder()
@@ -48,15 +48,23 @@ public final class HeadTrainer {
     }
 
     /**
-     * Trains on {@code trainFeatures} ({@code n * D}) and validates on {@code validationFeatures} after every epoch.
+     * Trains on {@code trainFeatures} ({@code n * D}) and validates on {@code validationFeatures} after every epoch. A
+     * head without hidden layers trained with RMSprop on the CPU (TrainHead's default) trains in plain Java
+     * ({@link LinearHeadLearner}); any other head, optimizer or device trains through DJL's PyTorch engine.
      *
      * @throws java.util.concurrent.CancellationException when cancelled between batches
      */
     public Result train(final float[] trainFeatures, final int[] trainLabels, final float[] validationFeatures,
                         final int[] validationLabels) throws IOException {
+        final Tracker rate = Tracker.fixed(options.learningRate());
+        if (LinearHeadLearner.handles(head, options)) {
+            final LinearHeadLearner learner = new LinearHeadLearner(head, classWeights, options, rate, trainFeatures, trainLabels,
+                    validationFeatures, validationLabels);
+            final EpochTrainer.Result result = epochTrainer(rate, null).fit(learner);
+            return new Result(learner.weights(), result);
+        }
         final Engine engine = Engine.getEngine("PyTorch");
         final Block block = head.newBlock();
-        final Tracker rate = Tracker.fixed(options.learningRate());
         try (Model model = Model.newInstance("head", options.device(), "PyTorch")) {
             model.setBlock(block);
             final Optimizer trainerOptimizer = options.optimizer().create(rate);
@@ -71,23 +79,26 @@ public final class HeadTrainer {
                 if (head.standardize()) {
                     HeadSpec.standardization(block).fit(trainFeatures, trainLabels.length);
                 }
-                final EpochTrainer.Result result = EpochTrainer.builder()
-                        .setPhase(EpochRecord.HEAD)
-                        .setEpochs(options.epochs())
-                        .optPatience(options.patience())
-                        .optLearningRate(rate)
-                        .optProgress(options.progress())
-                        .optCancellation(options.cancellation())
-                        .optKeepBest(options.keepBest())
-                        .optSeed(options.seed())
-                        .optCheckpoint(options.checkpoint(), trainerOptimizer)
-                        .build()
-                        .fit(trainer,
-                                new ArrayBatchSource(trainFeatures, trainLabels, head.inputDimension(), options.batchSize(), true, options.seed()),
-                                new ArrayBatchSource(validationFeatures, validationLabels, head.inputDimension(), options.batchSize(), false, options.seed()));
+                final EpochTrainer.Result result = epochTrainer(rate, trainerOptimizer).fit(trainer,
+                        new ArrayBatchSource(trainFeatures, trainLabels, head.inputDimension(), options.batchSize(), true, options.seed()),
+                        new ArrayBatchSource(validationFeatures, validationLabels, head.inputDimension(), options.batchSize(), false, options.seed()));
                 return new Result(HeadWeights.of(block), result);
             }
         }
+    }
+
+    private EpochTrainer epochTrainer(final Tracker rate, final Optimizer trainerOptimizer) {
+        return EpochTrainer.builder()
+                .setPhase(EpochRecord.HEAD)
+                .setEpochs(options.epochs())
+                .optPatience(options.patience())
+                .optLearningRate(rate)
+                .optProgress(options.progress())
+                .optCancellation(options.cancellation())
+                .optKeepBest(options.keepBest())
+                .optSeed(options.seed())
+                .optCheckpoint(options.checkpoint(), trainerOptimizer)
+                .build();
     }
 
     /** Builds a {@link HeadTrainer}; the head is required. Defaults: RMSprop, learning rate 1e-3, 10 epochs. */

@@ -105,8 +105,13 @@ class TrainingCheckpointTest {
 
     private HeadTrainer.Result trainHead(final OptimizerChoice optimizer, final TrainingCheckpoint checkpoint, final StopDuring stop)
             throws Exception {
+        return trainHead(List.of(8), optimizer, checkpoint, stop);
+    }
+
+    private HeadTrainer.Result trainHead(final List<Integer> hidden, final OptimizerChoice optimizer, final TrainingCheckpoint checkpoint,
+                                         final StopDuring stop) throws Exception {
         return HeadTrainer.builder()
-                .setHead(new HeadSpec(dimension, List.of(8), 0.3, "relu", 2, true))
+                .setHead(new HeadSpec(dimension, hidden, 0.3, "relu", 2, true))
                 .optOptimizer(optimizer).optLearningRate(0.01f).optEpochs(6).optBatchSize(16).optSeed(5).optKeepBest(true)
                 .optCheckpoint(checkpoint).optCancellation(stop).optProgress(stop)
                 .build()
@@ -128,6 +133,26 @@ class TrainingCheckpointTest {
             assertArrayEquals(weight.getValue(), resumed.weights().values().get(weight.getKey()), weight.getKey());
         }
         assertEquals(List.of(1, 2, 3, 4, 5, 6), resumed.training().history().stream().map(EpochRecord::epoch).toList());
+    }
+
+    @Test
+    void aStoppedLinearHeadTrainingInJavaResumesAfterItsLastEpochAndEndsAsAnUninterruptedOne() throws Exception {
+        // a linear head with RMSprop on the CPU trains in plain Java (LinearHeadLearner), with its own optimizer state
+        final HeadTrainer.Result uninterrupted = trainHead(List.of(), OptimizerChoice.RMSPROP, null, NEVER);
+        final TrainingCheckpoint checkpoint = new TrainingCheckpoint(work.resolve("linear"), "linear head");
+        assertThrows(CancellationException.class, () -> trainHead(List.of(), OptimizerChoice.RMSPROP, checkpoint, new StopDuring(4)));
+        assertEquals(3, checkpoint.savedEpoch().orElseThrow(), "the checkpoint holds the last finished epoch");
+        final HeadTrainer.Result resumed = trainHead(List.of(), OptimizerChoice.RMSPROP, checkpoint, NEVER);
+        assertEquals(uninterrupted.training().history(), resumed.training().history(), "the same history, no epoch repeated");
+        assertEquals(uninterrupted.training().keptEpoch(), resumed.training().keptEpoch());
+        assertEquals(uninterrupted.weights().parameters().size(), resumed.weights().parameters().size());
+        for (final Map.Entry<String, float[]> weight : uninterrupted.weights().values().entrySet()) {
+            assertArrayEquals(weight.getValue(), resumed.weights().values().get(weight.getKey()), weight.getKey());
+        }
+        // a checkpoint of the DJL path's RMSprop (another optimizer state) is not this learner's
+        final TrainingCheckpoint hidden = new TrainingCheckpoint(work.resolve("hidden"), "linear head");
+        assertThrows(CancellationException.class, () -> trainHead(List.of(8), OptimizerChoice.RMSPROP, hidden, new StopDuring(4)));
+        assertThrows(IllegalStateException.class, () -> trainHead(List.of(), OptimizerChoice.RMSPROP, hidden, NEVER));
     }
 
     @Test
