@@ -17,7 +17,7 @@ import org.nifitransfer.core.model.HeadWeights;
 
 /**
  * Trains a new classifier head on pooled features held in memory (a 25,000 x 512 feature set is 51 MB): a linear head
- * with RMSprop on the CPU in plain Java, any other with the PyTorch engine.
+ * with Adam or RMSprop on the CPU in plain Java, any other with the PyTorch engine.
  *
  * <pre>{@code
  * HeadTrainer.Result result = HeadTrainer.builder()
@@ -49,7 +49,7 @@ public final class HeadTrainer {
 
     /**
      * Trains on {@code trainFeatures} ({@code n * D}) and validates on {@code validationFeatures} after every epoch. A
-     * head without hidden layers trained with RMSprop on the CPU (TrainHead's default) trains in plain Java
+     * head without hidden layers trained with Adam or RMSprop on the CPU (TrainHead's default) trains in plain Java
      * ({@link LinearHeadLearner}); any other head, optimizer or device trains through DJL's PyTorch engine.
      *
      * @throws java.util.concurrent.CancellationException when cancelled between batches

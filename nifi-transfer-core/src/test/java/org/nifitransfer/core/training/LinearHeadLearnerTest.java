@@ -64,51 +64,57 @@ class LinearHeadLearnerTest {
 
     @Test
     void trainsToTheWeightsAndHistoryTheDjlPathTrainsFromTheSameStart() throws Exception {
-        for (final float[] classWeights : new float[][] {null, {1f, 2.5f, 0.5f}}) {
-            final HeadSpec head = new HeadSpec(DIMENSION, List.of(), 0, "relu", CLASSES, true);
-            final TrainingOptions options = options(OptimizerChoice.RMSPROP, Device.cpu());
-            final Tracker rate = Tracker.fixed(options.learningRate());
-            final LinearHeadLearner learner = new LinearHeadLearner(head, classWeights, options, rate, trainFeatures, trainLabels,
-                    validationFeatures, validationLabels);
-            final HeadWeights start = learner.weights();
-            final EpochTrainer.Result java = epochs(rate, null).fit(learner);
-            final HeadWeights javaWeights = learner.weights();
+        for (final OptimizerChoice choice : new OptimizerChoice[] {OptimizerChoice.RMSPROP, OptimizerChoice.ADAM}) {
+            for (final float[] classWeights : new float[][] {null, {1f, 2.5f, 0.5f}}) {
+                compareWithDjl(choice, classWeights);
+            }
+        }
+    }
 
-            final Block block = head.newBlock();
-            try (Model model = Model.newInstance("head", Device.cpu(), "PyTorch")) {
-                model.setBlock(block);
-                final Optimizer optimizer = OptimizerChoice.RMSPROP.create(rate);
-                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(classWeights))
-                        .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}))) {
-                    trainer.initialize(new Shape(1, DIMENSION));
-                    start.copyInto(block); // the Java learner's initial weights and standardisation
-                    final EpochTrainer.Result djl = epochs(rate, optimizer).fit(trainer,
-                            new ArrayBatchSource(trainFeatures, trainLabels, DIMENSION, 16, true, 9),
-                            new ArrayBatchSource(validationFeatures, validationLabels, DIMENSION, 16, false, 9));
-                    final HeadWeights djlWeights = HeadWeights.of(block);
-                    final String what = classWeights == null ? "unweighted" : "class weights";
-                    assertEquals(djl.history().size(), java.history().size());
-                    for (int i = 0; i < djl.history().size(); i++) {
-                        final EpochRecord expected = djl.history().get(i);
-                        final EpochRecord actual = java.history().get(i);
-                        assertEquals(expected.loss(), actual.loss(), 1e-4, what + " training loss, epoch " + (i + 1));
-                        assertEquals(expected.validationLoss(), actual.validationLoss(), 1e-4, what + " validation loss, epoch " + (i + 1));
-                        assertEquals(expected.accuracy(), actual.accuracy(), 1.0 / TRAIN + 1e-9, what);
-                        assertEquals(expected.validationAccuracy(), actual.validationAccuracy(), 1.0 / VALIDATION + 1e-9, what);
-                    }
-                    assertTrue(java.history().getLast().validationLoss() < java.history().getFirst().loss(), "it learns");
-                    for (final ModelManifest.HeadParameter parameter : djlWeights.parameters()) {
-                        final float[] expected = djlWeights.values().get(parameter.entry());
-                        final float[] actual = javaWeights.values().get(parameter.entry());
-                        assertEquals(expected.length, actual.length, parameter.name());
-                        for (int i = 0; i < expected.length; i++) {
-                            assertEquals(expected[i], actual[i], 1e-4, what + " " + parameter.name() + "[" + i + "]");
-                        }
-                    }
-                    // and the trained weights moved: the comparison is not of two untouched starts
-                    assertFalse(Arrays.equals(start.values().get(djlWeights.parameters().getLast().entry()),
-                            javaWeights.values().get(djlWeights.parameters().getLast().entry())));
+    private void compareWithDjl(final OptimizerChoice choice, final float[] classWeights) throws Exception {
+        final HeadSpec head = new HeadSpec(DIMENSION, List.of(), 0, "relu", CLASSES, true);
+        final TrainingOptions options = options(choice, Device.cpu());
+        final Tracker rate = Tracker.fixed(options.learningRate());
+        final LinearHeadLearner learner = new LinearHeadLearner(head, classWeights, options, rate, trainFeatures, trainLabels,
+                validationFeatures, validationLabels);
+        final HeadWeights start = learner.weights();
+        final EpochTrainer.Result java = epochs(rate, null).fit(learner);
+        final HeadWeights javaWeights = learner.weights();
+
+        final Block block = head.newBlock();
+        try (Model model = Model.newInstance("head", Device.cpu(), "PyTorch")) {
+            model.setBlock(block);
+            final Optimizer optimizer = choice.create(rate);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new WeightedSoftmaxCrossEntropy(classWeights))
+                    .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}))) {
+                trainer.initialize(new Shape(1, DIMENSION));
+                start.copyInto(block); // the Java learner's initial weights and standardisation
+                final EpochTrainer.Result djl = epochs(rate, optimizer).fit(trainer,
+                        new ArrayBatchSource(trainFeatures, trainLabels, DIMENSION, 16, true, 9),
+                        new ArrayBatchSource(validationFeatures, validationLabels, DIMENSION, 16, false, 9));
+                final HeadWeights djlWeights = HeadWeights.of(block);
+                final String what = choice + (classWeights == null ? ", unweighted" : ", class weights");
+                assertEquals(djl.history().size(), java.history().size());
+                for (int i = 0; i < djl.history().size(); i++) {
+                    final EpochRecord expected = djl.history().get(i);
+                    final EpochRecord actual = java.history().get(i);
+                    assertEquals(expected.loss(), actual.loss(), 1e-4, what + " training loss, epoch " + (i + 1));
+                    assertEquals(expected.validationLoss(), actual.validationLoss(), 1e-4, what + " validation loss, epoch " + (i + 1));
+                    assertEquals(expected.accuracy(), actual.accuracy(), 1.0 / TRAIN + 1e-9, what);
+                    assertEquals(expected.validationAccuracy(), actual.validationAccuracy(), 1.0 / VALIDATION + 1e-9, what);
                 }
+                assertTrue(java.history().getLast().validationLoss() < java.history().getFirst().loss(), "it learns");
+                for (final ModelManifest.HeadParameter parameter : djlWeights.parameters()) {
+                    final float[] expected = djlWeights.values().get(parameter.entry());
+                    final float[] actual = javaWeights.values().get(parameter.entry());
+                    assertEquals(expected.length, actual.length, parameter.name());
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], 1e-4, what + " " + parameter.name() + "[" + i + "]");
+                    }
+                }
+                // and the trained weights moved: the comparison is not of two untouched starts
+                assertFalse(Arrays.equals(start.values().get(djlWeights.parameters().getLast().entry()),
+                        javaWeights.values().get(djlWeights.parameters().getLast().entry())));
             }
         }
     }
@@ -137,12 +143,12 @@ class LinearHeadLearnerTest {
     }
 
     @Test
-    void takesOnlyLinearHeadsTrainedWithRmsPropOnTheCpu() {
+    void takesOnlyLinearHeadsTrainedWithRmsPropOrAdamOnTheCpu() {
         final HeadSpec linear = new HeadSpec(DIMENSION, List.of(), 0.2, "relu", CLASSES, true);
         assertTrue(LinearHeadLearner.handles(linear, options(OptimizerChoice.RMSPROP, Device.cpu())));
         assertFalse(LinearHeadLearner.handles(new HeadSpec(DIMENSION, List.of(8), 0.2, "relu", CLASSES, true),
                 options(OptimizerChoice.RMSPROP, Device.cpu())));
-        assertFalse(LinearHeadLearner.handles(linear, options(OptimizerChoice.ADAM, Device.cpu())));
+        assertTrue(LinearHeadLearner.handles(linear, options(OptimizerChoice.ADAM, Device.cpu())));
         assertFalse(LinearHeadLearner.handles(linear, options(OptimizerChoice.SGD, Device.cpu())));
         assertFalse(LinearHeadLearner.handles(linear, options(OptimizerChoice.RMSPROP, Device.gpu())));
         final int[] outside = trainLabels.clone();

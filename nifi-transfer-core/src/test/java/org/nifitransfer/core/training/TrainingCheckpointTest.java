@@ -135,14 +135,16 @@ class TrainingCheckpointTest {
         assertEquals(List.of(1, 2, 3, 4, 5, 6), resumed.training().history().stream().map(EpochRecord::epoch).toList());
     }
 
-    @Test
-    void aStoppedLinearHeadTrainingInJavaResumesAfterItsLastEpochAndEndsAsAnUninterruptedOne() throws Exception {
-        // a linear head with RMSprop on the CPU trains in plain Java (LinearHeadLearner), with its own optimizer state
-        final HeadTrainer.Result uninterrupted = trainHead(List.of(), OptimizerChoice.RMSPROP, null, NEVER);
+    @ParameterizedTest
+    @EnumSource(value = OptimizerChoice.class, names = {"RMSPROP", "ADAM"})
+    void aStoppedLinearHeadTrainingInJavaResumesAfterItsLastEpochAndEndsAsAnUninterruptedOne(final OptimizerChoice optimizer)
+            throws Exception {
+        // a linear head with RMSprop or Adam on the CPU trains in plain Java (LinearHeadLearner), with its own optimizer state
+        final HeadTrainer.Result uninterrupted = trainHead(List.of(), optimizer, null, NEVER);
         final TrainingCheckpoint checkpoint = new TrainingCheckpoint(work.resolve("linear"), "linear head");
-        assertThrows(CancellationException.class, () -> trainHead(List.of(), OptimizerChoice.RMSPROP, checkpoint, new StopDuring(4)));
+        assertThrows(CancellationException.class, () -> trainHead(List.of(), optimizer, checkpoint, new StopDuring(4)));
         assertEquals(3, checkpoint.savedEpoch().orElseThrow(), "the checkpoint holds the last finished epoch");
-        final HeadTrainer.Result resumed = trainHead(List.of(), OptimizerChoice.RMSPROP, checkpoint, NEVER);
+        final HeadTrainer.Result resumed = trainHead(List.of(), optimizer, checkpoint, NEVER);
         assertEquals(uninterrupted.training().history(), resumed.training().history(), "the same history, no epoch repeated");
         assertEquals(uninterrupted.training().keptEpoch(), resumed.training().keptEpoch());
         assertEquals(uninterrupted.weights().parameters().size(), resumed.weights().parameters().size());
@@ -151,8 +153,8 @@ class TrainingCheckpointTest {
         }
         // a checkpoint of the DJL path's RMSprop (another optimizer state) is not this learner's
         final TrainingCheckpoint hidden = new TrainingCheckpoint(work.resolve("hidden"), "linear head");
-        assertThrows(CancellationException.class, () -> trainHead(List.of(8), OptimizerChoice.RMSPROP, hidden, new StopDuring(4)));
-        assertThrows(IllegalStateException.class, () -> trainHead(List.of(), OptimizerChoice.RMSPROP, hidden, NEVER));
+        assertThrows(CancellationException.class, () -> trainHead(List.of(8), optimizer, hidden, new StopDuring(4)));
+        assertThrows(IllegalStateException.class, () -> trainHead(List.of(), optimizer, hidden, NEVER));
     }
 
     @Test
