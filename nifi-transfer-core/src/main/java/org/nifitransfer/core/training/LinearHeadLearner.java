@@ -20,7 +20,7 @@ import org.nifitransfer.core.model.ModelPackage;
  * in its {@link HeadWeights}, so the model file, FineTune and ClassifyImage do not tell them apart. A batch of 32 × 512
  * features to 5 classes is about 80,000 multiply-adds each way: microseconds of arithmetic, against the fifteen
  * libtorch calls (and their Java bookkeeping) a batch costs through DJL. Batches are the same rows in the same order as
- * {@link ArrayBatchSource}'s; the dropout masks and the initial weights come from Java's generators with the same seeds,
+ * {@link ArrayBatchSource}'s; the dropout masks and the initial weights (drawn as DJL draws them) come from Java's generators with the same seeds,
  * so a training reproduces, but its numbers differ from the DJL path's.
  */
 final class LinearHeadLearner implements Learner {
@@ -90,17 +90,18 @@ final class LinearHeadLearner implements Learner {
         }
         this.weightName = names.get(names.size() - 2);
         this.biasName = names.getLast();
-        // standardised once, as FeatureStandardization computes it batch by batch: (x - mean) * scale in float
+        // standardised batch by batch, as FeatureStandardization computes it: (x - mean) * scale in float (not a copy of
+        // the whole set: TrainHead admits feature sets of up to 40% of the heap)
         this.statistics = head.standardize() ? FeatureStandardization.statistics(trainFeatures, trainLabels.length, dimension) : null;
-        this.train = standardised(trainFeatures);
-        this.validation = standardised(validationFeatures);
-        // Glorot-uniform weights (Keras' Dense default), zero biases
+        this.train = trainFeatures;
+        this.validation = validationFeatures;
+        // DJL's initialisation of a Linear layer's weights (measured: Gaussian, standard deviation sqrt(2 / inputs)), zero biases
         this.weight = new float[classes * dimension];
         this.bias = new float[classes];
         final SplittableRandom random = new SplittableRandom(seed);
-        final double limit = Math.sqrt(6.0 / (dimension + classes));
+        final double deviation = Math.sqrt(2.0 / dimension);
         for (int i = 0; i < weight.length; i++) {
-            weight[i] = (float) ((random.nextDouble() * 2 - 1) * limit);
+            weight[i] = (float) (random.nextGaussian() * deviation);
         }
         this.optimizer = options.optimizer();
         this.weightSquares = new float[weight.length];
@@ -126,19 +127,18 @@ final class LinearHeadLearner implements Learner {
         }
     }
 
-    private float[] standardised(final float[] features) {
+    /** Copies row {@code row} of {@code features} into {@code out} at {@code to}, standardised when the head standardises. */
+    private void row(final float[] features, final int row, final float[] out, final int to) {
+        final int from = row * dimension;
         if (statistics == null) {
-            return features;
+            System.arraycopy(features, from, out, to, dimension);
+            return;
         }
-        final float[] out = new float[features.length];
         final float[] means = statistics[0];
         final float[] scales = statistics[1];
-        for (int i = 0; i < features.length; i += dimension) {
-            for (int d = 0; d < dimension; d++) {
-                out[i + d] = (features[i + d] - means[d]) * scales[d];
-            }
+        for (int d = 0; d < dimension; d++) {
+            out[to + d] = (features[from + d] - means[d]) * scales[d];
         }
-        return out;
     }
 
     @Override
@@ -162,17 +162,15 @@ final class LinearHeadLearner implements Learner {
             for (int r = 0; r < rows; r++) {
                 final int row = order[start + r];
                 labels[r] = trainLabels[row];
-                final int from = row * dimension;
                 final int to = r * dimension;
-                if (dropout == 0) {
-                    System.arraycopy(train, from, input, to, dimension);
-                    continue;
-                }
-                for (int d = 0; d < dimension; d += 2) {
-                    final long bits = random.nextLong();
-                    input[to + d] = (int) (bits >>> 40) >= threshold ? train[from + d] * keep : 0f;
-                    if (d + 1 < dimension) {
-                        input[to + d + 1] = (int) ((bits >>> 16) & 0xFFFFFF) >= threshold ? train[from + d + 1] * keep : 0f;
+                row(train, row, input, to);
+                if (dropout > 0) {
+                    for (int d = 0; d < dimension; d += 2) {
+                        final long bits = random.nextLong();
+                        input[to + d] = (int) (bits >>> 40) >= threshold ? input[to + d] * keep : 0f;
+                        if (d + 1 < dimension) {
+                            input[to + d + 1] = (int) ((bits >>> 16) & 0xFFFFFF) >= threshold ? input[to + d + 1] * keep : 0f;
+                        }
                     }
                 }
             }
@@ -230,6 +228,7 @@ final class LinearHeadLearner implements Learner {
     @Override
     public void validate(final int epoch, final EpochTotals totals, final Runnable beforeBatch) {
         final int count = validationLabels.length;
+        final float[] input = new float[batchSize * dimension];
         final float[] logits = new float[batchSize * classes];
         final float[] gradient = new float[batchSize * classes];
         for (int start = 0; start < count; start += batchSize) {
@@ -238,8 +237,8 @@ final class LinearHeadLearner implements Learner {
             final long[] labels = new long[rows];
             for (int r = 0; r < rows; r++) {
                 labels[r] = validationLabels[start + r];
+                row(validation, start + r, input, r * dimension);
             }
-            final float[] input = Arrays.copyOfRange(validation, start * dimension, (start + rows) * dimension);
             forward(input, rows, logits);
             totals.add(loss(logits, labels, gradient), Arrays.copyOf(logits, rows * classes), labels);
         }
