@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Random;
 
 /** Batches of in-memory feature vectors, reshuffled every epoch with a seed (when shuffling). */
 public final class ArrayBatchSource implements BatchSource {
@@ -44,7 +43,7 @@ public final class ArrayBatchSource implements BatchSource {
     @Override
     public void forEachBatch(final int epoch, final NDManager manager, final BatchHandler handler) throws IOException {
         final int count = labels.length;
-        final int[] order = order(count, shuffle, seed, epoch);
+        final int[] order = BatchSource.order(count, shuffle, seed, epoch);
         // One upload per epoch, of the rows in this epoch's order, written straight into the direct buffer the native
         // array uses (no copy on the Java heap); each batch is then a view of consecutive rows, not a new native array (an
         // allocation and a copy through a fresh direct buffer) per batch. The buffer is allocated once per source: a fresh
@@ -78,23 +77,5 @@ public final class ArrayBatchSource implements BatchSource {
             rows.put(features, order[i] * dimension, dimension);
             uploadedLabels[i] = labels[order[i]];
         }
-    }
-
-    /** The rows of an epoch in the order they are trained: shuffled with a seed per epoch, or in order. */
-    static int[] order(final int count, final boolean shuffle, final long seed, final int epoch) {
-        final int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            final Random random = new Random(seed * 1_000_003L + epoch);
-            for (int i = count - 1; i > 0; i--) {
-                final int j = random.nextInt(i + 1);
-                final int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
-        return order;
     }
 }

@@ -228,6 +228,12 @@ public final class EpochTrainer {
             return this;
         }
 
+        /** The epochs, patience, progress, cancellation, keep-best and seed of a trainer's options. */
+        public Builder withOptions(final TrainingOptions options) {
+            return setEpochs(options.epochs()).optPatience(options.patience()).optProgress(options.progress())
+                    .optCancellation(options.cancellation()).optKeepBest(options.keepBest()).optSeed(options.seed());
+        }
+
         /** {@code head} or {@code fine-tune}. */
         public Builder setPhase(final String value) {
             this.phase = value;

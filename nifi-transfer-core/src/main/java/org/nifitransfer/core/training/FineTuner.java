@@ -134,14 +134,9 @@ public final class FineTuner {
                     new HeadWeights(manifest.headParameters(), model.headWeights()).copyInto(head);
                     final EpochTrainer.Result result = EpochTrainer.builder()
                             .setPhase(EpochRecord.FINE_TUNE)
-                            .setEpochs(options.epochs())
+                            .withOptions(options)
                             .optInitialEpoch(manifest.lastEpoch())
-                            .optPatience(options.patience())
                             .optLearningRate(rate)
-                            .optProgress(options.progress())
-                            .optCancellation(options.cancellation())
-                            .optKeepBest(options.keepBest())
-                            .optSeed(options.seed())
                             .optBaseline(options.keepBest())
                             // BatchNorm statistics that train live in the module's buffers, which a checkpoint of parameters
                             // cannot hold: such a training starts over instead of resuming inexactly

@@ -90,13 +90,8 @@ public final class HeadTrainer {
     private EpochTrainer epochTrainer(final Tracker rate, final Optimizer trainerOptimizer) {
         return EpochTrainer.builder()
                 .setPhase(EpochRecord.HEAD)
-                .setEpochs(options.epochs())
-                .optPatience(options.patience())
+                .withOptions(options)
                 .optLearningRate(rate)
-                .optProgress(options.progress())
-                .optCancellation(options.cancellation())
-                .optKeepBest(options.keepBest())
-                .optSeed(options.seed())
                 .optCheckpoint(options.checkpoint(), trainerOptimizer)
                 .build();
     }

@@ -144,7 +144,7 @@ final class LinearHeadLearner implements Learner {
     @Override
     public void trainEpoch(final int epoch, final EpochTotals totals, final Runnable beforeBatch, final Runnable afterBatch) {
         final int count = trainLabels.length;
-        final int[] order = ArrayBatchSource.order(count, true, seed, epoch);
+        final int[] order = BatchSource.order(count, true, seed, epoch);
         final float[] input = new float[batchSize * dimension];
         final float[] logits = new float[batchSize * classes];
         final float[] gradient = new float[batchSize * classes];

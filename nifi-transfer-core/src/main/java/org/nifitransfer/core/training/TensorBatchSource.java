@@ -62,19 +62,7 @@ public final class TensorBatchSource implements BatchSource {
     @Override
     public void forEachBatch(final int epoch, final NDManager manager, final BatchHandler handler) throws IOException {
         final int count = cache.count();
-        final int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            final Random random = new Random(seed * 1_000_003L + epoch);
-            for (int i = count - 1; i > 0; i--) {
-                final int j = random.nextInt(i + 1);
-                final int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
+        final int[] order = BatchSource.order(count, shuffle, seed, epoch);
         final int imageBytes = spec.height() * spec.width() * 3;
         final byte[] pixels = new byte[batchSize * imageBytes];
         final float[] data = new float[batchSize * imageBytes];
