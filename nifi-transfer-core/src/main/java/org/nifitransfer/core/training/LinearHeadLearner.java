@@ -230,7 +230,6 @@ final class LinearHeadLearner implements Learner {
         final int count = validationLabels.length;
         final float[] input = new float[batchSize * dimension];
         final float[] logits = new float[batchSize * classes];
-        final float[] gradient = new float[batchSize * classes];
         for (int start = 0; start < count; start += batchSize) {
             beforeBatch.run();
             final int rows = Math.min(batchSize, count - start);
@@ -240,7 +239,7 @@ final class LinearHeadLearner implements Learner {
                 row(validation, start + r, input, r * dimension);
             }
             forward(input, rows, logits);
-            totals.add(loss(logits, labels, gradient), Arrays.copyOf(logits, rows * classes), labels);
+            totals.add(loss(logits, labels, null), Arrays.copyOf(logits, rows * classes), labels);
         }
     }
 
@@ -272,7 +271,7 @@ final class LinearHeadLearner implements Learner {
 
     /**
      * The batch's mean loss, {@code -log softmax(logits)[label]} times the label's class weight, and its gradient with
-     * respect to the logits into {@code gradient}.
+     * respect to the logits into {@code gradient} (null when validating: no gradient is needed).
      */
     private float loss(final float[] logits, final long[] labels, final float[] gradient) {
         final int rows = labels.length;
@@ -292,7 +291,7 @@ final class LinearHeadLearner implements Learner {
             final int label = (int) labels[r];
             final double classWeight = classWeights == null ? 1 : classWeights[label];
             sum += classWeight * (max + Math.log(total) - logits[offset + label]);
-            for (int k = 0; k < classes; k++) {
+            for (int k = 0; gradient != null && k < classes; k++) {
                 gradient[offset + k] = (float) (classWeight * (exponentials[k] / total - (k == label ? 1 : 0)) / rows);
             }
         }
