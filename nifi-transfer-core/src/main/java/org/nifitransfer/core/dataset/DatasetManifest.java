@@ -22,11 +22,13 @@ import java.util.Objects;
  * @param tensor the geometry and normalisation of a tensor dataset, absent for images
  * @param augmentation the augmentation recipe and mode, absent when none
  * @param features for feature datasets, what the features are and which base made them
+ * @param shard which part of its split this dataset is, when LoadImageFolder emitted the split in several flowfiles;
+ *              absent for a whole split (see {@link DatasetShards})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetManifest(String format, int formatVersion, DatasetKind kind, String runId, String split,
                               List<String> classes, Source source, TensorSpec tensor, Augmentation augmentation,
-                              FeatureSpec features) {
+                              FeatureSpec features, Shard shard) {
 
     public static final String FORMAT = "nifi-transfer-dataset";
     public static final int FORMAT_VERSION = 1;
@@ -39,22 +41,28 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
     /** A new manifest of the current format. */
     public static DatasetManifest of(final DatasetKind kind, final String runId, final String split, final List<String> classes,
                                      final Source source) {
-        return new DatasetManifest(FORMAT, FORMAT_VERSION, kind, runId, split, classes, source, null, null, null);
+        return new DatasetManifest(FORMAT, FORMAT_VERSION, kind, runId, split, classes, source, null, null, null, null);
     }
 
     /** This manifest for a tensor dataset with {@code spec}. */
     public DatasetManifest withTensor(final TensorSpec spec) {
-        return new DatasetManifest(format, formatVersion, DatasetKind.TENSORS, runId, split, classes, source, spec, augmentation, null);
+        return new DatasetManifest(format, formatVersion, DatasetKind.TENSORS, runId, split, classes, source, spec, augmentation, null, shard);
     }
 
     /** This manifest with {@code value} as its augmentation (null for none). */
     public DatasetManifest withAugmentation(final Augmentation value) {
-        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, value, features);
+        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, value, features, shard);
     }
 
     /** This manifest for a feature dataset with {@code spec}; the tensor section is kept (it says what the base saw). */
     public DatasetManifest withFeatures(final FeatureSpec spec) {
-        return new DatasetManifest(format, formatVersion, DatasetKind.FEATURES, runId, split, classes, source, tensor, augmentation, spec);
+        return new DatasetManifest(format, formatVersion, DatasetKind.FEATURES, runId, split, classes, source, tensor, augmentation, spec,
+                shard);
+    }
+
+    /** This manifest as part {@code value} of its split (null: the whole split). */
+    public DatasetManifest withShard(final Shard value) {
+        return new DatasetManifest(format, formatVersion, kind, runId, split, classes, source, tensor, augmentation, features, value);
     }
 
     /** Checks the fields a reader relies on. */
@@ -75,6 +83,22 @@ public record DatasetManifest(String format, int formatVersion, DatasetKind kind
         if (kind == DatasetKind.FEATURES && (features == null || features.dimension() < 1)) {
             throw new DatasetFormatException("a feature dataset's dataset.json has no valid 'features' section");
         }
+        if (shard != null && (shard.count() < 1 || shard.index() < 0 || shard.index() >= shard.count() || shard.start() < 0)) {
+            throw new DatasetFormatException("dataset.json's shard " + shard.index() + " of " + shard.count() + " (first image "
+                    + shard.start() + ") is not a valid part of a split");
+        }
+    }
+
+    /**
+     * One part of a split that LoadImageFolder emitted in several flowfiles ("Images Per Shard"), as NiFi's fragment
+     * attributes describe it.
+     *
+     * @param index the part's position, from 0 ({@code fragment.index})
+     * @param count how many parts the split has ({@code fragment.count})
+     * @param start the position in the split's listing of the part's first image (the images of part {@code index} follow
+     *              those of every part before it); augmentation draws from it, so a shard's variants do not repeat another's
+     */
+    public record Shard(int index, int count, long start) {
     }
 
     /**

@@ -83,17 +83,18 @@ public final class FeatureExtractor {
      *
      * @param in a tensor dataset
      * @param out receives the feature dataset
-     * @param embedBase whether to embed the base file (done for the train split, so the head's trainer can package
-     *                  the complete model)
+     * @param embedSplit whether to embed the base file (done for the train split, so the head's trainer can package
+     *                  the complete model); of a split in several shards, only the first shard carries it
      * @param cancellation asked between batches
      * @param progress receives the number of images done after every batch
      * @throws DatasetFormatException when {@code in} is not a tensor dataset
      * @throws BaseModelException when the dataset's images or preset do not fit the base
      */
-    public Result extract(final InputStream in, final OutputStream out, final boolean embedBase, final Cancellation cancellation,
+    public Result extract(final InputStream in, final OutputStream out, final boolean embedSplit, final Cancellation cancellation,
                           final LongConsumer progress) throws IOException, BaseModelException {
         try (TensorDatasetReader reader = TensorDatasetReader.open(in)) {
             final DatasetManifest input = reader.getManifest();
+            final boolean embedBase = embedSplit && (input.shard() == null || input.shard().index() == 0);
             final DatasetManifest.TensorSpec spec = input.tensor();
             final NormalizationPreset preset = spec.normalization();
             if (expectedPreset != null && !expectedPreset.equals(preset.name())) {

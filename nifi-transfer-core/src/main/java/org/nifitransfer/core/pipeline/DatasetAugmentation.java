@@ -49,6 +49,14 @@ public final class DatasetAugmentation {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * The index of a dataset's first image in its split: 0 for a whole split, the shard's start for a part of one, so the
+     * parts of a split draw what the whole split would have drawn for the same images.
+     */
+    private static long firstIndex(final DatasetManifest manifest) {
+        return manifest.shard() == null ? 0 : manifest.shard().start();
+    }
+
     /** The manifest section for this recipe in {@code mode}. */
     public DatasetManifest.Augmentation describe(final String mode, final Integer variants, final Boolean includesOriginals) {
         return new DatasetManifest.Augmentation(mode, MAPPER.valueToTree(recipe), seed, variants, includesOriginals);
@@ -70,7 +78,7 @@ public final class DatasetAugmentation {
             final DatasetManifest manifest = reader.getManifest()
                     .withAugmentation(describe(DatasetManifest.Augmentation.MATERIALIZED, variants, includeOriginals));
             final TensorDatasetWriter writer = new TensorDatasetWriter(out, manifest);
-            long index = 0;
+            long index = firstIndex(manifest);
             TensorShard shard;
             while ((shard = reader.nextShard()) != null) {
                 for (int i = 0; i < shard.count(); i++, index++) {
@@ -103,7 +111,7 @@ public final class DatasetAugmentation {
             final DatasetManifest manifest = reader.getManifest()
                     .withAugmentation(describe(DatasetManifest.Augmentation.MATERIALIZED, variants, includeOriginals));
             final ImageDatasetWriter writer = new ImageDatasetWriter(out, manifest);
-            long index = 0;
+            long index = firstIndex(manifest);
             ImageDatasetReader.ImageEntry entry;
             while ((entry = reader.next()) != null) {
                 cancellation.check();
