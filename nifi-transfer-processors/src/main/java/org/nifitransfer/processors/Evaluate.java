@@ -178,8 +178,8 @@ public class Evaluate extends TransferProcessor {
     private void evaluate(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work)
             throws IOException, BaseModelException {
         final long start = System.nanoTime();
-        FlowFile modelFlowFile = group.members().get(MODEL_ROLE);
-        final FlowFile testFlowFile = group.members().get(TEST_ROLE);
+        FlowFile modelFlowFile = group.first(MODEL_ROLE);
+        final List<FlowFile> test = group.members().get(TEST_ROLE);
         final ModelPackage model;
         try (InputStream in = session.read(modelFlowFile)) {
             model = ModelPackage.read(in, work);
@@ -191,7 +191,7 @@ public class Evaluate extends TransferProcessor {
         final int heatmapImages = context.getProperty(HEATMAP_IMAGES).asInteger();
         final AtomicReference<Prediction> firstPrediction = new AtomicReference<>();
         final Progress progress = new Progress(context.getStateManager(), getLogger(), group.runId(), "evaluate");
-        final String testCount = testFlowFile.getAttribute(TransferAttributes.COUNT);
+        final String testCount = TrainingSupport.count(test);
         final DatasetManifest dataset;
         final ClassificationMetrics metrics;
         final String phase = manifest.history().isEmpty() ? "untrained" : manifest.history().getLast().phase();
@@ -200,10 +200,10 @@ public class Evaluate extends TransferProcessor {
         final HeatmapGallery.Result gallery;
         try (ModelRunner runner = ModelRunner.open(model, device)) {
             final HeatmapGallery heatmaps = heatmapImages == 0 ? null : new HeatmapGallery(runner, manifest.classes(), heatmapImages);
-            try (InputStream test = session.read(testFlowFile);
+            try (InputStream testStream = TrainingSupport.read(session, test);
                  OutputStream out = session.write(predictions);
                  PredictionsCsv csv = new PredictionsCsv(out, manifest.classes())) {
-                dataset = runner.predictAll(test, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
+                dataset = runner.predictAll(testStream, context.getProperty(BATCH_SIZE).asInteger(), prediction -> {
                     accumulator.add(prediction);
                     firstPrediction.compareAndSet(null, prediction);
                     try {
@@ -218,10 +218,10 @@ public class Evaluate extends TransferProcessor {
             // gallery existed
             curvePng = LearningCurvePlot.builder().setHistory(manifest.history()).build().toPng();
             confusionPng = ConfusionMatrixPlot.builder().setMetrics(metrics).optTitle("Confusion matrix (" + phase + ")").build().toPng();
-            gallery = heatmaps == null ? null : render(heatmaps, session, testFlowFile, group.runId());
+            gallery = heatmaps == null ? null : render(heatmaps, session, test, group.runId());
         }
         final BlockActivations.Result activations = context.getProperty(BLOCK_ACTIVATIONS).asBoolean() && firstPrediction.get() != null
-                ? activations(session, testFlowFile, model, device, firstPrediction.get(), work, group.runId()) : null;
+                ? activations(session, test, model, device, firstPrediction.get(), work, group.runId()) : null;
         progress.images(Splits.TEST, metrics.count(), testCount, "done");
         final Map<String, String> attributes = metricAttributes(metrics, phase);
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -287,7 +287,7 @@ public class Evaluate extends TransferProcessor {
         modelFlowFile = session.putAllAttributes(modelFlowFile, attributes);
         session.getProvenanceReporter().modifyAttributes(modelFlowFile, "Test accuracy " + attributes.get("transfer.eval.accuracy"));
         session.transfer(modelFlowFile, REL_MODEL);
-        session.transfer(testFlowFile, REL_ORIGINAL);
+        session.transfer(test, REL_ORIGINAL);
         getLogger().info("Run {}: {} model test accuracy {} on {} images{}", group.runId(), phase, attributes.get("transfer.eval.accuracy"),
                 metrics.count(), gallery == null ? "" : String.format(java.util.Locale.ROOT, "; heatmaps of %d images by %s in %.2f s",
                         gallery.images(), gallery.method().getDescription(), gallery.seconds()));
@@ -297,10 +297,10 @@ public class Evaluate extends TransferProcessor {
      * The heatmap gallery of the evaluated images, or null when it cannot be drawn: that does not fail the evaluation, a
      * warning says why.
      */
-    private HeatmapGallery.Result render(final HeatmapGallery heatmaps, final ProcessSession session, final FlowFile testFlowFile,
+    private HeatmapGallery.Result render(final HeatmapGallery heatmaps, final ProcessSession session, final List<FlowFile> test,
                                          final String runId) {
         try {
-            return heatmaps.render(() -> session.read(testFlowFile));
+            return heatmaps.render(() -> TrainingSupport.read(session, test));
         } catch (final IOException | BaseModelException | RuntimeException e) {
             getLogger().warn("Run {}: no heatmap gallery: {}", runId, e.getMessage(), e);
             return null;
@@ -311,13 +311,13 @@ public class Evaluate extends TransferProcessor {
      * What the base sees in the first test image, block by block, or null when the image cannot be read again: that does
      * not fail the evaluation, a warning says why. A base whose blocks cannot be reached gives a picture saying so.
      */
-    private BlockActivations.Result activations(final ProcessSession session, final FlowFile testFlowFile, final ModelPackage model,
+    private BlockActivations.Result activations(final ProcessSession session, final List<FlowFile> test, final ModelPackage model,
                                                 final ai.djl.Device device, final Prediction first, final Path work, final String runId) {
         final List<String> classes = model.manifest().classes();
         final int predicted = first.predictedLabel();
         final String caption = String.format(java.util.Locale.ROOT, "%s: true %s, said %s %.2f", first.file(),
                 first.trueLabel() < 0 ? "?" : classes.get(first.trueLabel()), classes.get(predicted), first.probabilities()[predicted]);
-        try (InputStream in = session.read(testFlowFile); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
+        try (InputStream in = TrainingSupport.read(session, test); TensorDatasetReader reader = TensorDatasetReader.open(in)) {
             final TensorShard shard = reader.nextShard();
             final BlockActivations.Result result = BlockActivations.render(model, device, shard.image(0), caption, work);
             if (result.unavailable() != null) {

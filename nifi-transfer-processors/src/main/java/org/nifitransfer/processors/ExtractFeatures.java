@@ -262,7 +262,7 @@ public class ExtractFeatures extends DatasetProcessor {
         flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "feature extraction", (in, out) -> {
             try {
                 result[0] = extractor.extract(in, out, split != null && embedSplits.contains(split), () -> !isScheduled(),
-                        done -> progress.images(split, done, total, "working"));
+                        done -> progress.images(Progress.part(received), done, total, "working"));
             } catch (final BaseModelException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -285,7 +285,7 @@ public class ExtractFeatures extends DatasetProcessor {
                 + result[0].manifest().features().dimension() + " with " + loaded.getName() + " (" + loaded.getEngine() + ", "
                 + result[0].manifest().features().pooling() + " pooling)");
         session.transfer(flowFile, REL_SUCCESS);
-        progress.images(split, result[0].summary().count(), total, "done");
+        progress.images(Progress.part(received), result[0].summary().count(), total, "done");
     }
 
     @Override

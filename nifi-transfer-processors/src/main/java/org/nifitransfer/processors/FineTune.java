@@ -119,15 +119,15 @@ public class FineTune extends TrainingProcessor {
     @Override
     Trained train(final ProcessContext context, final ProcessSession session, final RunJoin.Complete group, final Path work,
                   final Training training) throws IOException, BaseModelException {
-        final FlowFile trainFlowFile = group.members().get(TRAIN_ROLE);
-        final FlowFile validationFlowFile = group.members().get(VALIDATION_ROLE);
+        final List<FlowFile> train = group.members().get(TRAIN_ROLE);
+        final List<FlowFile> validation = group.members().get(VALIDATION_ROLE);
         final ModelPackage model;
-        try (InputStream in = session.read(group.members().get(MODEL_ROLE))) {
+        try (InputStream in = session.read(group.first(MODEL_ROLE))) {
             model = ModelPackage.read(in, work);
         }
         FineTuner.checkTrainable(model.manifest());
         final DatasetManifest trainManifest;
-        try (InputStream in = session.read(trainFlowFile)) {
+        try (InputStream in = session.read(train.getFirst())) {
             trainManifest = DatasetCopier.readManifest(in);
         }
         final Augmenter augmenter = trainManifest.augmentation() != null && trainManifest.augmentation().isOnTheFly()
@@ -135,7 +135,7 @@ public class FineTune extends TrainingProcessor {
         final FineTuner.Result result = withOptions(FineTuner.builder(), context, training)
                 .optSchedule(context.getProperty(SCHEDULE).asAllowableValue(Schedule.class).core())
                 .build()
-                .fineTune(model, () -> session.read(trainFlowFile), () -> session.read(validationFlowFile), augmenter, work);
+                .fineTune(model, () -> TrainingSupport.read(session, train), () -> TrainingSupport.read(session, validation), augmenter, work);
         return new Trained(result.model(), "Fine-tuned " + result.model().manifest().unfreeze()
                 + (augmenter == null ? "" : " with on-the-fly augmentation"), result.training().history().size());
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,10 +59,11 @@ import org.nifitransfer.core.image.ImageDecoder;
 @InputRequirement(Requirement.INPUT_FORBIDDEN)
 @DefaultSchedule(strategy = SchedulingStrategy.TIMER_DRIVEN, period = "1 min")
 @Tags({"image", "dataset", "folder", "deep learning", "transfer learning", "source"})
-@CapabilityDescription("Loads a directory of images organised by folder into image datasets, one flowfile per split (train, validation, "
-        + "test), all carrying a new run id that joins them later. The directory holds split folders with one folder per class, or "
-        + "class folders only, which are split with seeded, stratified fractions. Every file left out (corrupt, empty, not an "
-        + "image, ...) is listed with the reason.")
+@CapabilityDescription("Loads a directory of images organised by folder (split folders with class folders inside, or class folders "
+        + "only, split with seeded, stratified fractions) into image datasets, one per split, all carrying a new run id that joins them "
+        + "later. A split larger than 'Images Per Shard' is emitted as several flowfiles (shards) with NiFi's fragment attributes, so "
+        + "concurrent tasks or the nodes of a cluster prepare it in parallel while the training processors wait for every shard. "
+        + "Every file left out (corrupt, empty, not an image, ...) is listed with the reason.")
 @Stateful(scopes = Scope.LOCAL, description = "The fingerprint (file names, sizes and modification times, and the "
         + "properties) of the directory last loaded, the run id it was given, and the outcome. A directory whose "
         + "fingerprint has not changed is not loaded again; clear the state to load it once more.")
@@ -71,7 +73,15 @@ import org.nifitransfer.core.image.ImageDecoder;
     @WritesAttribute(attribute = TransferAttributes.SPLIT, description = "train, validation or test"),
     @WritesAttribute(attribute = TransferAttributes.CLASSES, description = "The class names as a JSON array; a label is an index here"),
     @WritesAttribute(attribute = TransferAttributes.CLASS_COUNT, description = "The number of classes"),
-    @WritesAttribute(attribute = TransferAttributes.COUNT, description = "The number of images in this split"),
+    @WritesAttribute(attribute = TransferAttributes.COUNT, description = "The number of images in this flowfile (the split, or this "
+            + "shard of it)"),
+    @WritesAttribute(attribute = TransferAttributes.FRAGMENT_IDENTIFIER, description = "The same for every shard of one split of one "
+            + "run"),
+    @WritesAttribute(attribute = TransferAttributes.FRAGMENT_INDEX, description = "This shard's position in its split, from 0"),
+    @WritesAttribute(attribute = TransferAttributes.FRAGMENT_COUNT, description = "How many shards the split has (1 for a split of "
+            + "at most 'Images Per Shard' images)"),
+    @WritesAttribute(attribute = TransferAttributes.SEGMENT_ORIGINAL_FILENAME, description = "The file name of the whole split, "
+            + "for MergeContent's Defragment"),
     @WritesAttribute(attribute = "transfer.count.<class>", description = "The number of images of each class in this split"),
     @WritesAttribute(attribute = TransferAttributes.SKIPPED_COUNT, description = "The number of files left out"),
     @WritesAttribute(attribute = TransferAttributes.SKIPPED, description = "The files left out and why, as a JSON array "
@@ -142,7 +152,7 @@ public class LoadImageFolder extends TransferProcessor {
         }
     }
 
-    public static final Relationship REL_SUCCESS = ProcessorSupport.success("One image dataset per split of the directory");
+    public static final Relationship REL_SUCCESS = ProcessorSupport.success("One image dataset per split of the directory, or per shard of a split larger than Images Per Shard");
     public static final Relationship REL_FAILURE = ProcessorSupport.failure(
             "When the directory cannot be loaded at all (missing, unreadable, fewer than two classes with "
                     + "usable images): one flowfile whose content and transfer.error attribute say what was found");
@@ -228,13 +238,27 @@ public class LoadImageFolder extends TransferProcessor {
             .addValidator(StandardValidators.DATA_SIZE_VALIDATOR)
             .build();
     public static final PropertyDescriptor MAX_MEGAPIXELS = ProcessorSupport.MAX_MEGAPIXELS;
+    public static final PropertyDescriptor IMAGES_PER_SHARD = new PropertyDescriptor.Builder()
+            .name("Images Per Shard")
+            .description("Each split is emitted as flowfiles (shards) of at most this many images, each with NiFi's fragment "
+                    + "attributes (fragment.identifier, fragment.index, fragment.count). ResizeAndNormalize, Augment and ExtractFeatures "
+                    + "work shard by shard, so their concurrent tasks, or the nodes of a cluster behind a load-balanced connection, share "
+                    + "a large split; TrainHead, FineTune and Evaluate wait until every shard of the splits they need is queued and read "
+                    + "them in order, so results do not depend on who prepared which shard. A split of at most this many images is one "
+                    + "flowfile. Smaller shards spread better and hold less in one task; each costs a little (a flowfile, a "
+                    + "session, a model call that is not full): see the README.")
+            .required(true)
+            .defaultValue("1000")
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
 
     static final String STATE_FINGERPRINT = "fingerprint";
     static final String STATE_RUN_ID = "run.id";
     static final String STATE_OUTCOME = "outcome";
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(INPUT_DIRECTORY, LAYOUT, SPLIT_FRACTIONS, VALIDATION_FROM_TRAIN,
-            TEST_FROM_VALIDATION, UNTRAINED_CLASSES, FILE_FILTER, MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS);
+            TEST_FROM_VALIDATION, UNTRAINED_CLASSES, FILE_FILTER, MAX_PER_CLASS, RANDOM_SEED, VALIDATION, MAX_FILE_SIZE, MAX_MEGAPIXELS,
+            IMAGES_PER_SHARD);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_FAILURE);
 
     public LoadImageFolder() {
@@ -270,25 +294,27 @@ public class LoadImageFolder extends TransferProcessor {
         final List<String> lines = new ArrayList<>();
         final List<DatasetSummary.SkippedFile> allSkipped = new ArrayList<>();
         final List<String> runSplits = List.copyOf(scan.splits().keySet());
+        final int perShard = context.getProperty(IMAGES_PER_SHARD).asInteger();
         for (final Map.Entry<String, List<FolderScan.ImageFile>> split : scan.splits().entrySet()) {
             final DatasetManifest manifest = DatasetManifest.of(DatasetKind.IMAGES, runId, split.getKey(), scan.classes(),
                     new DatasetManifest.Source(directoryName, scan.layout().getValue(), context.getProperty(RANDOM_SEED).asLong(), runSplits,
                             scan.origins().get(split.getKey()), scan.droppedClasses()));
-            final DatasetSummary[] summary = new DatasetSummary[1];
-            FlowFile flowFile = session.create();
-            flowFile = session.write(flowFile, out -> {
-                try (ImageDatasetWriter writer = new ImageDatasetWriter(out, manifest)) {
-                    writeImages(writer, split.getValue(), scan.skippedFor(split.getKey()), scan.classes());
-                    writer.close();
-                    summary[0] = writer.getSummary();
-                }
-            });
-            flowFile = session.putAllAttributes(flowFile, TransferAttributes.forDataset(manifest, summary[0]));
-            session.getProvenanceReporter().create(flowFile, "Loaded " + summary[0].count() + " " + split.getKey()
-                    + " images of " + scan.classes().size() + " classes from " + directoryName);
-            session.transfer(flowFile, REL_SUCCESS);
-            lines.add(split.getKey() + " " + summary[0].classCounts() + " (" + scan.origins().get(split.getKey()) + ")");
-            allSkipped.addAll(summary[0].skipped());
+            final List<FolderScan.ImageFile> files = split.getValue();
+            final int shards = Math.max(1, (files.size() + perShard - 1) / perShard);
+            final String fragmentIdentifier = UUID.randomUUID().toString();
+            final Map<String, Long> classCounts = new LinkedHashMap<>();
+            for (int index = 0; index < shards; index++) {
+                final int start = index * perShard;
+                final DatasetManifest shard = manifest.withShard(new DatasetManifest.Shard(index, shards, start));
+                final List<FolderScan.ImageFile> shardFiles = files.subList(Math.min(start, files.size()),
+                        Math.min(start + perShard, files.size()));
+                final List<DatasetSummary.SkippedFile> shardSkipped = index == 0 ? scan.skippedFor(split.getKey()) : List.of();
+                final DatasetSummary summary = emit(session, shard, shardFiles, shardSkipped, scan.classes(), fragmentIdentifier, directoryName);
+                summary.classCounts().forEach((className, count) -> classCounts.merge(className, count, Long::sum));
+                allSkipped.addAll(summary.skipped());
+            }
+            lines.add(split.getKey() + " " + classCounts + (shards > 1 ? " in " + shards + " shards" : "") + " ("
+                    + scan.origins().get(split.getKey()) + ")");
         }
         setState(session, fingerprint, runId, "loaded: " + String.join("; ", lines));
         getLogger().info("Loaded run {} from {} ({}): {}", runId, directoryName, scan.layout().getValue(), String.join("; ", lines));
@@ -347,6 +373,31 @@ public class LoadImageFolder extends TransferProcessor {
                 .optValidator(validator);
         builder.optSplitFractions(SplitFractions.parse(context.getProperty(SPLIT_FRACTIONS).getValue()));
         return builder.build();
+    }
+
+    /** Writes one shard of a split (or the whole split) as a flowfile to success, and returns its summary. */
+    private static DatasetSummary emit(final ProcessSession session, final DatasetManifest manifest, final List<FolderScan.ImageFile> files,
+                                       final List<DatasetSummary.SkippedFile> skipped, final List<String> classes, final String fragmentIdentifier,
+                                       final String directoryName) {
+        final DatasetSummary[] summary = new DatasetSummary[1];
+        FlowFile flowFile = session.create();
+        flowFile = session.write(flowFile, out -> {
+            try (ImageDatasetWriter writer = new ImageDatasetWriter(out, manifest)) {
+                writeImages(writer, files, skipped, classes);
+                writer.close();
+                summary[0] = writer.getSummary();
+            }
+        });
+        final Map<String, String> attributes = TransferAttributes.forDataset(manifest, summary[0]);
+        attributes.put(TransferAttributes.FRAGMENT_IDENTIFIER, fragmentIdentifier);
+        attributes.put(TransferAttributes.SEGMENT_ORIGINAL_FILENAME, TransferAttributes.fileName(manifest.withShard(null)));
+        flowFile = session.putAllAttributes(flowFile, attributes);
+        final DatasetManifest.Shard shard = manifest.shard();
+        session.getProvenanceReporter().create(flowFile, "Loaded " + summary[0].count() + " " + manifest.split() + " images"
+                + (shard.count() > 1 ? " (shard " + (shard.index() + 1) + " of " + shard.count() + ")" : "") + " of " + classes.size()
+                + " classes from " + directoryName);
+        session.transfer(flowFile, REL_SUCCESS);
+        return summary[0];
     }
 
     private static void writeImages(final ImageDatasetWriter writer, final List<FolderScan.ImageFile> files,

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.components.state.StateManager;
+import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.logging.ComponentLog;
 import org.nifitransfer.core.training.TrainingProgress;
 
@@ -66,6 +67,21 @@ final class Progress {
             values.put(IMAGES_TOTAL, total);
         }
         write(values);
+    }
+
+    /** The split of a dataset flowfile, with its shard when the split has several: {@code train (shard 3 of 10)}. */
+    static String part(final FlowFile flowFile) {
+        final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
+        final String index = flowFile.getAttribute(TransferAttributes.FRAGMENT_INDEX);
+        final String count = flowFile.getAttribute(TransferAttributes.FRAGMENT_COUNT);
+        if (index == null || count == null || "1".equals(count.strip())) {
+            return split;
+        }
+        try {
+            return split + " (shard " + (Integer.parseInt(index.strip()) + 1) + " of " + count.strip() + ")";
+        } catch (final NumberFormatException e) {
+            return split;
+        }
     }
 
     /**

@@ -196,7 +196,7 @@ public class ResizeAndNormalize extends DatasetProcessor {
         final TensorConverter converter = converter(context);
         final TensorConverter.Result[] result = new TensorConverter.Result[1];
         final Progress progress = new Progress(context.getStateManager(), getLogger(), flowFile.getAttribute(TransferAttributes.RUN_ID), "resize");
-        final String split = flowFile.getAttribute(TransferAttributes.SPLIT);
+        final String split = Progress.part(flowFile);
         final String total = flowFile.getAttribute(TransferAttributes.COUNT);
         flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "conversion", (in, out) -> {
             result[0] = converter.convert(in, out, () -> !isScheduled(), done -> progress.images(split, done, total, "working"));

@@ -2,11 +2,14 @@ package org.nifitransfer.processors;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
@@ -20,7 +23,10 @@ import org.nifitransfer.core.dataset.Splits;
  * group is taken off the queue only once it is complete. Nothing is held in memory between triggers.
  *
  * <p>Flowfiles are grouped by {@code transfer.run.id}; each must match exactly one role. Flowfiles that match no
- * role are taken at once (to be routed to failure); a group that needs a split its run does not have
+ * role are taken at once (to be routed to failure); a split LoadImageFolder sharded ({@code fragment.index},
+ * {@code fragment.count}) plays its role only once every shard is queued, and a shard that cannot belong (a second copy
+ * of a shard, a count that disagrees with the others) is taken at once, alone, to be routed to failure with the reason;
+ * a group that needs a split its run does not have
  * ({@code transfer.run.splits}) is taken at once too, since it can never complete; a group whose oldest member has
  * waited longer than the maximum wait is taken incomplete (to be routed to timeout). Groups that wait longer than
  * the warning time are reported as stalls, with what they have and what they lack.
@@ -50,11 +56,24 @@ final class RunJoin {
     sealed interface Outcome {
     }
 
-    /** A complete group: one flowfile per role. */
-    record Complete(String runId, Map<String, FlowFile> members) implements Outcome {
+    /**
+     * A complete group: for each role its flowfiles, every shard of the split once, in {@code fragment.index} order (one
+     * flowfile for a model, or for a split that was not sharded).
+     */
+    record Complete(String runId, Map<String, List<FlowFile>> members) implements Outcome {
 
+        Complete {
+            members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
+        }
+
+        /** Every member, role by role, shards in order. */
         List<FlowFile> all() {
-            return List.copyOf(members.values());
+            return members.values().stream().flatMap(List::stream).toList();
+        }
+
+        /** The one flowfile of a role that is never sharded (the model), or the first shard of a split. */
+        FlowFile first(final String role) {
+            return members.get(role).getFirst();
         }
     }
 
@@ -86,12 +105,13 @@ final class RunJoin {
      * An incomplete group waiting longer than the warning time.
      *
      * @param runId the run
-     * @param have the roles present
-     * @param missing the roles it waits for, with where they come from
+     * @param have the roles present, a split with some of its shards as e.g. {@code train (3 of 10 shards)}
+     * @param missing the roles it waits for, with where they come from (a split with some of its shards among them)
+     * @param lacking what it waits for, as text: a role's name, or e.g. {@code train (shards 4, 7 of 10)}
      * @param waitedMillis how long its oldest member has waited
      * @param directory the image folder of the run, when known
      */
-    record Stall(String runId, List<String> have, List<Role> missing, long waitedMillis, String directory) {
+    record Stall(String runId, List<String> have, List<Role> missing, List<String> lacking, long waitedMillis, String directory) {
     }
 
     private final List<Role> roles;
@@ -115,10 +135,11 @@ final class RunJoin {
 
     /** Scans the queue and takes the flowfiles of the first thing to act on. */
     Outcome poll(final ProcessSession session) {
-        final Map<String, Map<String, FlowFile>> groups = new LinkedHashMap<>();
+        final Map<String, Map<String, Shards>> groups = new LinkedHashMap<>();
         final Map<String, Long> oldest = new LinkedHashMap<>();
         final List<FlowFile> unmatched = new ArrayList<>();
         final List<FlowFile> unused = new ArrayList<>();
+        final Map<FlowFile, String> rejected = new LinkedHashMap<>();
         final long now = System.currentTimeMillis();
         session.get(flowFile -> {
             final String runId = flowFile.getAttribute(TransferAttributes.RUN_ID);
@@ -128,30 +149,43 @@ final class RunJoin {
             } else if (runId == null || role == null) {
                 unmatched.add(flowFile);
             } else {
-                groups.computeIfAbsent(runId, id -> new LinkedHashMap<>()).putIfAbsent(role.name(), flowFile);
-                oldest.merge(runId, queuedSince(flowFile), Math::min);
+                final String problem = groups.computeIfAbsent(runId, id -> new LinkedHashMap<>())
+                        .computeIfAbsent(role.name(), name -> new Shards(role)).add(flowFile, runId);
+                if (problem != null) {
+                    rejected.put(flowFile, problem);
+                } else {
+                    oldest.merge(runId, queuedSince(flowFile), Math::min);
+                }
             }
             return FlowFileFilter.FlowFileFilterResult.REJECT_AND_CONTINUE;
         });
-        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
-            if (group.getValue().size() == roles.size()) {
-                final List<FlowFile> taken = take(session, group.getValue().values());
-                if (taken.size() != roles.size()) {
+        if (!rejected.isEmpty()) {
+            final Map.Entry<FlowFile, String> first = rejected.entrySet().iterator().next();
+            return new Unmatched(take(session, List.of(first.getKey())), first.getValue());
+        }
+        for (final Map.Entry<String, Map<String, Shards>> group : groups.entrySet()) {
+            if (group.getValue().size() == roles.size() && group.getValue().values().stream().allMatch(Shards::isComplete)) {
+                final List<FlowFile> wanted = group.getValue().values().stream().flatMap(shards -> shards.ordered().stream()).toList();
+                final List<FlowFile> taken = take(session, wanted);
+                if (taken.size() != wanted.size()) {
                     // a member left the queue between the scan and the take (another thread, expiry): try again later
                     taken.forEach(session::transfer);
                     return new Waiting(List.of());
                 }
-                final Map<String, FlowFile> members = new LinkedHashMap<>();
+                final Map<String, FlowFile> byId = new HashMap<>();
+                taken.forEach(flowFile -> byId.put(flowFile.getAttribute(CoreAttributes.UUID.key()), flowFile));
+                final Map<String, List<FlowFile>> members = new LinkedHashMap<>();
                 for (final Role role : roles) {
-                    taken.stream().filter(role.matches()).findFirst().ifPresent(flowFile -> members.put(role.name(), flowFile));
+                    members.put(role.name(), group.getValue().get(role.name()).ordered().stream()
+                            .map(flowFile -> byId.get(flowFile.getAttribute(CoreAttributes.UUID.key()))).toList());
                 }
                 return new Complete(group.getKey(), members);
             }
         }
-        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
+        for (final Map.Entry<String, Map<String, Shards>> group : groups.entrySet()) {
             final String reason = neverCompletes(group.getKey(), group.getValue());
             if (reason != null) {
-                return new NeverComplete(group.getKey(), take(session, group.getValue().values()), reason);
+                return new NeverComplete(group.getKey(), take(session, flowFiles(group.getValue())), reason);
             }
         }
         if (!unused.isEmpty()) {
@@ -161,26 +195,108 @@ final class RunJoin {
             return new Unmatched(take(session, unmatched), "expected " + describeRoles() + " with a transfer.run.id attribute");
         }
         final List<Stall> stalls = new ArrayList<>();
-        for (final Map.Entry<String, Map<String, FlowFile>> group : groups.entrySet()) {
+        for (final Map.Entry<String, Map<String, Shards>> group : groups.entrySet()) {
             final long waited = now - oldest.get(group.getKey());
-            final List<Role> missing = roles.stream().filter(role -> !group.getValue().containsKey(role.name())).toList();
+            final Map<String, Shards> present = group.getValue();
+            final List<Role> missing = roles.stream().filter(role -> !present.containsKey(role.name()) || !present.get(role.name()).isComplete())
+                    .toList();
             if (waited > maximumWaitMillis) {
-                return new TimedOut(group.getKey(), take(session, group.getValue().values()), missing.stream().map(Role::name).toList());
+                return new TimedOut(group.getKey(), take(session, flowFiles(present)),
+                        missing.stream().map(role -> lacking(role, present.get(role.name()))).toList());
             }
             if (waited > warnAfterMillis) {
-                stalls.add(new Stall(group.getKey(), List.copyOf(group.getValue().keySet()), missing, waited,
-                        group.getValue().values().iterator().next().getAttribute(TransferAttributes.SOURCE_DIRECTORY)));
+                stalls.add(new Stall(group.getKey(), present.values().stream().map(Shards::describe).toList(), missing,
+                        missing.stream().map(role -> lacking(role, present.get(role.name()))).toList(), waited,
+                        present.values().iterator().next().ordered().getFirst().getAttribute(TransferAttributes.SOURCE_DIRECTORY)));
             }
         }
         return new Waiting(stalls);
+    }
+
+    private static List<FlowFile> flowFiles(final Map<String, Shards> group) {
+        return group.values().stream().flatMap(shards -> shards.ordered().stream()).toList();
+    }
+
+    /** What a group still lacks of a role: its name, or the shards of a split not yet queued. */
+    private static String lacking(final Role role, final Shards present) {
+        return present == null ? role.name() : role.name() + " (" + present.missingText() + ")";
+    }
+
+    /**
+     * The flowfiles of one role of one run found in the queue, by {@code fragment.index}. A flowfile without fragment
+     * attributes is the whole of its split (shard 0 of 1), as a model always is.
+     */
+    private static final class Shards {
+        private final Role role;
+        private final Map<Integer, FlowFile> byIndex = new TreeMap<>();
+        private int count;
+
+        Shards(final Role role) {
+            this.role = role;
+        }
+
+        /** Adds a flowfile; returns why it cannot be one of this role's shards, or null. */
+        String add(final FlowFile flowFile, final String runId) {
+            final String what = (role.split() == null ? "the " + role.name() : "the " + role.split() + " split") + " of run " + runId;
+            // a model is never sharded: what fragment attributes it carries, it inherited from the shards it was trained on
+            final String indexText = role.split() == null ? null : flowFile.getAttribute(TransferAttributes.FRAGMENT_INDEX);
+            final String countText = role.split() == null ? null : flowFile.getAttribute(TransferAttributes.FRAGMENT_COUNT);
+            final int index;
+            final int total;
+            try {
+                index = indexText == null ? 0 : Integer.parseInt(indexText.strip());
+                total = countText == null ? 1 : Integer.parseInt(countText.strip());
+            } catch (final NumberFormatException e) {
+                return "fragment.index '" + indexText + "' or fragment.count '" + countText + "' of " + what + " is not a number";
+            }
+            if ((indexText == null) != (countText == null) || total < 1 || index < 0 || index >= total) {
+                return "fragment.index " + indexText + " and fragment.count " + countText + " of " + what + " do not name a shard "
+                        + "(expected both, with 0 <= index < count)";
+            }
+            if (count != 0 && count != total) {
+                return "a shard of " + what + " says the split has " + total + " shards, others queued say " + count
+                        + ": the shards of two loads of the same run cannot be joined";
+            }
+            if (byIndex.containsKey(index)) {
+                return "shard " + index + " of " + total + " of " + what + " is already queued (" + byIndex.get(index) + "): a shard "
+                        + "arrived twice, so this copy is not used";
+            }
+            count = total;
+            byIndex.put(index, flowFile);
+            return null;
+        }
+
+        boolean isComplete() {
+            return byIndex.size() == count;
+        }
+
+        List<FlowFile> ordered() {
+            return List.copyOf(byIndex.values());
+        }
+
+        String describe() {
+            return count == 1 ? role.name() : role.name() + " (" + byIndex.size() + " of " + count + " shards)";
+        }
+
+        String missingText() {
+            final List<String> missing = new ArrayList<>();
+            for (int index = 0; index < count && missing.size() < 10; index++) {
+                if (!byIndex.containsKey(index)) {
+                    missing.add(String.valueOf(index));
+                }
+            }
+            final int lacking = count - byIndex.size();
+            return (lacking == 1 ? "shard " : "shards ") + String.join(", ", missing) + (lacking > missing.size() ? ", ..." : "")
+                    + " of " + count;
+        }
     }
 
     /**
      * Why a group can never complete: it needs a dataset split that its run, as LoadImageFolder emitted it
      * ({@code transfer.run.splits} on any member), does not have; null when it may still complete.
      */
-    private String neverCompletes(final String runId, final Map<String, FlowFile> members) {
-        for (final FlowFile member : members.values()) {
+    private String neverCompletes(final String runId, final Map<String, Shards> members) {
+        for (final FlowFile member : flowFiles(members)) {
             final String listed = member.getAttribute(TransferAttributes.RUN_SPLITS);
             if (listed == null || listed.isBlank()) {
                 continue;

@@ -215,9 +215,9 @@ public class TrainHead extends TrainingProcessor {
         return new ValidationResult.Builder().subject(property.getName()).valid(false).explanation(explanation).build();
     }
 
-    /** A feature dataset read whole, under the heap share head training may take. */
-    private static HeadFeatures read(final ProcessSession session, final FlowFile flowFile, final Path directory) throws IOException {
-        try (InputStream in = session.read(flowFile)) {
+    /** A feature dataset (the shards of a split, in order) read whole, under the heap share head training may take. */
+    private static HeadFeatures read(final ProcessSession session, final List<FlowFile> shards, final Path directory) throws IOException {
+        try (InputStream in = TrainingSupport.read(session, shards)) {
             return HeadFeatures.read(in, directory, (long) (Runtime.getRuntime().maxMemory() * MAX_HEAP_SHARE));
         }
     }

@@ -152,7 +152,7 @@ public abstract class TrainingProcessor extends TransferProcessor {
         final Map<String, String> attributes = new HashMap<>(TransferAttributes.forModel(trained.model().manifest()));
         attributes.put(TrainingSupport.DEVICE_ATTRIBUTE, device.toString());
         attributes.put(TransferAttributes.RUN_ID, group.runId());
-        output = session.putAllAttributes(output, attributes);
+        output = session.removeAllAttributes(session.putAllAttributes(output, attributes), TransferAttributes.SHARD_ATTRIBUTES);
         session.getProvenanceReporter().join(group.all(), output, trained.description() + " for " + trained.epochs() + " epochs on "
                 + device + ": validation accuracy " + attributes.get("transfer.val.accuracy"));
         session.transfer(output, success);

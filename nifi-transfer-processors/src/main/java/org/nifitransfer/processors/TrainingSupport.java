@@ -3,6 +3,7 @@ package org.nifitransfer.processors;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
+import org.nifitransfer.core.dataset.DatasetShards;
 import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.pipeline.Folders;
 import org.nifitransfer.core.training.OptimizerChoice;
@@ -161,6 +163,27 @@ final class TrainingSupport {
         final Path parent = configured == null ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(configured);
         Files.createDirectories(parent);
         return Files.createTempDirectory(parent, "nifi-transfer-");
+    }
+
+    /**
+     * The content of a role's flowfiles as one dataset: the shards of a split joined in {@code fragment.index} order
+     * ({@link DatasetShards}), or the one flowfile as it is.
+     */
+    static InputStream read(final ProcessSession session, final List<FlowFile> shards) throws IOException {
+        return DatasetShards.concatenate(shards.stream().<DatasetShards.Source>map(flowFile -> () -> session.read(flowFile)).toList());
+    }
+
+    /** The images of a role's shards together ({@code transfer.count} summed), or null when a shard does not say. */
+    static String count(final List<FlowFile> shards) {
+        long total = 0;
+        for (final FlowFile shard : shards) {
+            final String count = shard.getAttribute(TransferAttributes.COUNT);
+            if (count == null || !count.strip().matches("\\d{1,18}")) {
+                return null;
+            }
+            total += Long.parseLong(count.strip());
+        }
+        return String.valueOf(total);
     }
 
     /** The join of a training processor: its roles, with the processor's Maximum Wait and Warn After. */
@@ -329,11 +352,17 @@ final class TrainingSupport {
                 text.append(" (").append(stall.directory()).append(')');
             }
             text.append(": have ").append(String.join(" and ", stall.have())).append(", waiting ").append(duration(stall.waitedMillis()))
-                    .append(" for ").append(String.join(" and ", stall.missing().stream().map(RunJoin.Role::name).toList()));
+                    .append(" for ").append(String.join(" and ", stall.lacking()));
             for (final RunJoin.Role role : stall.missing()) {
                 text.append(". The ").append(role.name()).append(" comes from ").append(role.source());
             }
-            text.append(": is it stopped, invalid, still working (see its View State), or routing this run to failure? The group goes to ")
+            text.append(": is it stopped, invalid, still working (see its View State), or routing this run to failure?");
+            if (stall.lacking().stream().anyMatch(lacking -> lacking.contains("(shard"))) {
+                text.append(" Some shards of a split are here and others are not: if the connection into this processor shows back ")
+                        .append("pressure, the others cannot arrive; raise its Back Pressure Data Size Threshold above the size of a whole ")
+                        .append("split.");
+            }
+            text.append(" The group goes to ")
                     .append("'timeout' after Maximum Wait (").append(maximumWait).append(')');
             return text.toString();
         }

@@ -33,6 +33,17 @@ public final class TransferAttributes {
     public static final String AUGMENTATION = "transfer.augmentation";
     public static final String ERROR = "transfer.error";
     public static final String PHASE = "transfer.phase";
+    /** NiFi's fragment attributes: the shards of one split of one run share the identifier. */
+    public static final String FRAGMENT_IDENTIFIER = "fragment.identifier";
+    /** A shard's position in its split, from 0. */
+    public static final String FRAGMENT_INDEX = "fragment.index";
+    /** How many shards a split has. */
+    public static final String FRAGMENT_COUNT = "fragment.count";
+    /** The file name of the whole split a shard belongs to (for MergeContent's Defragment). */
+    public static final String SEGMENT_ORIGINAL_FILENAME = "segment.original.filename";
+    /** The attributes that place a shard in its split, which a model trained on shards does not carry on. */
+    public static final java.util.Set<String> SHARD_ATTRIBUTES = java.util.Set.of(FRAGMENT_IDENTIFIER, FRAGMENT_INDEX, FRAGMENT_COUNT,
+            SEGMENT_ORIGINAL_FILENAME);
     /** The {@link #KIND} of model flowfiles. */
     public static final String MODEL_KIND = "model";
 
@@ -79,6 +90,10 @@ public final class TransferAttributes {
             attributes.put(PRESET, manifest.tensor().normalization().name());
         }
         attributes.put(AUGMENTATION, manifest.augmentation() == null ? "none" : manifest.augmentation().mode());
+        if (manifest.shard() != null) {
+            attributes.put(FRAGMENT_INDEX, String.valueOf(manifest.shard().index()));
+            attributes.put(FRAGMENT_COUNT, String.valueOf(manifest.shard().count()));
+        }
         attributes.put(CoreAttributes.MIME_TYPE.key(), TAR_MIME_TYPE);
         attributes.put(CoreAttributes.FILENAME.key(), fileName(manifest));
         return attributes;
@@ -130,9 +145,11 @@ public final class TransferAttributes {
         return String.format(java.util.Locale.ROOT, "%.4f", value);
     }
 
-    /** {@code <run>-<split>-<kind>.tar}. */
+    /** {@code <run>-<split>-<kind>.tar}; for one of several shards, {@code <run>-<split>-<kind>-shard-<n>-of-<count>.tar}. */
     public static String fileName(final DatasetManifest manifest) {
-        return shortRun(manifest.runId()) + "-" + manifest.split() + "-" + manifest.kind().getValue() + ".tar";
+        final DatasetManifest.Shard shard = manifest.shard();
+        return shortRun(manifest.runId()) + "-" + manifest.split() + "-" + manifest.kind().getValue()
+                + (shard == null || shard.count() == 1 ? "" : "-shard-" + (shard.index() + 1) + "-of-" + shard.count()) + ".tar";
     }
 
     /** Skipped files as a JSON array of {@code "file: reason"} strings, at most {@value #MAX_SKIPPED_IN_ATTRIBUTE}. */

@@ -1,6 +1,7 @@
 package org.nifitransfer.processors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,17 +66,23 @@ final class Chain {
             loadOptions.accept(r);
         });
         load.run();
-        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 3);
+        final List<MockFlowFile> loaded = load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS);
+        final int datasets = loaded.size();
+        // a split in several shards: the shard-by-shard processors run two tasks at once, as the template allows
+        final int threads = datasets > 3 ? 2 : 1;
+        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, datasets);
+        assertTrue(datasets >= 3, "a dataset per split at least");
         runners.add(load);
 
         final TestRunner resize = runner(ResizeAndNormalize.class, r -> {
             r.setProperty(ResizeAndNormalize.TARGET_WIDTH, String.valueOf(size));
             r.setProperty(ResizeAndNormalize.TARGET_HEIGHT, String.valueOf(size));
             r.setProperty(ResizeAndNormalize.PRESET, preset);
+            r.setThreadCount(threads);
         });
-        load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS).forEach(flowFile -> pass(flowFile, resize));
-        resize.run(3);
-        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 3);
+        loaded.forEach(flowFile -> pass(flowFile, resize));
+        resize.run(datasets);
+        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, datasets);
         runners.add(resize);
 
         final TestRunner augment = runner(Augment.class, r -> {
@@ -83,30 +90,37 @@ final class Chain {
             r.setProperty(Augment.ZOOM, "0");
             r.setProperty(Augment.WIDTH_SHIFT, "0.1");
             r.setProperty(Augment.HEIGHT_SHIFT, "0.1");
+            r.setThreadCount(threads);
         });
         resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS).forEach(flowFile -> pass(flowFile, augment));
-        augment.run(3);
-        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, 3);
+        augment.run(datasets);
+        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, datasets);
         runners.add(augment);
         final List<MockFlowFile> tensors = augment.getFlowFilesForRelationship(Augment.REL_SUCCESS);
+        final List<MockFlowFile> training = tensors.stream().filter(flowFile -> !"test".equals(flowFile.getAttribute(TransferAttributes.SPLIT)))
+                .toList();
 
-        final TestRunner extract = runner(ExtractFeatures.class, r -> r.setProperty(ExtractFeatures.BASE_MODEL, fixture(base).toString()));
-        tensors.stream().filter(flowFile -> !"test".equals(flowFile.getAttribute(TransferAttributes.SPLIT))).forEach(flowFile -> pass(flowFile, extract));
-        extract.run(2);
-        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, 2);
+        final TestRunner extract = runner(ExtractFeatures.class, r -> {
+            r.setProperty(ExtractFeatures.BASE_MODEL, fixture(base).toString());
+            r.setThreadCount(threads);
+        });
+        training.forEach(flowFile -> pass(flowFile, extract));
+        extract.run(training.size());
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, training.size());
         runners.add(extract);
         final List<MockFlowFile> features = extract.getFlowFilesForRelationship(ExtractFeatures.REL_SUCCESS);
 
         final TestRunner head = runner(TrainHead.class, headOptions);
-        features.forEach(flowFile -> pass(flowFile, head));
+        // the shards in the reverse of their order, as a cluster may deliver them: the join puts them back in order
+        features.reversed().forEach(flowFile -> pass(flowFile, head));
         head.run();
         head.assertTransferCount(TrainHead.REL_SUCCESS, 1);
-        head.assertTransferCount(TrainHead.REL_ORIGINAL, 2);
+        head.assertTransferCount(TrainHead.REL_ORIGINAL, features.size());
         head.assertTransferCount(TrainHead.REL_FAILURE, 0);
         runners.add(head);
         final MockFlowFile headModel = head.getFlowFilesForRelationship(TrainHead.REL_SUCCESS).getFirst();
 
-        final Map<String, List<MockFlowFile>> headResults = evaluate(headModel, test(tensors), runners);
+        final Map<String, List<MockFlowFile>> headResults = evaluate(headModel, testShards(tensors), runners);
         if (fineTuneOptions == null) {
             return new Outputs(tensors, features, headModel, null, null, headResults, Map.of(), runners);
         }
@@ -120,29 +134,37 @@ final class Chain {
 
         final TestRunner fineTune = runner(FineTune.class, fineTuneOptions);
         pass(unfrozen, fineTune);
-        tensors.stream().filter(flowFile -> !"test".equals(flowFile.getAttribute(TransferAttributes.SPLIT))).forEach(flowFile -> pass(flowFile, fineTune));
+        training.reversed().forEach(flowFile -> pass(flowFile, fineTune));
         fineTune.run();
         fineTune.assertTransferCount(FineTune.REL_SUCCESS, 1);
-        fineTune.assertTransferCount(FineTune.REL_ORIGINAL, 3);
+        fineTune.assertTransferCount(FineTune.REL_ORIGINAL, 1 + training.size());
         fineTune.assertTransferCount(FineTune.REL_FAILURE, 0);
         runners.add(fineTune);
         final MockFlowFile tuned = fineTune.getFlowFilesForRelationship(FineTune.REL_SUCCESS).getFirst();
-        return new Outputs(tensors, features, headModel, unfrozen, tuned, headResults, evaluate(tuned, test(tensors), runners), runners);
+        return new Outputs(tensors, features, headModel, unfrozen, tuned, headResults, evaluate(tuned, testShards(tensors), runners), runners);
     }
 
+    /** The test dataset, of a chain whose test split is one flowfile. */
     static MockFlowFile test(final List<MockFlowFile> tensors) {
-        return tensors.stream().filter(flowFile -> "test".equals(flowFile.getAttribute(TransferAttributes.SPLIT))).findFirst().orElseThrow();
+        final List<MockFlowFile> test = testShards(tensors);
+        assertEquals(1, test.size(), "the test split is one flowfile");
+        return test.getFirst();
+    }
+
+    /** The test split's flowfiles (its shards, or the one flowfile). */
+    static List<MockFlowFile> testShards(final List<MockFlowFile> tensors) {
+        return tensors.stream().filter(flowFile -> "test".equals(flowFile.getAttribute(TransferAttributes.SPLIT))).toList();
     }
 
     /** Evaluate's outputs by transfer.result, plus "model". */
-    static Map<String, List<MockFlowFile>> evaluate(final MockFlowFile model, final MockFlowFile test, final List<TestRunner> runners) {
+    static Map<String, List<MockFlowFile>> evaluate(final MockFlowFile model, final List<MockFlowFile> test, final List<TestRunner> runners) {
         final TestRunner evaluate = runner(Evaluate.class, r -> { });
         pass(model, evaluate);
-        pass(test, evaluate);
+        test.reversed().forEach(shard -> pass(shard, evaluate));
         evaluate.run();
         evaluate.assertTransferCount(Evaluate.REL_RESULTS, 6);
         evaluate.assertTransferCount(Evaluate.REL_MODEL, 1);
-        evaluate.assertTransferCount(Evaluate.REL_ORIGINAL, 1);
+        evaluate.assertTransferCount(Evaluate.REL_ORIGINAL, test.size());
         evaluate.assertTransferCount(Evaluate.REL_FAILURE, 0);
         runners.add(evaluate);
         final Map<String, List<MockFlowFile>> results = new java.util.HashMap<>();

@@ -167,4 +167,56 @@ class TrainingJoinTest {
         evaluate.run();
         evaluate.assertAllFlowFilesTransferred(Evaluate.REL_UNUSED, 1);
     }
+
+    /** Queues the train features as shard {@code index} of {@code count} of run {@code runId}. */
+    private static void passShard(final TestRunner runner, final String runId, final String split, final int index, final int count) {
+        final Map<String, String> attributes = new HashMap<>(ModelChains.split(ModelChains.torchScript().features(), split).getAttributes());
+        attributes.remove("uuid");
+        attributes.put(TransferAttributes.RUN_ID, runId);
+        attributes.put(TransferAttributes.FRAGMENT_IDENTIFIER, runId + "-" + split);
+        attributes.put(TransferAttributes.FRAGMENT_INDEX, String.valueOf(index));
+        attributes.put(TransferAttributes.FRAGMENT_COUNT, String.valueOf(count));
+        runner.enqueue(ModelChains.split(ModelChains.torchScript().features(), split).toByteArray(), attributes);
+    }
+
+    @Test
+    void aRunWaitsForEveryShardAndAStalledOneSaysWhichShardsItLacks() throws InterruptedException {
+        final TestRunner head = Chain.runner(TrainHead.class, r -> {
+            r.setProperty(TrainHead.WARN_AFTER, "100 ms");
+            r.setProperty(TrainHead.MAXIMUM_WAIT, "400 ms");
+        });
+        passShard(head, "run-s", "train", 0, 4);
+        passShard(head, "run-s", "train", 2, 4);
+        passShard(head, "run-s", "validation", 0, 1);
+        head.run();
+        head.assertTransferCount(TrainHead.REL_SUCCESS, 0);
+        assertEquals(3, head.getQueueSize().getObjectCount());
+        Thread.sleep(150);
+        head.run();
+        final String warning = head.getLogger().getWarnMessages().getFirst().getMsg();
+        assertTrue(warning.contains("have train feature dataset (2 of 4 shards) and validation feature dataset, waiting 0 s for train feature "
+                + "dataset (shards 1, 3 of 4)"), warning);
+        assertTrue(warning.contains("raise its Back Pressure Data Size Threshold"), warning);
+        Thread.sleep(300);
+        head.run();
+        head.assertAllFlowFilesTransferred(TrainHead.REL_TIMEOUT, 3);
+        head.getFlowFilesForRelationship(TrainHead.REL_TIMEOUT).getFirst().assertAttributeEquals(TransferAttributes.ERROR,
+                "run run-s: no train feature dataset (shards 1, 3 of 4) arrived within 400 ms");
+    }
+
+    @Test
+    void aShardThatArrivesTwiceOrDisagreesOnTheCountGoesToFailureAloneSayingWhy() {
+        final TestRunner head = Chain.runner(TrainHead.class, r -> { });
+        passShard(head, "run-d", "train", 0, 2);
+        passShard(head, "run-d", "train", 0, 2);
+        passShard(head, "run-d", "train", 1, 3);
+        head.run(2);
+        head.assertAllFlowFilesTransferred(TrainHead.REL_FAILURE, 2);
+        final List<String> errors = head.getFlowFilesForRelationship(TrainHead.REL_FAILURE).stream()
+                .map(flowFile -> flowFile.getAttribute(TransferAttributes.ERROR)).toList();
+        assertTrue(errors.getFirst().startsWith("shard 0 of 2 of the train split of run run-d is already queued"), errors.getFirst());
+        assertEquals("a shard of the train split of run run-d says the split has 3 shards, others queued say 2: the shards of two loads "
+                + "of the same run cannot be joined", errors.get(1));
+        assertEquals(1, head.getQueueSize().getObjectCount(), "the first shard 0 still waits for shard 1");
+    }
 }
