@@ -38,11 +38,13 @@ final class FlowBuilder {
     static final String BUNDLE_GROUP = "org.nifitransfer";
     static final String BUNDLE_ARTIFACT = "nifi-transfer-nar";
     static final String BUNDLE_VERSION = "0.1.0-SNAPSHOT";
+    /** The data-size back pressure of a connection into a join: in effect none (see {@link #partitionByRun()}). */
+    static final String JOIN_BACK_PRESSURE_DATA_SIZE = "1 TB";
 
     private final String flowName;
     private final VersionedProcessGroup group = new VersionedProcessGroup();
     private final Set<VersionedProcessor> processors = new LinkedHashSet<>();
-    private final Set<VersionedConnection> connections = new LinkedHashSet<>();
+    private final LinkedHashSet<VersionedConnection> connections = new LinkedHashSet<>();
     private final Set<VersionedLabel> labels = new LinkedHashSet<>();
     private final Set<VersionedFunnel> funnels = new LinkedHashSet<>();
     private final Set<VersionedPort> inputPorts = new LinkedHashSet<>();
@@ -222,6 +224,35 @@ final class FlowBuilder {
         connection.setLoadBalanceCompression("DO_NOT_COMPRESS");
         connection.setPartitioningAttribute("");
         connections.add(connection);
+        return this;
+    }
+
+    /**
+     * Spreads the last connection's flowfiles over a cluster's nodes, one after another (NiFi's Round Robin load
+     * balancing); a standalone NiFi keeps the setting and ignores it.
+     */
+    FlowBuilder roundRobin() {
+        final VersionedConnection connection = connections.getLast();
+        connection.setLoadBalanceStrategy("ROUND_ROBIN");
+        return this;
+    }
+
+    /**
+     * Sends every flowfile of one run over the last connection to the same node of a cluster (NiFi's Partition by
+     * Attribute on {@code transfer.run.id}), so a join finds all of a run's shards on one node, and holds no back
+     * pressure by size there: a join takes a run only once every shard is queued, so a full queue would wait forever.
+     */
+    FlowBuilder partitionByRun() {
+        final VersionedConnection connection = connections.getLast();
+        connection.setLoadBalanceStrategy("PARTITION_BY_ATTRIBUTE");
+        connection.setPartitioningAttribute("transfer.run.id");
+        connection.setBackPressureDataSizeThreshold(JOIN_BACK_PRESSURE_DATA_SIZE);
+        return this;
+    }
+
+    /** Runs {@code processor} on the primary node of a cluster only (every node of a standalone NiFi is its primary). */
+    FlowBuilder primaryNodeOnly(final VersionedProcessor processor) {
+        processor.setExecutionNode("PRIMARY");
         return this;
     }
 

@@ -149,7 +149,10 @@ public final class FlowDefinitions {
                 .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning, numbered on from the head's")
                 .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
 
-        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        flow.parameter("images.per.shard", "1000", "Each split travels as flowfiles of at most this many images, prepared shard by shard "
+                + "(by several concurrent tasks, or by every node of a cluster); the training processors wait for all of a split's shards");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}",
+                LoadImageFolder.IMAGES_PER_SHARD, "#{images.per.shard}");
         final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment", Augment.class, 2 * COLUMN, 0, properties(), "0 sec");
         final VersionedProcessor extract = extract(flow, 0, ROW, ExtractFeatures.DEVICE, "#{device}");
@@ -171,17 +174,21 @@ public final class FlowDefinitions {
         final VersionedFunnel results = flow.funnel("results", 2 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
         final VersionedFunnel models = flow.funnel("models", 3 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
 
-        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
+        // on a cluster: the primary node loads, the shards spread over every node (round robin) to be resized and extracted,
+        // and each run's datasets and models gather on one node (partition by run id) for training and evaluation; a
+        // standalone NiFi keeps these settings and ignores them
+        flow.primaryNodeOnly(load)
+                .connect(load, resize, LoadImageFolder.REL_SUCCESS).roundRobin()
                 .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
-                .connect(augment, extract, Augment.REL_SUCCESS)
-                .connect(augment, fineTune, Augment.REL_SUCCESS)
-                .connect(augment, evaluateHead, Augment.REL_SUCCESS)
-                .connect(augment, evaluateTuned, Augment.REL_SUCCESS)
-                .connect(extract, head, ExtractFeatures.REL_SUCCESS)
+                .connect(augment, extract, Augment.REL_SUCCESS).roundRobin()
+                .connect(augment, fineTune, Augment.REL_SUCCESS).partitionByRun()
+                .connect(augment, evaluateHead, Augment.REL_SUCCESS).partitionByRun()
+                .connect(augment, evaluateTuned, Augment.REL_SUCCESS).partitionByRun()
+                .connect(extract, head, ExtractFeatures.REL_SUCCESS).partitionByRun()
                 .connect(head, unfreeze, TrainHead.REL_SUCCESS)
-                .connect(head, evaluateHead, TrainHead.REL_SUCCESS)
-                .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS)
-                .connect(fineTune, evaluateTuned, FineTune.REL_SUCCESS)
+                .connect(head, evaluateHead, TrainHead.REL_SUCCESS).partitionByRun()
+                .connect(unfreeze, fineTune, UnfreezeLayers.REL_SUCCESS).partitionByRun()
+                .connect(fineTune, evaluateTuned, FineTune.REL_SUCCESS).partitionByRun()
                 .connect(evaluateHead, results, Evaluate.REL_RESULTS)
                 .connect(evaluateTuned, results, Evaluate.REL_RESULTS)
                 .connect(evaluateHead, models, Evaluate.REL_MODEL)
@@ -190,8 +197,9 @@ public final class FlowDefinitions {
                 .routeFailures(trainingFailures, extract, head, unfreeze, fineTune)
                 .routeFailures(evaluationFailures, evaluateHead, evaluateTuned);
 
-        flow.label("Data. 1. LoadImageFolder: one image dataset per split, one run id. 2. ResizeAndNormalize: decode, resize to "
-                        + "#{image.size}, record the base's preset. 3. Augment: new random variants of the training images every epoch.",
+        flow.label("Data. 1. LoadImageFolder: image datasets per split (in shards of #{images.per.shard} images), one run id. "
+                        + "2. ResizeAndNormalize: decode, resize to #{image.size}, record the base's preset. 3. Augment: new random "
+                        + "variants of the training images every epoch.",
                         LANE_LABEL_X, 0, LANE_LABEL_WIDTH, 128)
                 .label("Training. 4. ExtractFeatures: the frozen base once over train and validation. 5. TrainHead: a new head; the model "
                         + "comes out. 6. UnfreezeLayers: the top blocks to train. 7. FineTune: those blocks and the head, low learning rate.",
@@ -327,7 +335,10 @@ public final class FlowDefinitions {
                 .parameter("fine.tune.from.layer", "11", "The first layer to train: a block ('11'), a layer ('12.expand1x1') or a "
                         + "parameter name, as the model's summary.txt lists them")
                 .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning");
-        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        flow.parameter("images.per.shard", "1000", "Each split travels as flowfiles of at most this many images, prepared shard by shard "
+                + "(by several concurrent tasks, or by every node of a cluster); the training processors wait for all of a split's shards");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}",
+                LoadImageFolder.IMAGES_PER_SHARD, "#{images.per.shard}");
         final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment On The Fly", Augment.class, 2 * COLUMN, 0,
                 properties(Augment.ROTATION, "20", Augment.ZOOM, "0.1", Augment.FILL_MODE, "reflect"), "0 sec");
@@ -369,7 +380,10 @@ public final class FlowDefinitions {
         dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.onnx", "The headless base (.onnx or .pt)")
                 .parameter("variants.per.image", "5", "Augmented copies stored per training image");
-        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}");
+        flow.parameter("images.per.shard", "1000", "Each split travels as flowfiles of at most this many images, prepared shard by shard "
+                + "(by several concurrent tasks, or by every node of a cluster); the training processors wait for all of a split's shards");
+        final VersionedProcessor load = load(flow, LoadImageFolder.TEST_FROM_VALIDATION, "#{test.from.validation}",
+                LoadImageFolder.IMAGES_PER_SHARD, "#{images.per.shard}");
         final VersionedProcessor resize = resize(flow);
         final VersionedProcessor augment = flow.processor("Augment Materialized", Augment.class, 2 * COLUMN, 0,
                 properties(Augment.MODE, "materialize", Augment.VARIANTS, "#{variants.per.image}"), "0 sec");
