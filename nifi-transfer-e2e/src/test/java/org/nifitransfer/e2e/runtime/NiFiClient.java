@@ -412,27 +412,19 @@ public final class NiFiClient {
     }
 
     /**
-     * Every flowfile queued in a connection, with the cluster node whose partition of the queue holds it (null on a
-     * standalone NiFi): a listing request ({@code POST /flowfile-queues/{id}/listing-requests}, polled until finished,
-     * then deleted). NiFi lists at most 100 flowfiles per node.
+     * On a cluster, the flowfiles queued in a group and its descendants per node ({@code address:apiPort}), from
+     * {@code GET /flow/process-groups/{id}/status?recursive=true&nodewise=true}: each connected node's own count (a node's
+     * partitions of a load-balanced connection, including flowfiles waiting to be sent to another node). Nodes that are
+     * not connected are missing. Empty on a standalone NiFi.
      */
-    public List<QueuedFlowFile> listQueue(final String connectionId) throws IOException, InterruptedException {
-        final String requestId = text(post("/flowfile-queues/" + connectionId + "/listing-requests", MAPPER.createObjectNode())
-                .path("listingRequest"), "id");
-        final String requestPath = "/flowfile-queues/" + connectionId + "/listing-requests/" + requestId;
-        try {
-            final JsonNode listing = await(Duration.ofSeconds(30), "the listing of connection " + connectionId,
-                    () -> get(requestPath).path("listingRequest"), request -> request.path("finished").asBoolean(false));
-            final List<QueuedFlowFile> flowFiles = new ArrayList<>();
-            for (final JsonNode summary : listing.path("flowFileSummaries")) {
-                flowFiles.add(new QueuedFlowFile(summary.path("uuid").asText(), summary.path("filename").asText(null),
-                        summary.path("size").asLong(), summary.path("clusterNodeId").asText(null),
-                        summary.path("clusterNodeAddress").asText(null)));
-            }
-            return flowFiles;
-        } finally {
-            delete(requestPath);
+    public Map<String, Long> queuedFlowFilesByNode(final String groupId) throws IOException, InterruptedException {
+        final Map<String, Long> byNode = new TreeMap<>();
+        for (final JsonNode node : get("/flow/process-groups/" + groupId + "/status?recursive=true&nodewise=true")
+                .path("processGroupStatus").path("nodeSnapshots")) {
+            byNode.put(node.path("address").asText() + ":" + node.path("apiPort").asInt(),
+                    node.path("statusSnapshot").path("flowFilesQueued").asLong());
         }
+        return byNode;
     }
 
     /** The process groups directly under the root: id and name. */
@@ -801,10 +793,6 @@ public final class NiFiClient {
         public String apiAddress() {
             return address + ":" + apiPort;
         }
-    }
-
-    /** A flowfile in a queue listing, with the node holding it on a cluster. */
-    public record QueuedFlowFile(String uuid, String filename, long size, String clusterNodeId, String clusterNodeAddress) {
     }
 
     /** NiFi answered a request with a non-2xx status. */
