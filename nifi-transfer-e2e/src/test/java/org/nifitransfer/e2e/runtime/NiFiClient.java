@@ -74,6 +74,48 @@ public final class NiFiClient {
         return text(get("/flow/process-groups/root").path("processGroupFlow"), "id");
     }
 
+    // ---- cluster ----
+
+    /**
+     * {@code GET /flow/cluster/summary}: how many nodes are connected, of how many the cluster knows, and whether the node
+     * asked is itself connected. A standalone NiFi answers {@code clustered=false} and zero counts.
+     */
+    public ClusterSummary clusterSummary() throws IOException, InterruptedException {
+        final JsonNode summary = get("/flow/cluster/summary").path("clusterSummary");
+        return new ClusterSummary(summary.path("connectedNodeCount").asInt(0), summary.path("totalNodeCount").asInt(0),
+                summary.path("connectedToCluster").asBoolean(false), summary.path("clustered").asBoolean(false));
+    }
+
+    /**
+     * {@code GET /controller/cluster}: every node the cluster coordinator knows, connected or not, with its status and
+     * roles. A standalone NiFi answers HTTP 409.
+     */
+    public List<ClusterNode> clusterNodes() throws IOException, InterruptedException {
+        final List<ClusterNode> nodes = new ArrayList<>();
+        for (final JsonNode node : get("/controller/cluster").path("cluster").path("nodes")) {
+            final Set<String> roles = new LinkedHashSet<>();
+            node.path("roles").forEach(role -> roles.add(role.asText()));
+            nodes.add(new ClusterNode(node.path("nodeId").asText(), node.path("address").asText(), node.path("apiPort").asInt(),
+                    node.path("status").asText(), Set.copyOf(roles), node.path("heartbeat").asText(null)));
+        }
+        return nodes;
+    }
+
+    /**
+     * {@code PUT /controller/cluster/nodes/{id}} with {@code {"node":{"nodeId":..,"status":..}}}: asks the coordinator to
+     * disconnect ({@code DISCONNECTING}), reconnect ({@code CONNECTING}) or offload ({@code OFFLOADING}) a node.
+     */
+    public void requestNodeStatus(final String nodeId, final String status) throws IOException, InterruptedException {
+        final ObjectNode body = MAPPER.createObjectNode();
+        body.putObject("node").put("nodeId", nodeId).put("status", status);
+        put("/controller/cluster/nodes/" + nodeId, body);
+    }
+
+    /** {@code DELETE /controller/cluster/nodes/{id}}: removes a disconnected (or offloaded) node from the cluster. */
+    public void removeNode(final String nodeId) throws IOException, InterruptedException {
+        delete("/controller/cluster/nodes/" + nodeId);
+    }
+
     // ---- extensions ----
 
     /** {@code GET /flow/processor-types}: every processor type NiFi has loaded. */
@@ -369,6 +411,22 @@ public final class NiFiClient {
         return flowFiles;
     }
 
+    /**
+     * On a cluster, the flowfiles queued in a group and its descendants per node ({@code address:apiPort}), from
+     * {@code GET /flow/process-groups/{id}/status?recursive=true&nodewise=true}: each connected node's own count (a node's
+     * partitions of a load-balanced connection, including flowfiles waiting to be sent to another node). Nodes that are
+     * not connected are missing. Empty on a standalone NiFi.
+     */
+    public Map<String, Long> queuedFlowFilesByNode(final String groupId) throws IOException, InterruptedException {
+        final Map<String, Long> byNode = new TreeMap<>();
+        for (final JsonNode node : get("/flow/process-groups/" + groupId + "/status?recursive=true&nodewise=true")
+                .path("processGroupStatus").path("nodeSnapshots")) {
+            byNode.put(node.path("address").asText() + ":" + node.path("apiPort").asInt(),
+                    node.path("statusSnapshot").path("flowFilesQueued").asLong());
+        }
+        return byNode;
+    }
+
     /** The process groups directly under the root: id and name. */
     public Map<String, String> rootGroups() throws IOException, InterruptedException {
         final Map<String, String> groups = new LinkedHashMap<>();
@@ -503,9 +561,31 @@ public final class NiFiClient {
                 () -> queryProvenance(searchTerms, 1000, Duration.ofSeconds(60)), condition);
     }
 
-    /** {@code GET /provenance-events/{id}}: one event in full. */
+    /** {@code GET /provenance-events/{id}}: one event in full (standalone NiFi; on a cluster name the node). */
     public ProvenanceEvent provenanceEvent(final long eventId) throws IOException, InterruptedException {
         return ProvenanceEvent.of(get("/provenance-events/" + eventId).path("provenanceEvent"));
+    }
+
+    /**
+     * {@code GET /provenance-events/{id}?clusterNodeId=..}: one event of one cluster node in full. Event ids are per node,
+     * so on a cluster NiFi needs the node: {@link ProvenanceEvent#clusterNodeId()} of a query result.
+     */
+    public ProvenanceEvent provenanceEvent(final long eventId, final String clusterNodeId) throws IOException, InterruptedException {
+        return ProvenanceEvent.of(get("/provenance-events/" + eventId + "?clusterNodeId="
+                + URLEncoder.encode(clusterNodeId, StandardCharsets.UTF_8)).path("provenanceEvent"));
+    }
+
+    /**
+     * A query's events grouped by the cluster node that recorded them ({@link ProvenanceEvent#clusterNodeAddress()},
+     * e.g. {@code 127.0.0.1:41234}), addresses in order: which node did which part of the work. A standalone NiFi's events
+     * all fall under the empty address.
+     */
+    public static Map<String, List<ProvenanceEvent>> eventsByNode(final Collection<ProvenanceEvent> events) {
+        final Map<String, List<ProvenanceEvent>> byNode = new TreeMap<>();
+        for (final ProvenanceEvent event : events) {
+            byNode.computeIfAbsent(Objects.toString(event.clusterNodeAddress(), ""), address -> new ArrayList<>()).add(event);
+        }
+        return byNode;
     }
 
     /** {@code GET /provenance-events/{id}/content/output}: the flowfile content after the event. */
@@ -670,6 +750,48 @@ public final class NiFiClient {
 
         public String attribute(final String name) {
             return attributes.get(name);
+        }
+
+        /** On a cluster, the id of the node that recorded the event (needed to fetch it or its content); else null. */
+        public String clusterNodeId() {
+            return raw.path("clusterNodeId").asText(null);
+        }
+
+        /** On a cluster, the node that recorded the event as {@code address:apiPort}, e.g. {@code 127.0.0.1:41234}; else null. */
+        public String clusterNodeAddress() {
+            return raw.path("clusterNodeAddress").asText(null);
+        }
+    }
+
+    /** {@link #clusterSummary()}: connected nodes of all the cluster knows, and whether the node asked is connected. */
+    public record ClusterSummary(int connectedNodeCount, int totalNodeCount, boolean connectedToCluster, boolean clustered) {
+    }
+
+    /**
+     * A node as the cluster coordinator sees it: its id (a UUID NiFi keeps across restarts of the node), address and HTTP
+     * port, status ({@code CONNECTING}, {@code CONNECTED}, {@code DISCONNECTING}, {@code DISCONNECTED}, {@code OFFLOADING},
+     * {@code OFFLOADED}) and roles ({@value #PRIMARY_NODE}, {@value #CLUSTER_COORDINATOR}).
+     */
+    public record ClusterNode(String nodeId, String address, int apiPort, String status, Set<String> roles, String lastHeartbeat) {
+
+        public static final String PRIMARY_NODE = "Primary Node";
+        public static final String CLUSTER_COORDINATOR = "Cluster Coordinator";
+
+        public boolean isConnected() {
+            return "CONNECTED".equals(status);
+        }
+
+        public boolean isPrimary() {
+            return roles.contains(PRIMARY_NODE);
+        }
+
+        public boolean isCoordinator() {
+            return roles.contains(CLUSTER_COORDINATOR);
+        }
+
+        /** {@code address:apiPort}, as provenance events and queue listings name the node. */
+        public String apiAddress() {
+            return address + ":" + apiPort;
         }
     }
 

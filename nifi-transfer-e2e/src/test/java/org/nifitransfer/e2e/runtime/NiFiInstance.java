@@ -51,6 +51,17 @@ public final class NiFiInstance implements AutoCloseable {
 
     private static final String CONF_TEMPLATES = "/nifi-conf/";
     private static final List<String> CONF_FILES = List.of("nifi.properties", "logback.xml", "state-management.xml");
+    /** Written only for the cluster node that embeds ZooKeeper. */
+    private static final String ZOOKEEPER_CONF_FILE = "zookeeper.properties";
+    private static final String ZOOKEEPER_STATE_PROVIDER = """
+                <cluster-provider>
+                    <id>zk-provider</id>
+                    <class>org.apache.nifi.controller.state.providers.zookeeper.ZooKeeperStateProvider</class>
+                    <property name="Connect String">%s</property>
+                    <property name="Root Node">/nifi</property>
+                    <property name="Session Timeout">10 seconds</property>
+                    <property name="Access Control">Open</property>
+                </cluster-provider>""";
     /** What {@link Builder#fresh(boolean)} removes: everything a running NiFi writes, except the unpacked NARs. */
     private static final List<String> RUNTIME_STATE = List.of("conf", "flowfile_repository", "content_repository",
             "provenance_repository", "database_repository", "state", "nar_repository", "assets", "work/uploads",
@@ -67,6 +78,7 @@ public final class NiFiInstance implements AutoCloseable {
     private final Duration stopGracePeriod;
     private final Path djlCacheDirectory;
     private final boolean testExtensions;
+    private final ClusterNodeSettings clusterNode;
     private final HttpClient httpClient;
     private final Thread shutdownHook;
 
@@ -94,6 +106,7 @@ public final class NiFiInstance implements AutoCloseable {
         this.stopGracePeriod = builder.stopGracePeriod;
         this.djlCacheDirectory = builder.djlCacheDirectory;
         this.testExtensions = builder.testExtensions;
+        this.clusterNode = builder.clusterNode;
         this.httpClient = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -176,6 +189,26 @@ public final class NiFiInstance implements AutoCloseable {
         }
         appendToLogQuietly("==== " + Instant.now() + " NiFi stopped, exit value " + exitValueOrUnknown());
         process = null;
+    }
+
+    /**
+     * Kills NiFi at once with SIGKILL ({@link Process#destroyForcibly()}), as a crash or an out-of-memory killer would: no
+     * shutdown hook runs, the repositories are left as they were at that instant. Waits until the process is gone.
+     * NiFi is started directly as {@code java ... org.apache.nifi.NiFi} (no bootstrap or shell wrapper), so the process
+     * killed is NiFi's JVM itself. {@link #start()} starts it again on the same home and ports.
+     *
+     * @return whether a running NiFi was killed
+     */
+    public synchronized boolean kill() throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return false;
+        }
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("NiFi (pid " + process.pid() + ") is still alive 30 s after SIGKILL");
+        }
+        appendToLogQuietly("==== " + Instant.now() + " NiFi killed (SIGKILL), exit value " + exitValueOrUnknown());
+        return true;
     }
 
     /** Stops NiFi and starts it again on the same home and port, keeping the flow and the repositories. */
@@ -294,6 +327,11 @@ public final class NiFiInstance implements AutoCloseable {
         return port;
     }
 
+    /** What makes this instance a cluster node, or null for a standalone NiFi. */
+    public ClusterNodeSettings clusterNode() {
+        return clusterNode;
+    }
+
     public Path home() {
         return home;
     }
@@ -389,6 +427,8 @@ public final class NiFiInstance implements AutoCloseable {
         // NiFi's management server defaults to 127.0.0.1:52020: a free port keeps several instances (and other
         // NiFis on the machine) from colliding
         command.add("-Dorg.apache.nifi.management.server.address=127.0.0.1:" + managementPort);
+        // the embedded ZooKeeper would otherwise start its admin server (Jetty) on 8080
+        command.add("-Dzookeeper.admin.enableServer=false");
         command.addAll(javaArguments);
         command.add("-cp");
         command.add("conf:lib/*");
@@ -425,14 +465,40 @@ public final class NiFiInstance implements AutoCloseable {
     private void writeConfiguration(final String sensitivePropertiesKey) throws IOException {
         final Path conf = home.resolve("conf");
         Files.createDirectories(conf);
-        for (final String file : CONF_FILES) {
-            final String template = readTemplate(file);
-            final String text = template
-                    .replace("${http.port}", Integer.toString(port))
-                    .replace("${sensitive.props.key}", sensitivePropertiesKey)
-                    .replace("${test.extensions}", testExtensions ? "nifi.nar.library.directory.test=./test-extensions" : "");
+        final Map<String, String> values = placeholders(sensitivePropertiesKey);
+        final List<String> files = new ArrayList<>(CONF_FILES);
+        if (clusterNode != null && clusterNode.embedsZooKeeper()) {
+            files.add(ZOOKEEPER_CONF_FILE);
+        }
+        for (final String file : files) {
+            String text = readTemplate(file);
+            for (final Map.Entry<String, String> value : values.entrySet()) {
+                text = text.replace("${" + value.getKey() + "}", value.getValue());
+            }
             Files.writeString(conf.resolve(file), text, StandardCharsets.UTF_8);
         }
+    }
+
+    /** The templates' placeholders: a standalone NiFi gets NiFi's own defaults (cluster off), a cluster node its settings. */
+    private Map<String, String> placeholders(final String sensitivePropertiesKey) {
+        final Map<String, String> values = new java.util.LinkedHashMap<>();
+        values.put("http.port", Integer.toString(port));
+        values.put("sensitive.props.key", sensitivePropertiesKey);
+        values.put("test.extensions", testExtensions ? "nifi.nar.library.directory.test=./test-extensions" : "");
+        final boolean clustered = clusterNode != null;
+        values.put("cluster.is.node", Boolean.toString(clustered));
+        values.put("cluster.node.address", clustered ? "127.0.0.1" : "");
+        values.put("cluster.node.protocol.port", clustered ? Integer.toString(clusterNode.protocolPort()) : "");
+        values.put("cluster.node.count", clustered ? Integer.toString(clusterNode.expectedNodes()) : "");
+        values.put("cluster.flow.election.wait", clustered ? clusterNode.flowElectionWait().toSeconds() + " secs" : "5 mins");
+        values.put("cluster.load.balance.host", clustered ? "127.0.0.1" : "");
+        values.put("cluster.load.balance.port", clustered ? Integer.toString(clusterNode.loadBalancePort()) : "");
+        values.put("cluster.state.provider", clustered ? "zk-provider" : "");
+        values.put("cluster.state.provider.xml", clustered ? ZOOKEEPER_STATE_PROVIDER.formatted(clusterNode.zooKeeperConnectString()) : "");
+        values.put("zookeeper.connect.string", clustered ? clusterNode.zooKeeperConnectString() : "");
+        values.put("zookeeper.embedded", Boolean.toString(clustered && clusterNode.embedsZooKeeper()));
+        values.put("zookeeper.client.port", clustered ? Integer.toString(clusterNode.zooKeeperPort()) : "");
+        return values;
     }
 
     private static String readTemplate(final String file) throws IOException {
@@ -518,7 +584,7 @@ public final class NiFiInstance implements AutoCloseable {
 
     /** Configures a {@link NiFiInstance}; {@link #build()} writes the conf, {@link #start()} builds and starts. */
     public static final class Builder {
-        private final Path home;
+        private Path home;
         private Path logDirectory;
         private String name = "nifi";
         private int port;
@@ -531,10 +597,21 @@ public final class NiFiInstance implements AutoCloseable {
         private String sensitivePropertiesKey = "nifi-transfer-e2e-" + UUID.randomUUID();
         private Path djlCacheDirectory = defaultDjlCacheDirectory();
         private boolean testExtensions;
+        private ClusterNodeSettings clusterNode;
 
         private Builder(final Path home, final Path logDirectory) {
             this.home = Objects.requireNonNull(home);
             this.logDirectory = Objects.requireNonNull(logDirectory);
+        }
+
+        /** The NiFi home (by default the one Maven prepared); it needs {@code lib/} and {@code extensions/}. */
+        public Builder home(final Path home) {
+            this.home = Objects.requireNonNull(home);
+            return this;
+        }
+
+        Path home() {
+            return home;
         }
 
         /** The log file's name (without {@code .log}) under the log directory, e.g. the test class's simple name. */
@@ -611,6 +688,12 @@ public final class NiFiInstance implements AutoCloseable {
          */
         public Builder testExtensions(final boolean value) {
             this.testExtensions = value;
+            return this;
+        }
+
+        /** Makes this NiFi a node of a cluster (see {@link NiFiCluster}); by default it is standalone. */
+        public Builder clusterNode(final ClusterNodeSettings settings) {
+            this.clusterNode = Objects.requireNonNull(settings);
             return this;
         }
 
