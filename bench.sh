@@ -14,7 +14,7 @@
 #     --head-epochs E, --fine-tune-epochs F   epochs of stages 3 and 5 (default 10 and 2)
 #     --memory-images LIST                    stage 6's dataset sizes (default 5000,25000: generated once, kept)
 #     --memory-xms SIZE                       stage 6's NiFi -Xms (default 1g, as NiFi ships; -Xmx is always 1g)
-#     --stages LIST   run only these stages (0 = matmul ceiling; default all). Stages 5, 6 and 7 run a real NiFi
+#     --stages LIST   run only these stages (0 = matmul ceiling; default all). Stages 5, 6, 7 and 9 run a real NiFi (9 also a 3-node cluster)
 #                     (the build's nifi-transfer-e2e/target/nifi-home) on 127.0.0.1; a full run takes about 12 min
 #     --no-build      skip ./mvnw install -DskipTests (run what was built last)
 # The Python peers (nifi-transfer-bench/python/) run with Debian's /usr/bin/python3 and need python3-pil,

@@ -59,6 +59,9 @@ public final class Benchmark {
         if (options.runs(7)) {
             new ClassifyStage(bench).run();
         }
+        if (options.runs(9)) {
+            new ScalingStage(bench).run();
+        }
         final BenchTable table = bench.table();
         table.note("threads: " + options.threads + " (DJL ai.djl.pytorch.num_threads/num_interop_threads, ONNX Runtime intra/inter-op "
                 + "session options, Java decode pool; Python torch.set_num_threads/set_num_interop_threads, ThreadPoolExecutor)");

@@ -97,6 +97,46 @@ final class FlowRun {
         return seconds;
     }
 
+    /**
+     * Starts {@code group} and waits until every dataset its LoadImageFolder emits (one per split, or per shard of a split)
+     * is queued for {@code port}: the number is that of LoadImageFolder's CREATE events in provenance, read once they
+     * exist (it emits a run's datasets in one session). Fails as {@link #runUntil} does; returns the seconds and the count.
+     */
+    static double[] runUntilEveryDataset(final NiFiClient client, final String group, final String port, final Duration timeout)
+            throws Exception {
+        final String load = client.processors(group).stream().filter(processor -> processor.name().equals("LoadImageFolder"))
+                .findFirst().orElseThrow().id();
+        client.startProcessGroup(group);
+        final long start = System.nanoTime();
+        final Map<String, String> created = Map.of("ProcessorID", load, "EventType", "CREATE");
+        long expected = 0;
+        while (true) {
+            Thread.sleep(250);
+            final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
+            final long results = queued(queues, port);
+            final long failures = queued(queues, "failures");
+            if (failures > 0) {
+                client.stopProcessGroup(group);
+                throw new IllegalStateException(failures + " flowfile(s) went to 'failures': " + failureReasons(client, group));
+            }
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                client.stopProcessGroup(group);
+                throw new IllegalStateException("Only " + results + " of " + expected + " datasets at '" + port + "' after " + timeout);
+            }
+            if (results > 0 && expected == 0) {
+                // provenance indexes a commit's events a moment after it: wait a little before counting them
+                Thread.sleep(2000);
+                expected = client.queryProvenance(created, 100_000, Duration.ofMinutes(1)).size();
+            }
+            if (expected > 0 && results >= expected) {
+                break;
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        client.stopProcessGroup(group);
+        return new double[] {seconds, expected};
+    }
+
     /** Flowfiles queued for {@code destination} in one status reading. */
     private static long queued(final List<NiFiClient.ConnectionQueue> queues, final String destination) {
         return queues.stream().filter(queue -> destination.equals(queue.target()))

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.nifitransfer.e2e.flows.FlowDefinitions;
 import org.nifitransfer.e2e.runtime.NiFiClient;
+import org.nifitransfer.e2e.runtime.NiFiCluster;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
 /**
@@ -40,6 +41,10 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
  *   collection) and peak RSS (the kernel's VmHWM for the NiFi process) (stage 6).</li>
  *   <li>{@code classify}: single-image flowfiles through ClassifyImage (a Model File), after a warm-up: images/s of ClassifyImage
  *   alone on a queue EmitFiles filled first, and fed live by EmitFiles (the test-only stand-in for GetFile) (stage 7).</li>
+ *   <li>{@code scaling}: LoadImageFolder, ResizeAndNormalize and ExtractFeatures on a folder of class folders (the flowers),
+ *   in shards of {@code --shard} images: on one node with 1 and 2 ExtractFeatures tasks and with smaller and no shards,
+ *   then on a {@code --nodes}-node cluster with the template's load balancing: images/s, each node's share of the
+ *   extraction, and the CPU seconds the NiFi processes spent (stage 9, issue 16).</li>
  *   <li>{@code generate}: only writes {@code --images} generated 500x375 JPEGs (stage 6's) and prints their folder, for the
  *   stages that run on real-size photos ({@code ./bench.sh --photos N}).</li>
  * </ul>
@@ -69,9 +74,10 @@ public final class PipelineBenchmark {
             case "pipeline" -> pipeline(options);
             case "memory" -> memory(options);
             case "classify" -> classify(options);
+            case "scaling" -> scaling(options);
             case "generate" -> MAPPER.createObjectNode().put("folder", generated(Path.of(require(options, "work")).toAbsolutePath(),
                     Integer.parseInt(require(options, "images"))).toString());
-            default -> throw new IllegalArgumentException("The first argument is pipeline, memory, classify or generate, not '" + mode + "'");
+            default -> throw new IllegalArgumentException("The first argument is pipeline, memory, classify, scaling or generate, not '" + mode + "'");
         };
         System.out.println("BENCH-RESULT " + MAPPER.writeValueAsString(result));
         System.exit(0);
@@ -252,8 +258,8 @@ public final class PipelineBenchmark {
                     "image.size", options.getOrDefault("size", "224"));
             final String group = FlowRun.importFlow(client, "extraction-only", FlowDefinitions.extractionOnlyJson(), parameters);
             final long rssBefore = nifi.residentSetSizeBytes();
-            final double seconds = FlowRun.runUntil(client, group, "features", 3, Duration.ofHours(2),
-                    done -> System.err.printf(Locale.ROOT, "  memory, %d images: %d of 3 feature datasets%n", images, done));
+            final double[] run = FlowRun.runUntilEveryDataset(client, group, "features", Duration.ofHours(2));
+            final double seconds = run[0];
             // GC log times are seconds since NiFi's JVM started: collections after this are the benchmark's own REST queries
             final double runEndUptime = Duration.between(ProcessHandle.of(nifi.pid()).orElseThrow().info().startInstant().orElseThrow(),
                     java.time.Instant.now()).toMillis() / 1000.0;
@@ -263,7 +269,7 @@ public final class PipelineBenchmark {
             client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
             final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get("ExtractFeatures")),
                     found -> found.stream().filter(PipelineBenchmark::isFeatureOutput).map(NiFiClient.ProvenanceEvent::flowFileUuid)
-                            .distinct().count() >= 3, Duration.ofMinutes(2));
+                            .distinct().count() >= run[1], Duration.ofMinutes(2));
             final Map<String, Long> counts = new HashMap<>();
             events.stream().filter(PipelineBenchmark::isFeatureOutput)
                     .forEach(event -> counts.put(event.flowFileUuid(), Long.parseLong(event.attribute("transfer.count"))));
@@ -282,6 +288,82 @@ public final class PipelineBenchmark {
         result.put("peak_heap_mb", occupancy[0] / 1048576.0);
         result.put("max_live_heap_mb", occupancy[1] / 1048576.0);
         result.put("gc_events", occupancy[2]);
+        return result;
+    }
+
+    // ---------------------------------------------------------------- stage 9
+
+    /** One extraction run: the flow imported afresh, run until every dataset is extracted. */
+    private static ObjectNode extractionRun(final NiFiClient client, final String name, final int tasks, final String shard,
+                                            final Map<String, String> parameters, final List<Long> pids) throws Exception {
+        final Map<String, String> values = new HashMap<>(parameters);
+        values.put("images.per.shard", shard);
+        final String group = FlowRun.importFlow(client, name, FlowDefinitions.extractionOnlyJson(tasks), values);
+        final double cpuBefore = cpuSeconds(pids);
+        final double[] run = FlowRun.runUntilEveryDataset(client, group, "features", Duration.ofMinutes(30));
+        final double cpu = cpuSeconds(pids) - cpuBefore;
+        final Map<String, String> ids = new HashMap<>();
+        client.processors(group).forEach(processor -> ids.put(processor.name(), processor.id()));
+        final List<NiFiClient.ProvenanceEvent> events = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get("ExtractFeatures"),
+                "EventType", "CONTENT_MODIFIED"), found -> found.size() >= run[1], Duration.ofMinutes(2));
+        final ObjectNode perNode = MAPPER.createObjectNode();
+        long images = 0;
+        for (final Map.Entry<String, List<NiFiClient.ProvenanceEvent>> node : NiFiClient.eventsByNode(events).entrySet()) {
+            final long count = node.getValue().stream().mapToLong(event -> Long.parseLong(event.attribute("transfer.count"))).sum();
+            perNode.putObject(node.getKey().isEmpty() ? "standalone" : node.getKey()).put("images", count).put("shards", node.getValue().size());
+            images += count;
+        }
+        final ObjectNode result = MAPPER.createObjectNode();
+        result.put("tasks", tasks).put("images_per_shard", shard).put("datasets", (long) run[1]).put("images", images)
+                .put("seconds", run[0]).put("images_per_s", images / run[0]).put("cpu_seconds", cpu)
+                .put("cpu_ms_per_image", 1000 * cpu / images);
+        result.set("nodes", perNode);
+        System.err.printf(Locale.ROOT, "  scaling %s: %d images in %.1f s (%.0f images/s), %.1f CPU s, by node %s%n", name, images, run[0],
+                images / run[0], cpu, perNode);
+        return result;
+    }
+
+    /** User and system CPU time of processes, from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s). */
+    private static double cpuSeconds(final List<Long> pids) throws IOException {
+        double seconds = 0;
+        for (final long pid : pids) {
+            final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // after the command name, field 3 is the state: utime and stime are fields 14 and 15 of the whole line
+            seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        }
+        return seconds;
+    }
+
+    private static ObjectNode scaling(final Map<String, String> options) throws Exception {
+        final Path data = Path.of(require(options, "data")).toAbsolutePath();
+        final String shard = options.getOrDefault("shard", "1000");
+        final int nodes = Integer.parseInt(options.getOrDefault("nodes", "3"));
+        final Map<String, String> parameters = Map.of("data.directory", data.toString(), "base.model",
+                Path.of(require(options, "base")).toAbsolutePath().toString(), "normalization.preset", require(options, "preset"),
+                "image.size", options.getOrDefault("size", "224"));
+        final ObjectNode result = MAPPER.createObjectNode();
+        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-scaling").start()) {
+            final NiFiClient client = nifi.client();
+            final List<Long> pids = List.of(nifi.pid());
+            // a first run warms the JVM (class loading, JIT) and the engine; it is reported but not compared
+            result.set("one_node_warm_up", extractionRun(client, "warm-up", 1, shard, parameters, pids));
+            result.set("one_node_1_task", extractionRun(client, "1 task", 1, shard, parameters, pids));
+            result.set("one_node_2_tasks", extractionRun(client, "2 tasks", 2, shard, parameters, pids));
+            result.set("one_node_shard_250", extractionRun(client, "shards of 250", 1, "250", parameters, pids));
+            result.set("one_node_whole_splits", extractionRun(client, "whole splits", 1, "1000000", parameters, pids));
+        }
+        try (NiFiCluster cluster = NiFiCluster.builder().name("bench-scaling").nodes(nodes).build()) {
+            cluster.start();
+            final NiFiClient client = cluster.client();
+            final List<Long> pids = new ArrayList<>();
+            for (int index = 1; index <= nodes; index++) {
+                pids.add(cluster.node(index).pid());
+            }
+            result.put("cluster_nodes", nodes);
+            result.set("cluster_warm_up", extractionRun(client, "cluster warm-up", 1, shard, parameters, pids));
+            result.set("cluster_1_task", extractionRun(client, "cluster", 1, shard, parameters, pids));
+        }
         return result;
     }
 

@@ -271,21 +271,32 @@ public final class FlowDefinitions {
 
     /**
      * Not a committed flow: the data half alone (LoadImageFolder, ResizeAndNormalize, ExtractFeatures on every split)
-     * into a {@code features} port, for the memory benchmark (issue 5, stage 6). Parameters: data.directory (class
-     * folders), normalization.preset, image.size, base.model.
+     * into a {@code features} funnel, for the memory benchmark (issue 5, stage 6) and the scaling benchmark (issue 16,
+     * stage 9), connected as the template is for a cluster (the primary node loads, round robin into ResizeAndNormalize and
+     * ExtractFeatures). Parameters: data.directory (class folders), normalization.preset, image.size, base.model,
+     * images.per.shard.
      */
     public static String extractionOnlyJson() throws IOException, ReflectiveOperationException {
+        return extractionOnlyJson(1);
+    }
+
+    /** {@link #extractionOnlyJson()} with ExtractFeatures running {@code extractTasks} concurrent tasks. */
+    public static String extractionOnlyJson(final int extractTasks) throws IOException, ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("extraction-only", "Class folders split 80/10/10, resized, normalised, and every "
-                + "split through the frozen base: the memory benchmark's flow.");
+                + "split through the frozen base: the memory and scaling benchmarks' flow.");
         dataParameters(flow, "/data/images", "caffe", "224", false);
-        flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless base (.onnx or .pt)");
-        final VersionedProcessor load = load(flow, LoadImageFolder.LAYOUT, "class-folders");
+        flow.parameter("base.model", "/models/squeezenet1_1_features.onnx", "The headless base (.onnx or .pt)")
+                .parameter("images.per.shard", "1000", "Images per shard");
+        final VersionedProcessor load = load(flow, LoadImageFolder.LAYOUT, "class-folders", LoadImageFolder.IMAGES_PER_SHARD,
+                "#{images.per.shard}");
         final VersionedProcessor resize = resize(flow);
         final VersionedProcessor extract = extract(flow, 2 * COLUMN, 0, ExtractFeatures.SPLITS, "train, validation, test");
+        extract.setConcurrentlySchedulableTaskCount(extractTasks);
         final VersionedFunnel features = flow.funnel("features", 2 * COLUMN + FUNNEL_OFFSET, ROW);
         final VersionedFunnel failures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
-        flow.connect(load, resize, LoadImageFolder.REL_SUCCESS)
-                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS)
+        flow.primaryNodeOnly(load)
+                .connect(load, resize, LoadImageFolder.REL_SUCCESS).roundRobin()
+                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS).roundRobin()
                 .connect(extract, features, ExtractFeatures.REL_SUCCESS);
         flow.routeFailures(failures, load, resize, extract);
         return json(flow.build());

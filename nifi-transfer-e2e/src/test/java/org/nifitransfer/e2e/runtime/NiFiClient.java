@@ -590,7 +590,16 @@ public final class NiFiClient {
 
     /** {@code GET /provenance-events/{id}/content/output}: the flowfile content after the event. */
     public byte[] provenanceOutputContent(final long eventId) throws IOException, InterruptedException {
-        final HttpRequest request = request("/provenance-events/" + eventId + "/content/output").GET().build();
+        return provenanceOutputContent(eventId, null);
+    }
+
+    /**
+     * The content an event's flowfile had after the event; on a cluster, of the event of node {@code clusterNodeId}
+     * ({@link ProvenanceEvent#clusterNodeId()}), since event ids are per node. Null: a standalone NiFi's event.
+     */
+    public byte[] provenanceOutputContent(final long eventId, final String clusterNodeId) throws IOException, InterruptedException {
+        final HttpRequest request = request("/provenance-events/" + eventId + "/content/output" + (clusterNodeId == null ? ""
+                : "?clusterNodeId=" + URLEncoder.encode(clusterNodeId, StandardCharsets.UTF_8))).GET().build();
         final HttpResponse<byte[]> response = httpClient.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             throw new NiFiApiException(request, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
