@@ -32,26 +32,39 @@ final class ScalingStage {
             table.rate("9. extraction through NiFi, sharded", "images/s", null, ours.note(), null, NONE);
             return;
         }
-        for (final String run : List.of("one_node_1_task", "one_node_2_tasks", "one_node_shard_250", "one_node_whole_splits", "cluster_1_task")) {
+        for (final String run : List.of("one_node_1_task", "one_node_2_tasks", "one_node_shard_250", "one_node_whole_splits", "cluster_1_task",
+                "cluster_shard_250", "cluster_shard_250_balanced_twice")) {
             final JsonNode result = ours.json().path(run);
+            if (result.isMissingNode()) {
+                continue;
+            }
             final String label = switch (run) {
                 case "one_node_1_task" -> "9. extraction, 1 node, 1 task, shards of 1,000";
                 case "one_node_2_tasks" -> "9. extraction, 1 node, 2 tasks, shards of 1,000";
                 case "one_node_shard_250" -> "9. extraction, 1 node, 1 task, shards of 250";
                 case "one_node_whole_splits" -> "9. extraction, 1 node, 1 task, whole splits";
-                default -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster on this machine, 1 task each";
+                case "cluster_1_task" -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster on this machine, "
+                        + "shards of 1,000";
+                case "cluster_shard_250" -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster on this machine, "
+                        + "shards of 250";
+                default -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster, shards of 250, round robin into "
+                        + "ExtractFeatures too";
             };
             final StringBuilder nodes = new StringBuilder();
-            result.path("nodes").properties().forEach(node -> nodes.append(nodes.isEmpty() ? "" : ", ")
-                    .append(node.getValue().path("images").asLong()));
+            for (final JsonNode each : result.path("runs")) {
+                final StringBuilder shares = new StringBuilder();
+                each.path("nodes").properties().forEach(node -> shares.append(shares.isEmpty() ? "" : "/").append(node.getValue().path("images").asLong()));
+                nodes.append(nodes.isEmpty() ? "" : ", ").append(shares);
+            }
             table.rate(label, "images/s", result.path("images_per_s").asDouble(), String.format(Locale.ROOT,
-                    "%d images in %d datasets, %.1f s; %.2f CPU ms/image%s", result.path("images").asLong(), result.path("datasets").asLong(),
-                    result.path("seconds").asDouble(), result.path("cpu_ms_per_image").asDouble(),
-                    run.startsWith("cluster") ? "; images by node " + nodes : ""), null, NONE);
+                    "median of %d: %.0f-%.0f; %d images in %d datasets; %.2f CPU ms/image%s", result.path("runs").size(),
+                    result.path("min_images_per_s").asDouble(), result.path("max_images_per_s").asDouble(), result.path("images").asLong(),
+                    result.path("datasets").asLong(), result.path("cpu_ms_per_image").asDouble(),
+                    run.startsWith("cluster") ? "; images by node in each run " + nodes : ""), null, NONE);
         }
         table.note("stage 9: " + classFolders + " split 80/10/10 by LoadImageFolder, every split resized and extracted ("
                 + bench.data().onnxModel().getFileName() + "), timed from starting the group until every feature dataset is queued; a "
                 + "first run in each NiFi warms it up and is not shown; CPU ms/image = user + system CPU of every NiFi process over the run "
-                + "divided by the images; the cluster's nodes share this machine's cores");
+                + "divided by the images (of the median run); the cluster's nodes share this machine's cores");
     }
 }

@@ -296,9 +296,15 @@ public final class PipelineBenchmark {
     /** One extraction run: the flow imported afresh, run until every dataset is extracted. */
     private static ObjectNode extractionRun(final NiFiClient client, final String name, final int tasks, final String shard,
                                             final Map<String, String> parameters, final List<Long> pids) throws Exception {
+        return extractionRun(client, name, tasks, shard, false, parameters, pids);
+    }
+
+    private static ObjectNode extractionRun(final NiFiClient client, final String name, final int tasks, final String shard,
+                                            final boolean balanceExtraction, final Map<String, String> parameters, final List<Long> pids)
+            throws Exception {
         final Map<String, String> values = new HashMap<>(parameters);
         values.put("images.per.shard", shard);
-        final String group = FlowRun.importFlow(client, name, FlowDefinitions.extractionOnlyJson(tasks), values);
+        final String group = FlowRun.importFlow(client, name, FlowDefinitions.extractionOnlyJson(tasks, balanceExtraction), values);
         final double cpuBefore = cpuSeconds(pids);
         final double[] run = FlowRun.runUntilEveryDataset(client, group, "features", Duration.ofMinutes(30));
         final double cpu = cpuSeconds(pids) - cpuBefore;
@@ -342,16 +348,20 @@ public final class PipelineBenchmark {
         final Map<String, String> parameters = Map.of("data.directory", data.toString(), "base.model",
                 Path.of(require(options, "base")).toAbsolutePath().toString(), "normalization.preset", require(options, "preset"),
                 "image.size", options.getOrDefault("size", "224"));
+        final int repeats = Integer.parseInt(options.getOrDefault("repeats", "3"));
         final ObjectNode result = MAPPER.createObjectNode();
-        try (NiFiInstance nifi = NiFiInstance.builder().name("bench-scaling").start()) {
-            final NiFiClient client = nifi.client();
-            final List<Long> pids = List.of(nifi.pid());
-            // a first run warms the JVM (class loading, JIT) and the engine; it is reported but not compared
-            result.set("one_node_warm_up", extractionRun(client, "warm-up", 1, shard, parameters, pids));
-            result.set("one_node_1_task", extractionRun(client, "1 task", 1, shard, parameters, pids));
-            result.set("one_node_2_tasks", extractionRun(client, "2 tasks", 2, shard, parameters, pids));
-            result.set("one_node_shard_250", extractionRun(client, "shards of 250", 1, "250", parameters, pids));
-            result.set("one_node_whole_splits", extractionRun(client, "whole splits", 1, "1000000", parameters, pids));
+        if (!"false".equals(options.get("one-node"))) {
+            try (NiFiInstance nifi = NiFiInstance.builder().name("bench-scaling").start()) {
+                final NiFiClient client = nifi.client();
+                final List<Long> pids = List.of(nifi.pid());
+                // a first run warms the JVM (class loading, JIT) and the engine; it is reported but not compared
+                result.set("one_node_warm_up", extractionRun(client, "warm-up", 1, shard, parameters, pids));
+                result.set("one_node_1_task", repeated(repeats, run -> extractionRun(client, "1 task #" + run, 1, shard, parameters, pids)));
+                result.set("one_node_2_tasks", repeated(repeats, run -> extractionRun(client, "2 tasks #" + run, 2, shard, parameters, pids)));
+                result.set("one_node_shard_250", repeated(repeats, run -> extractionRun(client, "shards of 250 #" + run, 1, "250", parameters, pids)));
+                result.set("one_node_whole_splits", repeated(repeats, run -> extractionRun(client, "whole splits #" + run, 1, "1000000", parameters,
+                        pids)));
+            }
         }
         try (NiFiCluster cluster = NiFiCluster.builder().name("bench-scaling").nodes(nodes).build()) {
             cluster.start();
@@ -362,9 +372,39 @@ public final class PipelineBenchmark {
             }
             result.put("cluster_nodes", nodes);
             result.set("cluster_warm_up", extractionRun(client, "cluster warm-up", 1, shard, parameters, pids));
-            result.set("cluster_1_task", extractionRun(client, "cluster", 1, shard, parameters, pids));
+            result.set("cluster_1_task", repeated(repeats, run -> extractionRun(client, "cluster #" + run, 1, shard, parameters, pids)));
+            result.set("cluster_shard_250", repeated(repeats, run -> extractionRun(client, "cluster, shards of 250 #" + run, 1, "250",
+                    parameters, pids)));
+            // the same with a second round robin, into ExtractFeatures: each node deals its shards out from the same first
+            // node, so a few shards a node clump
+            result.set("cluster_shard_250_balanced_twice", repeated(repeats, run -> extractionRun(client, "cluster, shards of 250, balanced "
+                    + "twice #" + run, 1, "250", true, parameters, pids)));
         }
         return result;
+    }
+
+    /** One extraction run, for {@link #repeated}. */
+    @FunctionalInterface
+    private interface Run {
+        ObjectNode run(int index) throws Exception;
+    }
+
+    /**
+     * {@code repeats} runs of one setting: the run with the median rate, with every run's rate, time and images per node
+     * beside it ({@code runs}), and the lowest and highest rate.
+     */
+    private static ObjectNode repeated(final int repeats, final Run run) throws Exception {
+        final List<ObjectNode> runs = new ArrayList<>();
+        for (int index = 1; index <= repeats; index++) {
+            runs.add(run.run(index));
+        }
+        final List<ObjectNode> byRate = runs.stream().sorted(java.util.Comparator.comparingDouble(node -> node.path("images_per_s").asDouble()))
+                .toList();
+        final ObjectNode median = byRate.get(byRate.size() / 2).deepCopy();
+        median.put("min_images_per_s", byRate.getFirst().path("images_per_s").asDouble());
+        median.put("max_images_per_s", byRate.getLast().path("images_per_s").asDouble());
+        median.putArray("runs").addAll(runs);
+        return median;
     }
 
     private static boolean isFeatureOutput(final NiFiClient.ProvenanceEvent event) {

@@ -174,13 +174,14 @@ public final class FlowDefinitions {
         final VersionedFunnel results = flow.funnel("results", 2 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
         final VersionedFunnel models = flow.funnel("models", 3 * COLUMN + FUNNEL_OFFSET, 3 * ROW);
 
-        // on a cluster: the primary node loads, the shards spread over every node (round robin) to be resized and extracted,
-        // and each run's datasets and models gather on one node (partition by run id) for training and evaluation; a
-        // standalone NiFi keeps these settings and ignores them
+        // on a cluster: the primary node loads, the shards spread over every node (round robin) and stay there to be
+        // resized, augmented and extracted, and each run's datasets and models gather on one node (partition by run id) for
+        // training and evaluation; a standalone NiFi keeps these settings and ignores them. A second round robin, into
+        // ExtractFeatures, would move every tensor shard again and deal them out less evenly (stage 9 of the bench)
         flow.primaryNodeOnly(load)
                 .connect(load, resize, LoadImageFolder.REL_SUCCESS).roundRobin()
                 .connect(resize, augment, ResizeAndNormalize.REL_SUCCESS)
-                .connect(augment, extract, Augment.REL_SUCCESS).roundRobin()
+                .connect(augment, extract, Augment.REL_SUCCESS)
                 .connect(augment, fineTune, Augment.REL_SUCCESS).partitionByRun()
                 .connect(augment, evaluateHead, Augment.REL_SUCCESS).partitionByRun()
                 .connect(augment, evaluateTuned, Augment.REL_SUCCESS).partitionByRun()
@@ -277,11 +278,15 @@ public final class FlowDefinitions {
      * images.per.shard.
      */
     public static String extractionOnlyJson() throws IOException, ReflectiveOperationException {
-        return extractionOnlyJson(1);
+        return extractionOnlyJson(1, false);
     }
 
-    /** {@link #extractionOnlyJson()} with ExtractFeatures running {@code extractTasks} concurrent tasks. */
-    public static String extractionOnlyJson(final int extractTasks) throws IOException, ReflectiveOperationException {
+    /**
+     * {@link #extractionOnlyJson()} with ExtractFeatures running {@code extractTasks} concurrent tasks, and with a second
+     * round-robin connection, into ExtractFeatures, when {@code balanceExtraction}.
+     */
+    public static String extractionOnlyJson(final int extractTasks, final boolean balanceExtraction) throws IOException,
+            ReflectiveOperationException {
         final FlowBuilder flow = new FlowBuilder("extraction-only", "Class folders split 80/10/10, resized, normalised, and every "
                 + "split through the frozen base: the memory and scaling benchmarks' flow.");
         dataParameters(flow, "/data/images", "caffe", "224", false);
@@ -296,8 +301,11 @@ public final class FlowDefinitions {
         final VersionedFunnel failures = flow.funnel("failures", 3 * COLUMN + FUNNEL_OFFSET, FUNNEL_Y);
         flow.primaryNodeOnly(load)
                 .connect(load, resize, LoadImageFolder.REL_SUCCESS).roundRobin()
-                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS).roundRobin()
-                .connect(extract, features, ExtractFeatures.REL_SUCCESS);
+                .connect(resize, extract, ResizeAndNormalize.REL_SUCCESS);
+        if (balanceExtraction) {
+            flow.roundRobin();
+        }
+        flow.connect(extract, features, ExtractFeatures.REL_SUCCESS);
         flow.routeFailures(failures, load, resize, extract);
         return json(flow.build());
     }

@@ -25,6 +25,7 @@ import org.apache.nifi.flow.VersionedProcessor;
 import org.apache.nifi.processor.Processor;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.registry.flow.RegisteredFlowSnapshot;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -92,6 +93,39 @@ class FlowDefinitionsTest {
         assertTrue(group.getConnections().stream().anyMatch(connection -> connection.getDestination().getType() == ConnectableComponentType.FUNNEL
                 && "results".equals(connection.getName())), path + " ends in a results funnel");
         assertEquals(0, group.getOutputPorts().size(), path + ": an output port nothing consumes is invalid on the canvas");
+    }
+
+    /**
+     * The template is ready for a cluster: the primary node loads, the connection into ResizeAndNormalize balances round
+     * robin (and no other does), every connection into a join partitions by run id without back pressure by size, and
+     * nothing else balances.
+     */
+    @Test
+    void theTemplateSpreadsShardsOverAClusterAndGathersEachRunOnOneNode() {
+        final VersionedProcessGroup group = FlowDefinitions.all().get("templates/cats-vs-dogs.json").build().getFlowContents();
+        final Map<String, VersionedProcessor> byId = group.getProcessors().stream()
+                .collect(Collectors.toMap(VersionedProcessor::getIdentifier, processor -> processor));
+        final Set<String> joins = Set.of("TrainHead", "FineTune", "Evaluate Head Model", "Evaluate Fine-Tuned Model");
+        int partitioned = 0;
+        for (final VersionedProcessor processor : group.getProcessors()) {
+            assertEquals(processor.getName().equals("LoadImageFolder") ? "PRIMARY" : "ALL", processor.getExecutionNode(), processor.getName());
+        }
+        for (final VersionedConnection connection : group.getConnections()) {
+            final VersionedProcessor destination = byId.get(connection.getDestination().getId());
+            final String into = destination == null ? "a funnel" : destination.getName();
+            if (into.equals("ResizeAndNormalize")) {
+                assertEquals("ROUND_ROBIN", connection.getLoadBalanceStrategy());
+            } else if (joins.contains(into)) {
+                assertEquals("PARTITION_BY_ATTRIBUTE", connection.getLoadBalanceStrategy(), "into " + into);
+                assertEquals("transfer.run.id", connection.getPartitioningAttribute());
+                assertEquals(FlowBuilder.JOIN_BACK_PRESSURE_DATA_SIZE, connection.getBackPressureDataSizeThreshold());
+                partitioned++;
+            } else {
+                assertEquals("DO_NOT_LOAD_BALANCE", connection.getLoadBalanceStrategy(), "into " + into);
+            }
+        }
+        // TrainHead: features; FineTune: tensors and model; each Evaluate: tensors and model
+        assertEquals(7, partitioned);
     }
 
     /**
