@@ -33,7 +33,8 @@ final class ScalingStage {
             return;
         }
         for (final String run : List.of("one_node_1_task", "one_node_2_tasks", "one_node_shard_250", "one_node_whole_splits", "cluster_1_task",
-                "cluster_shard_250", "cluster_shard_250_balanced_twice")) {
+                "cluster_shard_250", "cluster_unbalanced",
+                "cluster_shard_250_balanced_twice")) {
             final JsonNode result = ours.json().path(run);
             if (result.isMissingNode()) {
                 continue;
@@ -47,6 +48,8 @@ final class ScalingStage {
                         + "shards of 1,000";
                 case "cluster_shard_250" -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster on this machine, "
                         + "shards of 250";
+                case "cluster_unbalanced" -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster, shards of 250, "
+                        + "no load balancing (the primary does all)";
                 default -> "9. extraction, " + ours.json().path("cluster_nodes").asInt() + "-node cluster, shards of 250, round robin into "
                         + "ExtractFeatures too";
             };
@@ -62,6 +65,9 @@ final class ScalingStage {
                     result.path("datasets").asLong(), result.path("cpu_ms_per_image").asDouble(),
                     run.startsWith("cluster") ? "; images by node in each run " + nodes : ""), null, NONE);
         }
+        table.note(String.format(Locale.ROOT, "stage 9: idle, one NiFi uses %.3f CPU s per s, the %d-node cluster %.3f (heartbeats, status, "
+                + "the cluster protocol)", ours.json().path("one_node_idle_cpu_per_s").asDouble(), ours.json().path("cluster_nodes").asInt(),
+                ours.json().path("cluster_idle_cpu_per_s").asDouble()));
         table.note("stage 9: " + classFolders + " split 80/10/10 by LoadImageFolder, every split resized and extracted ("
                 + bench.data().onnxModel().getFileName() + "), timed from starting the group until every feature dataset is queued; a "
                 + "first run in each NiFi warms it up and is not shown; CPU ms/image = user + system CPU of every NiFi process over the run "

@@ -302,9 +302,14 @@ public final class PipelineBenchmark {
     private static ObjectNode extractionRun(final NiFiClient client, final String name, final int tasks, final String shard,
                                             final boolean balanceExtraction, final Map<String, String> parameters, final List<Long> pids)
             throws Exception {
+        return extractionRun(client, name, FlowDefinitions.extractionOnlyJson(tasks, balanceExtraction), tasks, shard, parameters, pids);
+    }
+
+    private static ObjectNode extractionRun(final NiFiClient client, final String name, final String flow, final int tasks, final String shard,
+                                            final Map<String, String> parameters, final List<Long> pids) throws Exception {
         final Map<String, String> values = new HashMap<>(parameters);
         values.put("images.per.shard", shard);
-        final String group = FlowRun.importFlow(client, name, FlowDefinitions.extractionOnlyJson(tasks, balanceExtraction), values);
+        final String group = FlowRun.importFlow(client, name, flow, values);
         final double cpuBefore = cpuSeconds(pids);
         final double[] run = FlowRun.runUntilEveryDataset(client, group, "features", Duration.ofMinutes(30));
         final double cpu = cpuSeconds(pids) - cpuBefore;
@@ -356,6 +361,7 @@ public final class PipelineBenchmark {
                 final List<Long> pids = List.of(nifi.pid());
                 // a first run warms the JVM (class loading, JIT) and the engine; it is reported but not compared
                 result.set("one_node_warm_up", extractionRun(client, "warm-up", 1, shard, parameters, pids));
+                result.put("one_node_idle_cpu_per_s", idleCpu(pids));
                 result.set("one_node_1_task", repeated(repeats, run -> extractionRun(client, "1 task #" + run, 1, shard, parameters, pids)));
                 result.set("one_node_2_tasks", repeated(repeats, run -> extractionRun(client, "2 tasks #" + run, 2, shard, parameters, pids)));
                 result.set("one_node_shard_250", repeated(repeats, run -> extractionRun(client, "shards of 250 #" + run, 1, "250", parameters, pids)));
@@ -372,15 +378,35 @@ public final class PipelineBenchmark {
             }
             result.put("cluster_nodes", nodes);
             result.set("cluster_warm_up", extractionRun(client, "cluster warm-up", 1, shard, parameters, pids));
+            result.put("cluster_idle_cpu_per_s", idleCpu(pids));
             result.set("cluster_1_task", repeated(repeats, run -> extractionRun(client, "cluster #" + run, 1, shard, parameters, pids)));
             result.set("cluster_shard_250", repeated(repeats, run -> extractionRun(client, "cluster, shards of 250 #" + run, 1, "250",
                     parameters, pids)));
+            // no load balancing: the primary node does everything while the others idle; against the balanced runs, what
+            // spreading the shards costs on this machine
+            final String unbalanced = FlowDefinitions.extractionOnlyJson(1, false).replace("\"ROUND_ROBIN\"", "\"DO_NOT_LOAD_BALANCE\"");
+            result.set("cluster_unbalanced", repeated(repeats, run -> extractionRun(client, "cluster, not balanced #" + run, unbalanced, 1,
+                    "250", parameters, pids)));
             // the same with a second round robin, into ExtractFeatures: each node deals its shards out from the same first
             // node, so a few shards a node clump
             result.set("cluster_shard_250_balanced_twice", repeated(repeats, run -> extractionRun(client, "cluster, shards of 250, balanced "
                     + "twice #" + run, 1, "250", true, parameters, pids)));
         }
         return result;
+    }
+
+    /**
+     * CPU seconds per second the NiFi processes spend with nothing to do (heartbeats, status history, the cluster's
+     * protocol), over 15 s, after a warm-up run: what a cluster of N processes on one machine costs before any work.
+     */
+    private static double idleCpu(final List<Long> pids) throws Exception {
+        Thread.sleep(5000);
+        final double before = cpuSeconds(pids);
+        final long start = System.nanoTime();
+        Thread.sleep(15_000);
+        final double perSecond = (cpuSeconds(pids) - before) / ((System.nanoTime() - start) / 1e9);
+        System.err.printf(Locale.ROOT, "  scaling: %d idle NiFi process(es) use %.3f CPU s per s%n", pids.size(), perSecond);
+        return perSecond;
     }
 
     /** One extraction run, for {@link #repeated}. */
