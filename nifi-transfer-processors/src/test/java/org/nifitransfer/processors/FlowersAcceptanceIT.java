@@ -1,14 +1,17 @@
 package org.nifitransfer.processors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
@@ -38,52 +41,65 @@ class FlowersAcceptanceIT {
         final TestRunner load = TestRunners.newTestRunner(LoadImageFolder.class);
         load.setProperty(LoadImageFolder.INPUT_DIRECTORY, flowers.toString());
         load.run();
-        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 2);
-        final Map<String, MockFlowFile> images = bySplit(load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS));
+        // the 2,569 train images in shards of 1,000 (the default), the 550 validation images in one
+        final int datasets = 4;
+        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, datasets);
+        final Map<String, List<MockFlowFile>> images = bySplit(load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS));
         assertEquals(List.of("train", "validation"), List.copyOf(images.keySet()));
+        assertEquals(List.of("0", "1", "2"), images.get("train").stream().map(flowFile -> flowFile.getAttribute("fragment.index")).toList());
+        images.get("train").forEach(flowFile -> flowFile.assertAttributeEquals("fragment.count", "3"));
         assertCounts(images.get("train"), TRAIN);
         assertCounts(images.get("validation"), VALIDATION);
-        images.values().forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.SKIPPED_COUNT, "0"));
+        images.values().stream().flatMap(List::stream).forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.SKIPPED_COUNT, "0"));
 
         final TestRunner resize = TestRunners.newTestRunner(ResizeAndNormalize.class);
         resize.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CAFFE);
-        images.values().forEach(flowFile -> resize.enqueue(flowFile));
-        resize.run(2);
-        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 2);
-        final Map<String, MockFlowFile> tensors = bySplit(resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS));
+        images.values().stream().flatMap(List::stream).forEach(flowFile -> resize.enqueue(flowFile));
+        resize.run(datasets);
+        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, datasets);
+        final Map<String, List<MockFlowFile>> tensors = bySplit(resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS));
         assertCounts(tensors.get("train"), TRAIN);
         assertCounts(tensors.get("validation"), VALIDATION);
-        for (final MockFlowFile flowFile : tensors.values()) {
+        for (final MockFlowFile flowFile : tensors.values().stream().flatMap(List::stream).toList()) {
             flowFile.assertAttributeEquals(TransferAttributes.IMAGE_SIZE, "224x224");
             flowFile.assertAttributeEquals(TransferAttributes.PRESET, "caffe");
             assertShapes(flowFile);
         }
 
         final TestRunner augment = TestRunners.newTestRunner(Augment.class);
-        tensors.values().forEach(flowFile -> augment.enqueue(flowFile));
-        augment.run(2);
-        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, 2);
-        final Map<String, MockFlowFile> augmented = bySplit(augment.getFlowFilesForRelationship(Augment.REL_SUCCESS));
-        augmented.get("train").assertAttributeEquals(TransferAttributes.AUGMENTATION, "on-the-fly");
-        augmented.get("validation").assertAttributeEquals(TransferAttributes.AUGMENTATION, "none");
+        tensors.values().stream().flatMap(List::stream).forEach(flowFile -> augment.enqueue(flowFile));
+        augment.run(datasets);
+        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, datasets);
+        final Map<String, List<MockFlowFile>> augmented = bySplit(augment.getFlowFilesForRelationship(Augment.REL_SUCCESS));
+        augmented.get("train").forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.AUGMENTATION, "on-the-fly"));
+        augmented.get("validation").forEach(flowFile -> flowFile.assertAttributeEquals(TransferAttributes.AUGMENTATION, "none"));
         assertCounts(augmented.get("train"), TRAIN);
     }
 
-    private static Map<String, MockFlowFile> bySplit(final List<MockFlowFile> flowFiles) {
-        final Map<String, MockFlowFile> bySplit = new LinkedHashMap<>();
-        flowFiles.stream().sorted((a, b) -> a.getAttribute(TransferAttributes.SPLIT).compareTo(b.getAttribute(TransferAttributes.SPLIT)))
-                .forEach(flowFile -> bySplit.put(flowFile.getAttribute(TransferAttributes.SPLIT), flowFile));
+    /** The flowfiles of each split, splits in name order, shards in fragment.index order. */
+    private static Map<String, List<MockFlowFile>> bySplit(final List<MockFlowFile> flowFiles) {
+        final Map<String, List<MockFlowFile>> bySplit = new TreeMap<>();
+        flowFiles.stream().sorted(Comparator.comparingInt(flowFile -> Integer.parseInt(flowFile.getAttribute("fragment.index"))))
+                .forEach(flowFile -> bySplit.computeIfAbsent(flowFile.getAttribute(TransferAttributes.SPLIT), split -> new ArrayList<>())
+                        .add(flowFile));
         return bySplit;
     }
 
-    private static void assertCounts(final MockFlowFile flowFile, final long[] expected) {
-        flowFile.assertAttributeEquals(TransferAttributes.CLASSES, TransferAttributes.json(CLASSES));
-        long total = 0;
-        for (int i = 0; i < CLASSES.size(); i++) {
-            flowFile.assertAttributeEquals(TransferAttributes.COUNT_PREFIX + CLASSES.get(i), String.valueOf(expected[i]));
-            total += expected[i];
+    /** The class counts of a split's shards together, and each shard's attributes adding up to its own count. */
+    private static void assertCounts(final List<MockFlowFile> shards, final long[] expected) {
+        final long[] counted = new long[CLASSES.size()];
+        for (final MockFlowFile flowFile : shards) {
+            flowFile.assertAttributeEquals(TransferAttributes.CLASSES, TransferAttributes.json(CLASSES));
+            long total = 0;
+            for (int i = 0; i < CLASSES.size(); i++) {
+                final long count = Long.parseLong(flowFile.getAttribute(TransferAttributes.COUNT_PREFIX + CLASSES.get(i)));
+                counted[i] += count;
+                total += count;
+            }
+            flowFile.assertAttributeEquals(TransferAttributes.COUNT, String.valueOf(total));
+            assertTrue(total <= 1000, "a shard holds at most Images Per Shard images: " + total);
         }
-        flowFile.assertAttributeEquals(TransferAttributes.COUNT, String.valueOf(total));
+        assertArrayEquals(expected, counted);
     }
 
     private static void assertShapes(final MockFlowFile flowFile) throws IOException {

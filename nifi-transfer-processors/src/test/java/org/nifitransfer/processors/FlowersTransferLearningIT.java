@@ -38,15 +38,17 @@ class FlowersTransferLearningIT {
 
         final TestRunner load = Chain.runner(LoadImageFolder.class, r -> r.setProperty(LoadImageFolder.INPUT_DIRECTORY, flowers.toString()));
         load.run();
-        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, 2);
+        // 2,569 train images in shards of 1,000 (LoadImageFolder's default), and 550 validation images: 4 datasets
+        final int datasets = 4;
+        load.assertAllFlowFilesTransferred(LoadImageFolder.REL_SUCCESS, datasets);
         final TestRunner resize = Chain.runner(ResizeAndNormalize.class, r -> r.setProperty(ResizeAndNormalize.PRESET, ResizeAndNormalize.Preset.CAFFE));
         load.getFlowFilesForRelationship(LoadImageFolder.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, resize));
-        resize.run(2);
-        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, 2);
+        resize.run(datasets);
+        resize.assertAllFlowFilesTransferred(ResizeAndNormalize.REL_SUCCESS, datasets);
         final TestRunner augment = Chain.runner(Augment.class, r -> { });
         resize.getFlowFilesForRelationship(ResizeAndNormalize.REL_SUCCESS).forEach(flowFile -> Chain.pass(flowFile, augment));
-        augment.run(2);
-        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, 2);
+        augment.run(datasets);
+        augment.assertAllFlowFilesTransferred(Augment.REL_SUCCESS, datasets);
         final List<MockFlowFile> tensors = augment.getFlowFilesForRelationship(Augment.REL_SUCCESS);
 
         final TestRunner extract = Chain.runner(ExtractFeatures.class, r -> {
@@ -54,8 +56,8 @@ class FlowersTransferLearningIT {
             r.setProperty(ExtractFeatures.EXPECTED_PRESET, ExtractFeatures.ExpectedPreset.CAFFE);
         });
         tensors.forEach(flowFile -> Chain.pass(flowFile, extract));
-        extract.run(2);
-        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, 2);
+        extract.run(datasets);
+        extract.assertAllFlowFilesTransferred(ExtractFeatures.REL_SUCCESS, datasets);
         final double extracted = (System.nanoTime() - start) / 1e9;
 
         final TestRunner head = Chain.runner(TrainHead.class, r -> { });
