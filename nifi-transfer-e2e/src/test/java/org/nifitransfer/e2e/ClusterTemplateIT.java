@@ -32,7 +32,8 @@ import org.nifitransfer.e2e.runtime.NiFiCluster;
  * templates/cats-vs-dogs.json on a real 3-node NiFi 2.3.0 cluster ({@link NiFiCluster}), on generated stripes in shards
  * of {@value #IMAGES_PER_SHARD} images: the shards spread over the nodes (each resized and extracted exactly once, by
  * more than one node, as provenance names them), every run gathers on one node for training and evaluation, the same
- * flow with load balancing turned off (every shard on one node) gives the same test results, and a node killed with
+ * flow with load balancing turned off (every shard on one node, two concurrent tasks in each shard-by-shard processor)
+ * gives the same test results, and a node killed with
  * SIGKILL in the middle of extraction and restarted leaves a run that completes with the same results, nothing lost and
  * nothing taken twice.
  */
@@ -161,6 +162,11 @@ class ClusterTemplateIT {
                 .replace("\"PARTITION_BY_ATTRIBUTE\"", "\"DO_NOT_LOAD_BALANCE\"");
         assertNotEquals(template(), oneNode);
         final String group = FlowRun.importFlow(client, "one node", oneNode, parameters(images), 400);
+        // and the shard-by-shard processors with two concurrent tasks each, on that one node
+        final Map<String, String> processors = processorIds(group);
+        for (final String processor : List.of("ResizeAndNormalize", "Augment", "ExtractFeatures")) {
+            updateConfig(processors.get(processor), "concurrentlySchedulableTaskCount", 2);
+        }
         FlowRun.runUntil(client, group, "results", 2L * FlowRun.RESULTS_PER_EVALUATION, RUN_TIMEOUT, queued -> { });
         final Map<String, String> ids = processorIds(group);
         final Set<String> nodes = new TreeSet<>();
@@ -181,7 +187,7 @@ class ClusterTemplateIT {
         final String group = FlowRun.importFlow(client, "node killed", template(), parameters(images), 800);
         final Map<String, String> ids = processorIds(group);
         // one shard per node every 2 s, so extraction lasts long enough to kill a node in the middle of it
-        setSchedulingPeriod(ids.get("ExtractFeatures"), "2 sec");
+        updateConfig(ids.get("ExtractFeatures"), "schedulingPeriod", "2 sec");
         final int primary = cluster.nodeWithRole(NiFiClient.ClusterNode.PRIMARY_NODE);
         final String extractInput = connectionInto(group, "ExtractFeatures");
         client.startProcessGroup(group);
@@ -253,12 +259,19 @@ class ClusterTemplateIT {
         return new Results(accuracies, predictions);
     }
 
-    private static void setSchedulingPeriod(final String processorId, final String period) throws Exception {
+    /** Sets one field of a processor's configuration (its group stopped). */
+    private static void updateConfig(final String processorId, final String field, final Object value) throws Exception {
         final JsonNode entity = client.get("/processors/" + processorId);
         final ObjectNode body = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
         body.set("revision", client.revision(entity));
-        body.putObject("component").put("id", processorId).putObject("config").put("schedulingPeriod", period);
-        client.put("/processors/" + processorId, body);
+        final ObjectNode config = body.putObject("component").put("id", processorId).putObject("config");
+        if (value instanceof Integer number) {
+            config.put(field, number);
+        } else {
+            config.put(field, value.toString());
+        }
+        final JsonNode updated = client.put("/processors/" + processorId, body);
+        assertEquals(value.toString(), updated.path("component").path("config").path(field).asText(), field + " of " + processorId);
     }
 
     private static String connectionInto(final String group, final String destination) throws Exception {
