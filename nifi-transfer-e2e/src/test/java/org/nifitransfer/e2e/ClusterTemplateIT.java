@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +41,7 @@ import org.nifitransfer.e2e.runtime.NiFiCluster;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTemplateIT {
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int NODES = 3;
     private static final int IMAGES_PER_SHARD = 10;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
@@ -262,7 +264,7 @@ class ClusterTemplateIT {
     /** Sets one field of a processor's configuration (its group stopped). */
     private static void updateConfig(final String processorId, final String field, final Object value) throws Exception {
         final JsonNode entity = client.get("/processors/" + processorId);
-        final ObjectNode body = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
+        final ObjectNode body = MAPPER.createObjectNode();
         body.set("revision", client.revision(entity));
         final ObjectNode config = body.putObject("component").put("id", processorId).putObject("config");
         if (value instanceof Integer number) {
