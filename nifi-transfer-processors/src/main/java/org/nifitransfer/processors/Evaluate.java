@@ -47,6 +47,7 @@ import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ModelRunner;
+import org.nifitransfer.core.model.TestTimeAugmentation;
 
 @InputRequirement(Requirement.INPUT_REQUIRED)
 @Tags({"deep learning", "transfer learning", "evaluation", "metrics", "accuracy", "confusion matrix"})
@@ -156,8 +157,27 @@ public class Evaluate extends TransferProcessor {
             .defaultValue("true")
             .build();
 
+    /** The Test-Time Augmentation property's choices. */
+    public enum Augmentation implements CoreChoice<TestTimeAugmentation> {
+        NONE, HORIZONTAL_FLIP;
+
+        @Override
+        public TestTimeAugmentation core() {
+            return TestTimeAugmentation.valueOf(name());
+        }
+    }
+
+    public static final PropertyDescriptor TEST_TIME_AUGMENTATION = new PropertyDescriptor.Builder()
+            .name("Test-Time Augmentation")
+            .description("Whether each test image's class probabilities are averaged over variants of it. Each variant is one more "
+                    + "pass through the base; the metrics say which was used. The heatmaps show the image as it is")
+            .required(true)
+            .allowableValues(Augmentation.class)
+            .defaultValue(Augmentation.NONE)
+            .build();
+
     private static final List<PropertyDescriptor> PROPERTIES = List.of(BATCH_SIZE, DEVICE, MAXIMUM_WAIT, WARN_AFTER, WORK_DIRECTORY,
-            HEATMAP_IMAGES, BLOCK_ACTIVATIONS);
+            HEATMAP_IMAGES, BLOCK_ACTIVATIONS, TEST_TIME_AUGMENTATION);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_MODEL, REL_RESULTS, REL_FAILURE, REL_ORIGINAL, REL_TIMEOUT, REL_UNUSED);
 
     private final TrainingSupport.StallWarnings stalls = new TrainingSupport.StallWarnings();
@@ -198,7 +218,8 @@ public class Evaluate extends TransferProcessor {
         final byte[] curvePng;
         final byte[] confusionPng;
         final HeatmapGallery.Result gallery;
-        try (ModelRunner runner = ModelRunner.open(model, device)) {
+        final TestTimeAugmentation augmentation = context.getProperty(TEST_TIME_AUGMENTATION).asAllowableValue(Augmentation.class).core();
+        try (ModelRunner runner = ModelRunner.open(model, device).optTestTimeAugmentation(augmentation)) {
             final HeatmapGallery heatmaps = heatmapImages == 0 ? null : new HeatmapGallery(runner, manifest.classes(), heatmapImages);
             try (InputStream testStream = TrainingSupport.read(session, test);
                  OutputStream out = session.write(predictions);
@@ -235,6 +256,7 @@ public class Evaluate extends TransferProcessor {
         }
         // what the pictures show and cost, beside the evaluation's own time, for whoever reads the results folder
         metricsJson.put("seconds", seconds);
+        metricsJson.put("testTimeAugmentation", augmentation.getValue());
         if (gallery != null) {
             metricsJson.putObject("heatmaps").put("method", gallery.method().getDescription()).put("layer", gallery.layer())
                     .put("images", gallery.images()).put("seconds", gallery.seconds());

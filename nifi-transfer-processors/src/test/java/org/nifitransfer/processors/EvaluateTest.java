@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.util.MockFlowFile;
@@ -94,5 +95,43 @@ class EvaluateTest {
         evaluate.assertAllFlowFilesTransferred(Evaluate.REL_FAILURE, 2);
         assertTrue(evaluate.getFlowFilesForRelationship(Evaluate.REL_FAILURE).getFirst().getAttribute(TransferAttributes.ERROR)
                 .startsWith("content is not a model"));
+    }
+
+    /** Evaluate's metrics JSON and predictions CSV for the fixture head model, with Test-Time Augmentation {@code augmentation}. */
+    private static List<String> evaluated(final Evaluate.Augmentation augmentation) throws Exception {
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> {
+            r.setProperty(Evaluate.HEATMAP_IMAGES, "0");
+            r.setProperty(Evaluate.BLOCK_ACTIVATIONS, "false");
+            r.setProperty(Evaluate.TEST_TIME_AUGMENTATION, augmentation);
+        });
+        Chain.pass(ModelChains.torchScript().headModel(), evaluate);
+        Chain.pass(Chain.test(ModelChains.torchScript().tensors()), evaluate);
+        evaluate.run();
+        evaluate.assertTransferCount(Evaluate.REL_RESULTS, 4);
+        final Map<String, String> byResult = new HashMap<>();
+        for (final MockFlowFile result : evaluate.getFlowFilesForRelationship(Evaluate.REL_RESULTS)) {
+            byResult.put(result.getAttribute(Evaluate.RESULT_ATTRIBUTE), new String(result.toByteArray(), StandardCharsets.UTF_8));
+        }
+        return List.of(byResult.get("metrics"), byResult.get("predictions"));
+    }
+
+    @Test
+    void testTimeAugmentationAveragesEachImageWithItsMirrorImageAndSaysSo() throws Exception {
+        final List<String> plain = evaluated(Evaluate.Augmentation.NONE);
+        final List<String> flipped = evaluated(Evaluate.Augmentation.HORIZONTAL_FLIP);
+        final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals("none", mapper.readTree(plain.get(0)).path("testTimeAugmentation").asText());
+        assertEquals("horizontal-flip", mapper.readTree(flipped.get(0)).path("testTimeAugmentation").asText());
+        final String[] plainRows = plain.get(1).split("\n");
+        final String[] flippedRows = flipped.get(1).split("\n");
+        assertEquals(plainRows.length, flippedRows.length, "one row per test image either way");
+        assertEquals(plainRows[0], flippedRows[0]);
+        int changed = 0;
+        for (int i = 1; i < plainRows.length; i++) {
+            // the same image in the same order; its probabilities move
+            assertEquals(plainRows[i].split(",")[0], flippedRows[i].split(",")[0]);
+            changed += plainRows[i].equals(flippedRows[i]) ? 0 : 1;
+        }
+        assertTrue(changed > 0, "no prediction moved with the mirror images averaged in");
     }
 }

@@ -43,6 +43,7 @@ public final class ModelRunner implements AutoCloseable {
     private final Model headModel;
     private final Block head;
     private final Pooling pooling;
+    private volatile TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
 
     private ModelRunner(final ModelManifest manifest, final BaseModel base, final Model headModel) {
         this.manifest = manifest;
@@ -80,13 +81,48 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * Class probabilities for {@code count} normalised images ({@code count * 3 * H * W} floats, NCHW).
+     * Averages every prediction from now on over the variants of {@code augmentation} ({@link TestTimeAugmentation#NONE}
+     * by default). Feature maps ({@link #featureMaps}) and explanations stay those of the images as they are.
+     */
+    public ModelRunner optTestTimeAugmentation(final TestTimeAugmentation augmentation) {
+        this.testTimeAugmentation = java.util.Objects.requireNonNull(augmentation);
+        return this;
+    }
+
+    /** The test-time augmentation predictions are averaged over. */
+    public TestTimeAugmentation getTestTimeAugmentation() {
+        return testTimeAugmentation;
+    }
+
+    /**
+     * Class probabilities for {@code count} normalised images ({@code count * 3 * H * W} floats, NCHW), averaged over
+     * the test-time augmentation's variants.
      *
      * @return {@code count} rows of {@code classes} probabilities
      */
     public float[][] predict(final float[] images, final int count) throws BaseModelException {
+        return augmented(plainPredict(images, count), images, count);
+    }
+
+    private float[][] plainPredict(final float[] images, final int count) throws BaseModelException {
         // pooled as FeatureExtractor pools, so a model sees the features it was trained on
         return headProbabilities(runBase(images, count, pooling::features), count);
+    }
+
+    /** {@code probabilities} of the images as they are, averaged with those of the test-time augmentation's other variants. */
+    private float[][] augmented(final float[][] probabilities, final float[] images, final int count) throws BaseModelException {
+        if (testTimeAugmentation == TestTimeAugmentation.NONE) {
+            return probabilities;
+        }
+        final ModelManifest.InputSpec input = manifest.input();
+        final float[][] mirrored = plainPredict(TestTimeAugmentation.flipHorizontally(images, count, 3, input.height(), input.width()),
+                count);
+        for (int i = 0; i < count; i++) {
+            for (int k = 0; k < probabilities[i].length; k++) {
+                probabilities[i][k] = (probabilities[i][k] + mirrored[i][k]) / 2;
+            }
+        }
+        return probabilities;
     }
 
     /** Runs the base on a batch with a pooled predictor and reads its output with {@code read} before the output is freed. */
@@ -195,7 +231,7 @@ public final class ModelRunner implements AutoCloseable {
                     ? pooling.apply(values, shape) : pooling.features(array);
             return new PooledAndMaps(pooled, featureMapsOf(shape, values, count));
         });
-        return new Explained(headProbabilities(output.pooled(), count), output.maps());
+        return new Explained(augmented(headProbabilities(output.pooled(), count), images, count), output.maps());
     }
 
     /**
