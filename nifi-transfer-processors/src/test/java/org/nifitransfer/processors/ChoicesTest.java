@@ -47,7 +47,7 @@ class ChoicesTest {
             }
             checked++;
         }
-        assertEquals(9, checked, "Optimizer, Schedule, Strategy, FeaturePooling, Resize, Sampling (both), Fill, Channels");
+        assertEquals(10, checked, "Optimizer, Schedule, Strategy, FeaturePooling, Resize, Sampling (both), Fill, Channels, Augmentation");
     }
 
     @Test
