@@ -193,6 +193,14 @@ public class ClassifyImage extends TransferProcessor {
             .allowableValues("true", "false")
             .defaultValue("false")
             .build();
+    public static final PropertyDescriptor TEST_TIME_AUGMENTATION = new PropertyDescriptor.Builder()
+            .name("Test-Time Augmentation")
+            .description("Whether each image's class probabilities are averaged over variants of it (as Evaluate's property of the "
+                    + "same name). Each variant is one more pass through the base; heatmaps show the image as it is")
+            .required(true)
+            .allowableValues(Evaluate.Augmentation.class)
+            .defaultValue(Evaluate.Augmentation.NONE)
+            .build();
     public static final PropertyDescriptor DEVICE = TrainingSupport.DEVICE;
     public static final PropertyDescriptor MAX_MEGAPIXELS = ProcessorSupport.MAX_MEGAPIXELS;
 
@@ -202,7 +210,7 @@ public class ClassifyImage extends TransferProcessor {
             .build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(MODEL_FILE, MINIMUM_CONFIDENCE, TOP_CLASSES, BATCH_SIZE,
-            MODEL_DIRECTORY, EMIT_HEATMAPS, DEVICE, MAX_MEGAPIXELS);
+            MODEL_DIRECTORY, EMIT_HEATMAPS, TEST_TIME_AUGMENTATION, DEVICE, MAX_MEGAPIXELS);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_UNCERTAIN, REL_FAILURE, REL_ORIGINAL, REL_PREDICTIONS);
     private static final Set<Relationship> WITH_HEATMAPS = Set.of(REL_SUCCESS, REL_UNCERTAIN, REL_FAILURE, REL_ORIGINAL, REL_PREDICTIONS,
             REL_HEATMAPS);
@@ -580,6 +588,7 @@ public class ClassifyImage extends TransferProcessor {
                 .optDecoder(decoder(context))
                 .optWorkDirectory(store(context).getDirectory())
                 .optMaxPixelsPerForward(PIXELS_PER_PASS)
+                .optTestTimeAugmentation(context.getProperty(TEST_TIME_AUGMENTATION).asAllowableValue(Evaluate.Augmentation.class).core())
                 .build();
         slot.install(classifier);
         modelProblem = null;

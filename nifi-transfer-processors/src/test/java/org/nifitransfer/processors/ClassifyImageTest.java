@@ -156,6 +156,45 @@ class ClassifyImageTest {
     }
 
     @Test
+    void withAFlipImagesGetTheProbabilitiesEvaluateGivesWithAFlip() throws IOException {
+        runner.setProperty(ClassifyImage.TEST_TIME_AUGMENTATION, Evaluate.Augmentation.HORIZONTAL_FLIP);
+        Chain.pass(torchScript.headModel(), runner);
+        final Map<String, byte[]> files = testImages();
+        enqueueImages(runner, files);
+        runner.setProperty(ClassifyImage.BATCH_SIZE, "5");
+        runner.run(6);
+        runner.assertTransferCount(ClassifyImage.REL_SUCCESS, files.size());
+
+        final TestRunner evaluate = Chain.runner(Evaluate.class, r -> {
+            r.setProperty(Evaluate.HEATMAP_IMAGES, "0");
+            r.setProperty(Evaluate.BLOCK_ACTIVATIONS, "false");
+            r.setProperty(Evaluate.TEST_TIME_AUGMENTATION, Evaluate.Augmentation.HORIZONTAL_FLIP);
+        });
+        Chain.pass(torchScript.headModel(), evaluate);
+        Chain.pass(Chain.test(torchScript.tensors()), evaluate);
+        evaluate.run();
+        final MockFlowFile csv = evaluate.getFlowFilesForRelationship(Evaluate.REL_RESULTS).stream()
+                .filter(result -> "predictions".equals(result.getAttribute(Evaluate.RESULT_ATTRIBUTE))).findFirst().orElseThrow();
+        final Map<String, float[]> flipped = new HashMap<>();
+        for (final String line : new String(csv.toByteArray(), StandardCharsets.UTF_8).split("\r\n")) {
+            final String[] fields = line.split(",");
+            if (!fields[0].equals("file")) {
+                flipped.put(fields[0], new float[] {Float.parseFloat(fields[5]), Float.parseFloat(fields[6])});
+            }
+        }
+        final Map<String, float[]> plain = evaluated(torchScript);
+        int moved = 0;
+        for (final MockFlowFile image : runner.getFlowFilesForRelationship(ClassifyImage.REL_SUCCESS)) {
+            final String name = image.getAttribute(CoreAttributes.FILENAME.key());
+            final Map<String, Float> top = top(image);
+            assertEquals(flipped.get(name)[0], top.get("horizontal"), 1e-5, name);
+            assertEquals(flipped.get(name)[1], top.get("vertical"), 1e-5, name);
+            moved += Math.abs(plain.get(name)[0] - top.get("horizontal")) > 1e-5 ? 1 : 0;
+        }
+        assertTrue(moved > 0, "the flip moved no probability");
+    }
+
+    @Test
     void imagesThatArriveBeforeAnyModelWaitInTheQueueWithAWarning() throws IOException {
         final Map<String, byte[]> files = testImages();
         enqueueImages(runner, files);

@@ -26,6 +26,7 @@ import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ModelRunner;
+import org.nifitransfer.core.model.TestTimeAugmentation;
 import org.nifitransfer.core.pipeline.Cancellation;
 import org.nifitransfer.core.pipeline.Folders;
 import org.nifitransfer.core.pipeline.Hashes;
@@ -147,8 +148,9 @@ public final class ImageClassifier implements AutoCloseable {
         if (images.isEmpty()) {
             return List.of();
         }
-        final ModelRunner.FeatureMaps maps = runner.featureMaps(normalized(images), images.size());
-        final float[][] probabilities = runner.predict(maps);
+        final float[] batch = normalized(images);
+        final ModelRunner.FeatureMaps maps = runner.featureMaps(batch, images.size());
+        final float[][] probabilities = runner.predict(maps, batch);
         final ClassActivationMaps explainer = new ClassActivationMaps(runner);
         final List<Explained> answers = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
@@ -278,6 +280,8 @@ public final class ImageClassifier implements AutoCloseable {
         private String sha256;
         private long maxPixelsPerForward = Long.MAX_VALUE;
 
+        private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
+
         private Builder() {
         }
 
@@ -314,6 +318,15 @@ public final class ImageClassifier implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Averages each image's probabilities over the variants of {@code value} ({@link ModelRunner#optTestTimeAugmentation});
+         * default {@link TestTimeAugmentation#NONE}.
+         */
+        public Builder optTestTimeAugmentation(final TestTimeAugmentation value) {
+            this.testTimeAugmentation = Objects.requireNonNull(value, "testTimeAugmentation");
+            return this;
+        }
+
         /** The model file's SHA-256 when the caller computed it already (else it is computed). */
         public Builder optSha256(final String value) {
             this.sha256 = value;
@@ -336,7 +349,8 @@ public final class ImageClassifier implements AutoCloseable {
                 try (InputStream in = Files.newInputStream(modelFile)) {
                     model = ModelPackage.read(in, unpacked);
                 }
-                return new ImageClassifier(ModelRunner.open(model, device, maxPixelsPerForward), decoder, modelFile, hash);
+                return new ImageClassifier(ModelRunner.open(model, device, maxPixelsPerForward).optTestTimeAugmentation(testTimeAugmentation),
+                        decoder, modelFile, hash);
             } finally {
                 // the engines hold the loaded base in memory: the unpacked copy is no longer needed
                 Folders.deleteQuietly(unpacked);

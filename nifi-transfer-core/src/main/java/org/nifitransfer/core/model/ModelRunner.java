@@ -157,6 +157,14 @@ public final class ModelRunner implements AutoCloseable {
                 maps.count());
     }
 
+    /**
+     * {@link #predict(FeatureMaps)} averaged over the test-time augmentation's variants of {@code images}, the batch the
+     * maps were computed from ({@link #featureMaps}): the maps stay those of the images as they are.
+     */
+    public float[][] predict(final FeatureMaps maps, final float[] images) throws BaseModelException {
+        return augmented(predict(maps), images, maps.count());
+    }
+
     private float[][] headProbabilities(final float[] features, final int count) {
         final int classes = manifest.classes().size();
         try (NDManager scope = headModel.getNDManager().newSubManager()) {

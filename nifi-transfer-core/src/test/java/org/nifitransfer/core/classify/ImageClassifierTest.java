@@ -314,4 +314,43 @@ class ImageClassifierTest {
         assertThrows(IllegalArgumentException.class, () -> new Classification(List.of("a"), new float[] {0.5f, 0.5f}));
         assertEquals(NormalizationPreset.ZERO_ONE.name(), classifier.getManifest().input().normalization().name());
     }
+
+    /** {@code image} mirrored left to right. */
+    private static RgbImage mirrored(final RgbImage image) {
+        final byte[] data = new byte[image.getData().length];
+        final int width = image.getWidth();
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < width; x++) {
+                System.arraycopy(image.getData(), (y * width + x) * 3, data, (y * width + width - 1 - x) * 3, 3);
+            }
+        }
+        return new RgbImage(width, image.getHeight(), data);
+    }
+
+    @Test
+    void withAFlipEachAnswerIsTheMeanOfTheImagesAndItsMirrorImagesAndExplainingGivesTheSame() throws Exception {
+        final List<RgbImage> prepared = new ArrayList<>();
+        final List<RgbImage> mirrors = new ArrayList<>();
+        for (final byte[] content : images.values()) {
+            prepared.add(classifier.prepare(content, "x.png"));
+            mirrors.add(mirrored(prepared.getLast()));
+        }
+        final List<Classification> plain = classifier.classify(prepared);
+        final List<Classification> ofMirrors = classifier.classify(mirrors);
+        try (ImageClassifier flipping = ImageClassifier.builder().setModelFile(modelFile)
+                .optTestTimeAugmentation(org.nifitransfer.core.model.TestTimeAugmentation.HORIZONTAL_FLIP).build()) {
+            final List<Classification> averaged = flipping.classify(prepared);
+            final List<ImageClassifier.Explained> explained = flipping.classifyAndExplain(prepared);
+            boolean moved = false;
+            for (int i = 0; i < prepared.size(); i++) {
+                for (int k = 0; k < 2; k++) {
+                    assertEquals((plain.get(i).probabilities()[k] + ofMirrors.get(i).probabilities()[k]) / 2, averaged.get(i).probabilities()[k],
+                            1e-5);
+                    assertEquals(averaged.get(i).probabilities()[k], explained.get(i).classification().probabilities()[k], 1e-5);
+                }
+                moved |= Math.abs(plain.get(i).probabilities()[0] - averaged.get(i).probabilities()[0]) > 1e-5;
+            }
+            assertTrue(moved, "the mirror images change some answers");
+        }
+    }
 }
