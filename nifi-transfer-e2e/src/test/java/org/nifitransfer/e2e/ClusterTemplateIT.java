@@ -201,7 +201,7 @@ class ClusterTemplateIT {
             if (processorOut(ids.get("ExtractFeatures")) == 0) {
                 continue;
             }
-            final Map<String, Long> queued = queuedByNode(extractInput);
+            final Map<String, Long> queued = client.connectionQueuedByNode(extractInput);
             for (int index = 2; index <= NODES && victim < 0; index++) {
                 final String address = "127.0.0.1:" + cluster.node(index).port();
                 // never node 1 (ZooKeeper) or the primary (LoadImageFolder); a node that holds shards still to extract
@@ -212,7 +212,7 @@ class ClusterTemplateIT {
         }
         final long extractedBefore = processorOut(ids.get("ExtractFeatures"));
         System.out.printf("ClusterTemplateIT: killing node %d with %d shard(s) extracted so far and %s queued for ExtractFeatures%n",
-                victim, extractedBefore, queuedByNode(extractInput));
+                victim, extractedBefore, client.connectionQueuedByNode(extractInput));
         cluster.kill(victim);
         cluster.awaitNodeStatus(victim, "DISCONNECTED", Duration.ofSeconds(90));
         cluster.restart(victim);
@@ -278,16 +278,6 @@ class ClusterTemplateIT {
 
     private static String connectionInto(final String group, final String destination) throws Exception {
         return client.connectionQueues(group).stream().filter(queue -> destination.equals(queue.target())).findFirst().orElseThrow().id();
-    }
-
-    /** Flowfiles queued in a connection on each connected node, by {@code address:port}. */
-    private static Map<String, Long> queuedByNode(final String connectionId) throws Exception {
-        final Map<String, Long> byNode = new TreeMap<>();
-        for (final JsonNode node : client.get("/flow/connections/" + connectionId + "/status?nodewise=true").path("connectionStatus")
-                .path("nodeSnapshots")) {
-            byNode.put(node.path("address").asText() + ":" + node.path("apiPort").asInt(), node.path("statusSnapshot").path("flowFilesQueued").asLong());
-        }
-        return byNode;
     }
 
     /** Flowfiles a processor sent out in the last five minutes, over the whole cluster. */

@@ -69,32 +69,7 @@ final class FlowRun {
      */
     static double runUntil(final NiFiClient client, final String group, final String port, final long count, final Duration timeout,
                            final LongConsumer progress) throws Exception {
-        client.startProcessGroup(group);
-        final long start = System.nanoTime();
-        long lastReport = start;
-        long results = 0;
-        while (results < count) {
-            Thread.sleep(250);
-            final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
-            results = queued(queues, port);
-            final long failures = queued(queues, "failures");
-            if (failures > 0) {
-                client.stopProcessGroup(group);
-                throw new IllegalStateException(failures + " flowfile(s) went to 'failures': " + failureReasons(client, group));
-            }
-            final long now = System.nanoTime();
-            if (now - start > timeout.toNanos()) {
-                client.stopProcessGroup(group);
-                throw new IllegalStateException("Only " + results + " of " + count + " results at '" + port + "' after " + timeout);
-            }
-            if (now - lastReport > 30e9) {
-                progress.accept(results);
-                lastReport = now;
-            }
-        }
-        final double seconds = (System.nanoTime() - start) / 1e9;
-        client.stopProcessGroup(group);
-        return seconds;
+        return run(client, group, port, timeout, progress, queued -> count)[0];
     }
 
     /**
@@ -106,10 +81,29 @@ final class FlowRun {
             throws Exception {
         final String load = client.processors(group).stream().filter(processor -> processor.name().equals("LoadImageFolder"))
                 .findFirst().orElseThrow().id();
+        final long[] created = new long[1];
+        return run(client, group, port, timeout, queued -> { }, queued -> {
+            if (queued > 0 && created[0] == 0) {
+                // provenance indexes a commit's events a moment after it: wait a little before counting them
+                Thread.sleep(2000);
+                created[0] = client.queryProvenance(Map.of("ProcessorID", load, "EventType", "CREATE"), 100_000, Duration.ofMinutes(1)).size();
+            }
+            return created[0];
+        });
+    }
+
+    /** How many flowfiles a run waits for at its port, given how many are there now; 0 while that is not known yet. */
+    @FunctionalInterface
+    private interface Target {
+        long expected(long queued) throws Exception;
+    }
+
+    /** The loop of {@link #runUntil} and {@link #runUntilEveryDataset}: the seconds it took and the number waited for. */
+    private static double[] run(final NiFiClient client, final String group, final String port, final Duration timeout,
+                                final LongConsumer progress, final Target target) throws Exception {
         client.startProcessGroup(group);
         final long start = System.nanoTime();
-        final Map<String, String> created = Map.of("ProcessorID", load, "EventType", "CREATE");
-        long expected = 0;
+        long lastReport = start;
         while (true) {
             Thread.sleep(250);
             final List<NiFiClient.ConnectionQueue> queues = client.connectionQueues(group);
@@ -119,22 +113,22 @@ final class FlowRun {
                 client.stopProcessGroup(group);
                 throw new IllegalStateException(failures + " flowfile(s) went to 'failures': " + failureReasons(client, group));
             }
-            if (System.nanoTime() - start > timeout.toNanos()) {
-                client.stopProcessGroup(group);
-                throw new IllegalStateException("Only " + results + " of " + expected + " datasets at '" + port + "' after " + timeout);
-            }
-            if (results > 0 && expected == 0) {
-                // provenance indexes a commit's events a moment after it: wait a little before counting them
-                Thread.sleep(2000);
-                expected = client.queryProvenance(created, 100_000, Duration.ofMinutes(1)).size();
-            }
+            final long expected = target.expected(results);
             if (expected > 0 && results >= expected) {
-                break;
+                final double seconds = (System.nanoTime() - start) / 1e9;
+                client.stopProcessGroup(group);
+                return new double[] {seconds, expected};
+            }
+            final long now = System.nanoTime();
+            if (now - start > timeout.toNanos()) {
+                client.stopProcessGroup(group);
+                throw new IllegalStateException("Only " + results + " of " + expected + " results at '" + port + "' after " + timeout);
+            }
+            if (now - lastReport > 30e9) {
+                progress.accept(results);
+                lastReport = now;
             }
         }
-        final double seconds = (System.nanoTime() - start) / 1e9;
-        client.stopProcessGroup(group);
-        return new double[] {seconds, expected};
     }
 
     /** Flowfiles queued for {@code destination} in one status reading. */

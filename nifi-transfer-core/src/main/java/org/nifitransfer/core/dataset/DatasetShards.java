@@ -63,6 +63,7 @@ public final class DatasetShards {
         private final Pending pending = new Pending();
         private final TarArchiveOutputStream out = DatasetTar.newWriter(pending);
         private final byte[] copy = new byte[64 * 1024];
+        private final byte[] one = new byte[1];
         private final Map<String, Long> classCounts = new LinkedHashMap<>();
         private final List<DatasetSummary.SkippedFile> skipped = new ArrayList<>();
         private JsonNode first;
@@ -82,7 +83,6 @@ public final class DatasetShards {
 
         @Override
         public int read() throws IOException {
-            final byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 

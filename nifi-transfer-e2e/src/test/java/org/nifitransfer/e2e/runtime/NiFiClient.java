@@ -418,9 +418,20 @@ public final class NiFiClient {
      * not connected are missing. Empty on a standalone NiFi.
      */
     public Map<String, Long> queuedFlowFilesByNode(final String groupId) throws IOException, InterruptedException {
+        return queuedByNode(get("/flow/process-groups/" + groupId + "/status?recursive=true&nodewise=true").path("processGroupStatus"));
+    }
+
+    /**
+     * On a cluster, the flowfiles queued in one connection per node ({@code address:apiPort}), from
+     * {@code GET /flow/connections/{id}/status?nodewise=true}; as {@link #queuedFlowFilesByNode}.
+     */
+    public Map<String, Long> connectionQueuedByNode(final String connectionId) throws IOException, InterruptedException {
+        return queuedByNode(get("/flow/connections/" + connectionId + "/status?nodewise=true").path("connectionStatus"));
+    }
+
+    private static Map<String, Long> queuedByNode(final JsonNode status) {
         final Map<String, Long> byNode = new TreeMap<>();
-        for (final JsonNode node : get("/flow/process-groups/" + groupId + "/status?recursive=true&nodewise=true")
-                .path("processGroupStatus").path("nodeSnapshots")) {
+        for (final JsonNode node : status.path("nodeSnapshots")) {
             byNode.put(node.path("address").asText() + ":" + node.path("apiPort").asInt(),
                     node.path("statusSnapshot").path("flowFilesQueued").asLong());
         }
