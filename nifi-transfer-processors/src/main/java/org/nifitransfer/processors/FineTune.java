@@ -42,7 +42,7 @@ public class FineTune extends TrainingProcessor {
 
     /** The Learning Rate Schedule property's choices. */
     public enum Schedule implements CoreChoice<LearningRateSchedule> {
-        CONSTANT, COSINE;
+        CONSTANT, COSINE, WARM_UP_COSINE;
 
         @Override
         public LearningRateSchedule core() {
