@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Stage 4 peer: fine-tuning throughput, forward + backward with the top blocks of the base unfrozen and a new
-head (dropout 0.2, dense) on global average pooling; FineTune's default optimizer, RMSprop 1e-5 (Keras' rho 0.9,
+head (dropout 0.2, dense) on global average pooling; FineTune's default optimizer, RMSprop at 3e-4 (Keras' rho 0.9,
 epsilon 1e-7), on the unfrozen parameters and the head; the same normalised batch from an .npy every step."""
 import argparse
 import time
@@ -30,7 +30,7 @@ with torch.no_grad():
     channels = base(batch[:1]).shape[1]
 head = nn.Sequential(nn.Dropout(0.2), nn.Linear(channels, args.classes))
 labels = torch.arange(len(batch)) % args.classes
-optimizer = torch.optim.RMSprop(trainable + list(head.parameters()), lr=1e-5, alpha=0.9, eps=1e-7)
+optimizer = torch.optim.RMSprop(trainable + list(head.parameters()), lr=3e-4, alpha=0.9, eps=1e-7)
 loss_fn = nn.CrossEntropyLoss()
 base.train()
 head.train()

@@ -5,7 +5,8 @@ Load the folder (train/, val/ or validation/, test/ or a stratified, seeded fift
 folders only: 80/10/10), decode + resize (PIL bilinear, stretch) + normalise, extract the frozen base's features of
 train and validation (torch.jit, no_grad, batch 32, global average pooling), train a head (standardised features,
 dropout 0.2, dense; Adam 1e-3, batch 32, keep the epoch with the lowest validation loss), evaluate it on test,
-unfreeze the top blocks, fine-tune base and head (RMSprop 1e-5, rho 0.9, epsilon 1e-7, batch 32, new random
+unfreeze the top blocks, fine-tune base and head (RMSprop 3e-4 with a cosine decay to 3e-6 over the phase's
+updates, rho 0.9, epsilon 1e-7, batch 32, new random
 augmentation every epoch: rotation 40, shifts 0.2, zoom 0.2, horizontal flip, nearest fill; the incoming weights
 count as a baseline and the best epoch is kept), evaluate again, save both models and the metrics.
 Timed from after the imports to the end; prints one JSON line."""
@@ -195,7 +196,10 @@ def tuned(inputs):
 
 
 fine_tune_params = trainable + list(head[2].parameters())
-optimizer = torch.optim.RMSprop(fine_tune_params, lr=1e-5, alpha=0.9, eps=1e-7)
+optimizer = torch.optim.RMSprop(fine_tune_params, lr=3e-4, alpha=0.9, eps=1e-7)
+# FineTune's Cosine Decay: from the rate to a hundredth of it over all the phase's updates
+updates = args.fine_tune_epochs * ((len(train_y) + args.batch_size - 1) // args.batch_size)
+schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, updates), eta_min=3e-6)
 
 
 def validate_images(images, labels):
@@ -215,6 +219,7 @@ for epoch in range(args.head_epochs + 1, args.head_epochs + args.fine_tune_epoch
         optimizer.zero_grad()
         loss_fn(tuned(augment(normalise(train_images[index]))), train_y[index]).backward()
         optimizer.step()
+        schedule.step()
     val_loss, val_accuracy = validate_images(validation_images, validation_y)
     history.append({"epoch": epoch, "phase": "fine-tune", "val_loss": val_loss, "val_accuracy": val_accuracy})
     if val_loss < best_loss:

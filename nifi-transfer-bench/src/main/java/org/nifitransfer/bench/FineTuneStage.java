@@ -34,7 +34,7 @@ import org.nifitransfer.core.training.OptimizerChoice;
 import org.nifitransfer.core.training.TrainingProgress;
 
 /**
- * Stage 4: the real {@link FineTuner} (FineTune's defaults: RMSprop 1e-5, batch 32, the top blocks of the
+ * Stage 4: the real {@link FineTuner} (FineTune's defaults: RMSprop 3e-4, batch 32, the top blocks of the
  * base unfrozen, BatchNorm statistics frozen) on a tensor dataset of real images, with a head first trained on
  * their features. Throughput is measured between the end of the first training batch and the end of the last, from
  * the trainer's own progress reports, so it covers reading the batch from the tensor cache, normalising it, forward,
@@ -123,7 +123,7 @@ final class FineTuneStage {
         final long[] firstBatchEnd = new long[1];
         final long[] lastBatchEnd = new long[1];
         final int[] timed = new int[1];
-        final FineTuner tuner = FineTuner.builder().optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(1e-5f).optEpochs(1)
+        final FineTuner tuner = FineTuner.builder().optOptimizer(OptimizerChoice.RMSPROP).optLearningRate(3e-4f).optEpochs(1)
                 .optBatchSize(batch).optChannelsLast(channelsLast).optProgress((TrainingProgress update) -> {
                     final long now = System.nanoTime();
                     if (update.batch() == 1) {

@@ -177,13 +177,16 @@ public final class FineTuner {
         return base.isChannelsLast();
     }
 
-    /** Builds a {@link FineTuner}. Defaults: RMSprop, learning rate 1e-5, constant, 10 epochs. */
+    /**
+     * Builds a {@link FineTuner}. Defaults, as FineTune's (chosen by the sweep in docs/fine-tuning.md): RMSprop, learning
+     * rate 3e-4 with cosine decay, 5 epochs.
+     */
     public static final class Builder extends TrainingOptions.Builder<Builder> {
-        private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
+        private LearningRateSchedule schedule = LearningRateSchedule.COSINE;
         private boolean channelsLast = true;
 
         private Builder() {
-            super(OptimizerChoice.RMSPROP, 1e-5f, 10);
+            super(OptimizerChoice.RMSPROP, 3e-4f, 5);
         }
 
         @Override
@@ -201,7 +204,7 @@ public final class FineTuner {
             return this;
         }
 
-        /** How the learning rate changes over the updates; default constant. */
+        /** How the learning rate changes over the updates; default cosine decay. */
         public Builder optSchedule(final LearningRateSchedule value) {
             this.schedule = value;
             return this;

@@ -145,8 +145,8 @@ public final class FlowDefinitions {
                 .parameter("unfreeze.top.blocks", "2", "How many of the base's top blocks fine-tuning trains")
                 .parameter("head.learning.rate", "0.001", "The head's learning rate (Adam)")
                 .parameter("head.epochs", "10", "Epochs of head training")
-                .parameter("fine.tune.learning.rate", "0.00001", "The fine-tuning learning rate (RMSprop): much lower than the head's")
-                .parameter("fine.tune.epochs", "10", "Epochs of fine-tuning, numbered on from the head's")
+                .parameter("fine.tune.learning.rate", "0.0003", "The fine-tuning learning rate (RMSprop) at the start of its cosine decay")
+                .parameter("fine.tune.epochs", "5", "Epochs of fine-tuning, numbered on from the head's")
                 .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
 
         flow.parameter("images.per.shard", "1000", "Each split travels as flowfiles of at most this many images, prepared shard by shard "
