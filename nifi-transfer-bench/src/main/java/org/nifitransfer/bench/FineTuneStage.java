@@ -182,21 +182,27 @@ final class FineTuneStage {
         }
     }
 
-    private record Features(DatasetManifest manifest, int dimension, float[] values, int[] labels) {
+    /** A feature dataset in memory: its manifest, and every vector and label in order. */
+    record Features(DatasetManifest manifest, int dimension, float[] values, int[] labels) {
+
+        /** Reads a whole feature dataset. */
+        static Features read(final byte[] dataset) throws IOException {
+            final List<FeatureShard> shards = new ArrayList<>();
+            try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(dataset))) {
+                FeatureShard shard;
+                while ((shard = reader.nextShard()) != null) {
+                    shards.add(shard);
+                }
+                final int dimension = reader.getManifest().features().dimension();
+                final FeatureShard all = FeatureShard.concat(shards, dimension);
+                return new Features(reader.getManifest(), dimension, all.features(), all.labels());
+            }
+        }
     }
 
     private static Features features(final FeatureExtractor extractor, final byte[] tensors) throws Exception {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         extractor.extract(new ByteArrayInputStream(tensors), out, true, Cancellation.NONE, done -> { });
-        final List<FeatureShard> shards = new ArrayList<>();
-        try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(out.toByteArray()))) {
-            FeatureShard shard;
-            while ((shard = reader.nextShard()) != null) {
-                shards.add(shard);
-            }
-            final int dimension = reader.getManifest().features().dimension();
-            final FeatureShard all = FeatureShard.concat(shards, dimension);
-            return new Features(reader.getManifest(), dimension, all.features(), all.labels());
-        }
+        return Features.read(out.toByteArray());
     }
 }

@@ -3,7 +3,6 @@ package org.nifitransfer.bench;
 import ai.djl.Device;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,12 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.nifitransfer.bench.FineTuneStage.Features;
 import org.nifitransfer.core.augment.AugmentationRecipe;
 import org.nifitransfer.core.augment.Augmenter;
 import org.nifitransfer.core.dataset.DatasetKind;
 import org.nifitransfer.core.dataset.DatasetManifest;
-import org.nifitransfer.core.dataset.FeatureDatasetReader;
-import org.nifitransfer.core.dataset.FeatureShard;
 import org.nifitransfer.core.dataset.ImageDatasetWriter;
 import org.nifitransfer.core.dataset.NormalizationPreset;
 import org.nifitransfer.core.folder.FolderScan;
@@ -112,9 +110,6 @@ public final class FineTuningSweep {
         };
     }
 
-    private record Features(DatasetManifest manifest, int dimension, float[] values, int[] labels) {
-    }
-
     private final Path work;
     private final Path baseFile;
     private final Map<String, Features> features = new HashMap<>();
@@ -127,8 +122,10 @@ public final class FineTuningSweep {
     }
 
     public static void main(final String[] args) throws Exception {
-        if (args.length > 0 && "--summary".equals(args[0])) {
-            for (int i = 1; i < args.length; i++) {
+        // the pom puts --threads and --repo first
+        final int summary = List.of(args).indexOf("--summary");
+        if (summary >= 0) {
+            for (int i = summary + 1; i < args.length; i++) {
                 System.out.println(summary(Files.readAllLines(Path.of(args[i]))));
             }
             return;
@@ -195,23 +192,30 @@ public final class FineTuningSweep {
         final Map<String, List<String[]>> bySetting = new LinkedHashMap<>();
         csv.stream().skip(1).map(line -> line.split(",")).forEach(row -> bySetting.computeIfAbsent(row[1], key -> new ArrayList<>()).add(row));
         final StringBuilder table = new StringBuilder("| setting | blocks | optimizer, rate, schedule | epochs | augmentation | BN stats | head on variants "
-                + "| seeds | head | fine-tuned | gain | gain with flip TTA | s a run |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| seeds | head | fine-tuned | gain | flip TTA on the head | flip TTA on the fine-tuned | s a run |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (final Map.Entry<String, List<String[]>> entry : bySetting.entrySet()) {
             final List<String[]> rows = entry.getValue();
             final String[] first = rows.getFirst();
             final double[] head = column(rows, columns.indexOf("head_val_acc"));
+            final double[] headFlip = column(rows, columns.indexOf("head_val_acc_flip"));
             final double[] tuned = column(rows, columns.indexOf("tuned_val_acc"));
             final double[] tunedFlip = column(rows, columns.indexOf("tuned_val_acc_flip"));
             final double[] gain = new double[rows.size()];
-            final double[] gainFlip = new double[rows.size()];
+            final double[] headTta = new double[rows.size()];
+            final double[] tunedTta = new double[rows.size()];
             for (int i = 0; i < gain.length; i++) {
                 gain[i] = tuned[i] - head[i];
-                gainFlip[i] = tunedFlip[i] - head[i];
+                headTta[i] = headFlip[i] - head[i];
+                tunedTta[i] = tunedFlip[i] - tuned[i];
             }
-            table.append(String.format(Locale.ROOT, "| %s | %s | %s %s, %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %.0f |%n", entry.getKey(),
-                    first[3], first[4], Float.valueOf(first[5]), first[6], first[7], first[8], "true".equals(first[9]) ? "update" : "frozen",
-                    "0".equals(first[10]) ? "no" : first[10], rows.size(), percent(head, false), percent(tuned, false), percent(gain, true),
-                    percent(gainFlip, true), mean(column(rows, columns.indexOf("seconds")))));
+            final double rate = Double.parseDouble(first[5]);
+            final int exponent = (int) Math.floor(Math.log10(rate) + 1e-9);
+            table.append(String.format(Locale.ROOT, "| %s | %s | %s %.0fe%d, %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %.0f |%n",
+                    entry.getKey(), first[3], first[4], rate / Math.pow(10, exponent), exponent, first[6], first[7], first[8],
+                    "true".equals(first[9]) ? "update" : "frozen", "0".equals(first[10]) ? "no" : first[10], rows.size(), percent(head, false),
+                    percent(tuned, false), percent(gain, true), percent(headTta, true), percent(tunedTta, true),
+                    mean(column(rows, columns.indexOf("seconds")))));
         }
         return table.toString();
     }
@@ -292,18 +296,9 @@ public final class FineTuningSweep {
         try (BaseModel base = BaseModel.builder().setLocation(baseFile.toString()).load(); InputStream in = Files.newInputStream(tensors)) {
             FeatureExtractor.builder().setBase(base).optBatchSize(BATCH).build().extract(in, out, false, Cancellation.NONE, count -> { });
         }
-        final List<FeatureShard> shards = new ArrayList<>();
-        try (FeatureDatasetReader reader = FeatureDatasetReader.open(new ByteArrayInputStream(out.toByteArray()))) {
-            FeatureShard shard;
-            while ((shard = reader.nextShard()) != null) {
-                shards.add(shard);
-            }
-            final int dimension = reader.getManifest().features().dimension();
-            final FeatureShard all = FeatureShard.concat(shards, dimension);
-            final Features result = new Features(reader.getManifest(), dimension, all.features(), all.labels());
-            features.put(key, result);
-            return result;
-        }
+        final Features result = Features.read(out.toByteArray());
+        features.put(key, result);
+        return result;
     }
 
     /** The sweep's head for this seed, on the features of the train images (and their variants): see the class comment. */
