@@ -1,7 +1,10 @@
 package org.nifitransfer.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +21,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.nifitransfer.core.model.BaseLocations;
 import org.nifitransfer.core.model.BaseModel;
+import org.nifitransfer.core.model.ModelManifest;
+import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.e2e.runtime.NiFiClient;
 import org.nifitransfer.e2e.runtime.NiFiInstance;
 
@@ -140,8 +145,11 @@ public final class MainJob {
         }
         client.stopProcessGroup(group);
         out.println();
-        monitor.metrics().forEach((phase, metrics) -> out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%n",
-                phase, metrics.path("accuracy").asDouble(), metrics.path("loss").asDouble(), metrics.path("count").asInt()));
+        for (final Map.Entry<String, JsonNode> entry : monitor.metrics().entrySet()) {
+            final JsonNode metrics = entry.getValue();
+            out.printf(Locale.ROOT, "%-10s model: test accuracy %.3f (loss %.3f) on %d images%s%n", entry.getKey(), metrics.path("accuracy").asDouble(),
+                    metrics.path("loss").asDouble(), metrics.path("count").asInt(), validation(monitor.results(), entry.getKey()));
+        }
         try (Stream<Path> files = Files.list(monitor.results())) {
             for (final Path file : files.filter(Files::isRegularFile).sorted().toList()) {
                 if (file.getFileName().toString().contains("fine-tune") && (file.toString().endsWith(".png") || file.toString().endsWith(".tar"))) {
@@ -280,5 +288,22 @@ public final class MainJob {
 
     private static String uiAddress(final NiFiClient client) {
         return client.apiUri().toString().replace("/nifi-api", "/nifi/");
+    }
+
+    /**
+     * ", validation accuracy V (epoch E)" of the model a phase evaluated, from the model file in the results (the kept
+     * epoch's figures, as TrainHead and FineTune keep it), or nothing when the file is not there.
+     */
+    static String validation(final Path results, final String phase) throws IOException {
+        try (Stream<Path> files = Files.list(results)) {
+            final Optional<Path> model = files.filter(file -> file.getFileName().toString().endsWith("-model-" + phase + ".tar")).findFirst();
+            if (model.isEmpty()) {
+                return "";
+            }
+            try (InputStream in = Files.newInputStream(model.get())) {
+                final ModelManifest.TrainingMetrics metrics = ModelPackage.readManifest(in).metrics();
+                return String.format(Locale.ROOT, ", validation accuracy %.3f (epoch %d)", metrics.keptValidationAccuracy(), metrics.keptEpoch());
+            }
+        }
     }
 }

@@ -29,14 +29,20 @@ import org.nifitransfer.e2e.runtime.NiFiInstance;
 /**
  * The main job ({@code ./run.sh}) against a real NiFi 2.3.0: the default run on the committed photos and base, followed
  * live to real test accuracies; a second run added to the running NiFi, whose failure is reported with its reason while
- * the first run's results stay; {@code status}; a run with a second real base (MobileNetV2, from ../shared/data); and a
- * bad option refused while NiFi runs, changing nothing.
+ * the first run's results stay; {@code status}; issue 17's acceptance runs on the shared flowers with both real bases
+ * (SqueezeNet 1.1 and MobileNetV2, from ../shared/data); and a bad option refused while NiFi runs, changing nothing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MainJobIT {
 
     private static final Path PROJECT = Path.of(System.getProperty("transfer.project.dir", "..")).toAbsolutePath().normalize();
     private static final Path HOME = Path.of(System.getProperty(NiFiInstance.HOME_PROPERTY, "target/nifi-home")).toAbsolutePath();
+
+    /** The margin of fine-tuned over head validation accuracy asserted for both bases (see docs/fine-tuning.md). */
+    private static final double VALIDATION_GAIN = 0.02;
+    /** The old defaults' fine-tuned validation accuracy in the sweep (seed 1, the 'defaults' rows of docs/fine-tuning.md), by base. */
+    private static final double OLD_SQUEEZENET = 0.9068;
+    private static final double OLD_MOBILENET = 0.9136;
 
     @TempDir
     static Path output;
@@ -150,7 +156,7 @@ class MainJobIT {
         final String printed = result.output();
         assertTrue(printed.contains("training on the 780 real flower photos in examples/flowers"), printed);
         assertTrue(Pattern.compile("\\] TrainHead: (training|done) head epoch \\d+/10").matcher(printed).find(), "live head epochs: " + printed);
-        assertTrue(Pattern.compile("\\] FineTune: training fine-tune epoch \\d+/20").matcher(printed).find(), "live fine-tuning epochs");
+        assertTrue(Pattern.compile("\\] FineTune: training fine-tune epoch \\d+/15").matcher(printed).find(), "live fine-tuning epochs");
         assertTrue(printed.contains("] working: ExtractFeatures"), "which processor works");
         assertTrue(Pattern.compile("\\] ExtractFeatures: (train|validation) images done: \\d+ of (514|129)").matcher(printed).find(),
                 "images done of the split's total");
@@ -216,25 +222,67 @@ class MainJobIT {
         assertTrue(status.output().contains("1 run(s) with results in " + output), status.output());
     }
 
+    /**
+     * Issue 17's acceptance: the template with its defaults, in the real NiFi, on the whole shared flowers set (2,569 train,
+     * 440 validation and 110 test images, the test split carved from val/ as the template does), once with each real base.
+     * Fine-tuning must beat the head by at least {@link #VALIDATION_GAIN} on the validation split and must not lose on the
+     * test split, and the fine-tuned model must beat the old defaults' figure. The sweep in docs/fine-tuning.md measured
+     * the gain of these defaults over three seeds: +3.1 ± 0.7 points with SqueezeNet and +3.9 ± 0.9 with MobileNetV2. The
+     * margin of 2 points is 1.5 and 2.1 standard deviations below those means, for the seed the template uses (42), which
+     * the sweep did not use.
+     */
     @Test
     @Order(3)
-    void theTemplateRunsWithASecondRealBaseMobileNetV2() throws Exception {
-        final Path mobileNet = Path.of(System.getProperty("transfer.shared.data", "../shared/data")).resolve("models/mobilenet_v2_features.pt")
-                .toAbsolutePath().normalize();
-        if (!Files.exists(mobileNet)) {
-            throw new AssertionError("ACCEPTANCE DATA MISSING: " + mobileNet + " (the real weights in ../shared/data beside the checkout); run "
-                    + "./mvnw verify -Dacceptance=false to leave the acceptance tests out");
+    void fineTuningBeatsTheHeadOnTheFlowersWithBothRealBases() throws Exception {
+        final Path shared = Path.of(System.getProperty("transfer.shared.data", "../shared/data")).toAbsolutePath().normalize();
+        final Path flowers = shared.resolve("datasets/flowers");
+        final Path squeezeNet = shared.resolve("models/squeezenet1_1_features.pt");
+        final Path mobileNet = shared.resolve("models/mobilenet_v2_features.pt");
+        for (final Path needed : List.of(flowers, squeezeNet, mobileNet)) {
+            if (!Files.exists(needed)) {
+                throw new AssertionError("ACCEPTANCE DATA MISSING: " + needed + " (the real photos and weights in ../shared/data beside the "
+                        + "checkout); run ./mvnw verify -Dacceptance=false to leave the acceptance tests out");
+            }
         }
-        final Result result = mainJob("--base-model", mobileNet.toString(), "--preset", "imagenet", "--size", "224");
+        final Figures squeeze = acceptanceRun("SqueezeNet 1.1, Caffe preset", "--data", flowers.toString(), "--base-model", squeezeNet.toString(),
+                "--preset", "caffe", "--size", "224");
+        final Figures mobile = acceptanceRun("MobileNetV2, ImageNet preset", "--data", flowers.toString(), "--base-model", mobileNet.toString(),
+                "--preset", "imagenet", "--size", "224");
+        for (final Figures figures : List.of(squeeze, mobile)) {
+            assertTrue(figures.tunedValidation() >= figures.headValidation() + VALIDATION_GAIN, "fine-tuning gains at least "
+                    + VALIDATION_GAIN + " in validation accuracy: " + figures);
+            assertTrue(figures.tunedTest() >= figures.headTest(), "fine-tuning does not lose test accuracy: " + figures);
+            assertTrue(figures.tunedValidation() > figures.previousDefaultsValidation(), "above the old defaults' figure: " + figures);
+        }
+        heatmapsCostUnderATenthOfTheEvaluation(mobile.results(), "MobileNetV2");
+    }
+
+    /** One acceptance run's accuracies, and the validation accuracy the sweep measured for the old defaults with that base. */
+    private record Figures(String base, double headValidation, double tunedValidation, double headTest, double tunedTest,
+                           double previousDefaultsValidation, Path results) {
+    }
+
+    private static Figures acceptanceRun(final String base, final String... arguments) throws Exception {
+        final Result result = mainJob(arguments);
         assertEquals(0, result.exit(), result.output());
-        final double head = accuracy(result.output(), "head");
-        final double tuned = accuracy(result.output(), "fine-tune");
-        System.out.printf(Locale.ROOT, "%nMAIN JOB with MobileNetV2 (ImageNet preset, real NiFi 2.3.0, examples/flowers 514/129/137 photos): "
-                + "test accuracy head %.3f, fine-tuned %.3f%n", head, tuned);
-        assertTrue(head > 0.7 && tuned > 0.7, "real accuracies on 5 classes: head " + head + ", fine-tuned " + tuned);
-        final Matcher folder = Pattern.compile("This run's results: (\\S+)").matcher(result.output());
-        assertTrue(folder.find(), result.output());
-        heatmapsCostUnderATenthOfTheEvaluation(Path.of(folder.group(1)), "MobileNetV2");
+        final String printed = result.output();
+        final Matcher folder = Pattern.compile("This run's results: (\\S+)").matcher(printed);
+        assertTrue(folder.find(), printed);
+        assertTrue(printed.contains("on 110 images"), "the test split is a fifth of val/: " + printed);
+        final Figures figures = new Figures(base, validationAccuracy(printed, "head"), validationAccuracy(printed, "fine-tune"),
+                accuracy(printed, "head"), accuracy(printed, "fine-tune"), base.startsWith("SqueezeNet") ? OLD_SQUEEZENET : OLD_MOBILENET,
+                Path.of(folder.group(1)));
+        System.out.printf(Locale.ROOT, "%nACCEPTANCE (issue 17: the template's defaults, real NiFi 2.3.0, ../shared/data flowers 2569/440/110, %s): "
+                + "validation accuracy head %.4f, fine-tuned %.4f; test accuracy head %.4f, fine-tuned %.4f%n", base, figures.headValidation(),
+                figures.tunedValidation(), figures.headTest(), figures.tunedTest());
+        return figures;
+    }
+
+    private static double validationAccuracy(final String printed, final String phase) {
+        final Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(phase) + " +model: test accuracy .*, validation accuracy ([0-9.]+) ")
+                .matcher(printed);
+        assertTrue(matcher.find(), "no " + phase + " validation accuracy in: " + printed);
+        return Double.parseDouble(matcher.group(1));
     }
 
     @Test
@@ -246,6 +294,7 @@ class MainJobIT {
         assertTrue(result.output().contains("--fine-tune-lr: 'Learning Rate' validated against '-1' is invalid because must be a number above 0"),
                 result.output());
         assertEquals(pid, NiFiInstance.runningDetached(HOME).orElseThrow().pid(), "the same NiFi runs on");
-        assertEquals(3, NiFiInstance.runningDetached(HOME).orElseThrow().client().rootGroups().size(), "no group was added");
+        // the default run, the two acceptance runs and the group that never started
+        assertEquals(4, NiFiInstance.runningDetached(HOME).orElseThrow().client().rootGroups().size(), "no group was added");
     }
 }
