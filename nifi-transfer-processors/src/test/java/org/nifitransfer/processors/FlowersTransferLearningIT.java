@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Acceptance on real data: the flowers photos (../shared/data/datasets/flowers) and the real ImageNet SqueezeNet 1.1
  * base (TorchScript, Caffe preset) through all the processors. The head alone must reach 85% validation accuracy, and
- * fine-tuning the top two blocks must not make it worse. Prints the figures it reached.
+ * fine-tuning the top two blocks with FineTune's defaults must gain 2 points on it. Prints the figures it reached.
  */
 class FlowersTransferLearningIT {
 
@@ -31,7 +31,7 @@ class FlowersTransferLearningIT {
     }
 
     @Test
-    void headReachesEightyFivePercentAndFineTuningLowersTheValidationLoss() {
+    void headReachesEightyFivePercentAndFineTuningGainsTwoPoints() {
         final Path flowers = SharedData.require("datasets/flowers");
         final Path squeezeNet = SharedData.require("models/squeezenet1_1_features.pt");
         final long start = System.nanoTime();
@@ -95,13 +95,14 @@ class FlowersTransferLearningIT {
                 done - trained, new String(java.util.Arrays.copyOf(tuned.toByteArray(), 0), java.nio.charset.StandardCharsets.UTF_8)
                         + historyOf(tuned));
         assertTrue(headAccuracy >= 0.85, "head-only validation accuracy " + headAccuracy + " is under 85%");
-        // Keep Best monitors the validation loss (Keras' ModelCheckpoint default): fine-tuning must lower it, and may not cost
-        // more than a point of accuracy (5 of the 550 validation images). With a correct RMSprop at 1e-5 the loss falls
-        // every epoch (0.363 -> 0.343 in 5) while accuracy moves by a few images either way.
+        // Keep Best monitors the validation loss (Keras' ModelCheckpoint default): fine-tuning must lower it. With FineTune's
+        // defaults (RMSprop 3e-4, cosine decay; docs/fine-tuning.md) it must also gain 2 points of accuracy (11 of the 550
+        // validation images), the margin issue 17's acceptance asserts through the template; the sweep's gain with this base
+        // is 3.1 +- 0.7 points over three seeds
         final double headLoss = Double.parseDouble(headModel.getAttribute("transfer.val.loss"));
         final double tunedLoss = Double.parseDouble(tuned.getAttribute("transfer.val.loss"));
         assertTrue(tunedLoss < headLoss, "fine-tuning did not lower the validation loss: " + headLoss + " -> " + tunedLoss);
-        assertTrue(tunedAccuracy >= headAccuracy - 0.01, "fine-tuning lowered validation accuracy from " + headAccuracy + " to "
-                + tunedAccuracy + ", more than one point");
+        assertTrue(tunedAccuracy >= headAccuracy + 0.02, "fine-tuning gained less than 2 points of validation accuracy: " + headAccuracy
+                + " -> " + tunedAccuracy);
     }
 }
