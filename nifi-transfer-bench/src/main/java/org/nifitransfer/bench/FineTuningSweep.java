@@ -115,6 +115,8 @@ public final class FineTuningSweep {
     private final Map<String, Features> features = new HashMap<>();
     private final Map<String, ModelPackage> heads = new HashMap<>();
     private final Map<String, double[]> headTta = new HashMap<>();
+    /** The base's parameters, read once: every head model lists them. */
+    private List<ParameterInfo> baseParameters;
 
     private FineTuningSweep(final Path work, final Path baseFile) {
         this.work = work;
@@ -312,12 +314,13 @@ public final class FineTuningSweep {
         final HeadSpec spec = new HeadSpec(train.dimension(), List.of(), 0.2, "relu", train.manifest().classes().size(), true);
         final HeadTrainer.Result result = HeadTrainer.builder().setHead(spec).optSeed(seed).optKeepBest(true).optBatchSize(BATCH).build()
                 .train(train.values(), train.labels(), validation.values(), validation.labels());
-        final List<ParameterInfo> parameters;
-        try (BaseModel base = BaseModel.builder().setLocation(baseFile.toString()).load()) {
-            parameters = base.parameters();
+        if (baseParameters == null) {
+            try (BaseModel base = BaseModel.builder().setLocation(baseFile.toString()).load()) {
+                baseParameters = base.parameters();
+            }
         }
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        HeadModels.packageHead(train.manifest(), baseFile, parameters, spec, result, "cpu()").write(bytes);
+        HeadModels.packageHead(train.manifest(), baseFile, baseParameters, spec, result, "cpu()").write(bytes);
         final ModelPackage model = ModelPackage.read(new ByteArrayInputStream(bytes.toByteArray()), work);
         heads.put(key, model);
         return model;
