@@ -208,6 +208,16 @@ class CatsVsDogsTemplateIT {
                 assertEquals(1.0, probabilities[0][0] + probabilities[0][1], 1e-4, "the model flowfile is a loadable model");
             }
         }
+        // the template's top 7 blocks, on a base of 3: all 3 are unfrozen, and the model, the log and the canvas say so
+        final NiFiClient.ProvenanceEvent unfrozen = client.awaitProvenanceEvents(Map.of("ProcessorID", ids.get("UnfreezeLayers")),
+                found -> !found.isEmpty(), Duration.ofMinutes(1)).getFirst();
+        assertEquals("top 3 blocks (all; 7 asked)", unfrozen.attribute("transfer.unfreeze"));
+        assertEquals("0,2,4", unfrozen.attribute("transfer.unfrozen.blocks"));
+        final String capped = "the base has only 3 blocks (0, 2, 4), fewer than the top 7 asked for: all 3 are unfrozen";
+        assertEquals(capped, unfrozen.attribute("transfer.unfreeze.warning"));
+        assertTrue(client.bulletins(templateGroup, -1).stream().anyMatch(bulletin -> "UnfreezeLayers".equals(bulletin.sourceName())
+                && "WARNING".equals(bulletin.level()) && bulletin.message().contains(capped)), () -> "no warning bulletin from UnfreezeLayers");
+
         System.out.printf(Locale.ROOT, "%nEND TO END (real NiFi 2.3.0, cats-vs-dogs template, generated stripes, fixture base): "
                 + "test accuracy head %.3f, fine-tuned %.3f%n", accuracies.get("head"), accuracies.get("fine-tune"));
         assertTrue(accuracies.get("head") > 0.6, "head accuracy " + accuracies.get("head") + " is not above chance");

@@ -98,7 +98,7 @@ import org.nifitransfer.core.model.TestTimeAugmentation;
             @ProcessorConfiguration(processorClass = Augment.class, configuration = "On the fly; train only."),
             @ProcessorConfiguration(processorClass = ExtractFeatures.class, configuration = "Base Model: the TorchScript .pt base."),
             @ProcessorConfiguration(processorClass = TrainHead.class, configuration = "Connect train and validation features."),
-            @ProcessorConfiguration(processorClass = UnfreezeLayers.class, configuration = "Top Blocks: 2."),
+            @ProcessorConfiguration(processorClass = UnfreezeLayers.class, configuration = "Top Blocks: 7 (the default; all of a base with fewer)."),
             @ProcessorConfiguration(processorClass = FineTune.class, configuration = "Connect the model and train/validation tensors."),
             @ProcessorConfiguration(processorClass = Evaluate.class, configuration = "Connect both models and the test tensors (twice).")
         })

@@ -22,6 +22,7 @@ import org.nifitransfer.core.model.BaseModelException;
 import org.nifitransfer.core.model.ModelManifest;
 import org.nifitransfer.core.model.ModelPackage;
 import org.nifitransfer.core.model.ParameterInfo;
+import org.nifitransfer.core.model.TorchScriptCode;
 import org.nifitransfer.core.model.UnfreezeSelector;
 import org.nifitransfer.core.model.UnfreezeStrategy;
 import org.nifitransfer.core.pipeline.Folders;
@@ -40,12 +41,16 @@ import org.nifitransfer.core.training.FineTuner;
             + "(a block is a parameter name up to its first numeric segment: '12' of '12.expand3x3.weight', 'features.12' of "
             + "'features.12.expand3x3.weight')"),
     @WritesAttribute(attribute = UnfreezeLayers.BASE_BLOCKS_ATTRIBUTE, description = "Every block of the base, in order: what Top Blocks counts"),
+    @WritesAttribute(attribute = UnfreezeLayers.WARNING_ATTRIBUTE, description = "Set when the choice does less than it says in this base "
+            + "(also logged as a warning): Top Blocks above the base's number of blocks, where every block is unfrozen; Update BatchNorm "
+            + "Statistics with a base traced in inference mode, whose statistics cannot move"),
     @WritesAttribute(attribute = TransferAttributes.ERROR, description = "On failure: why, with the available layer names")
 })
 @SeeAlso({TrainHead.class, FineTune.class})
 @UseCase(description = "Unfreeze the top two blocks of the base, as in Chollet's VGG16 fine-tuning",
         configuration = """
-                Set "Strategy" to "Top Blocks" and "Top Blocks" to 2.
+                Set "Strategy" to "Top Blocks" and "Top Blocks" to 2 (the default, 7, measured best on flowers with SqueezeNet
+                and MobileNetV2; docs/fine-tuning.md has the sweep).
                 """)
 @UseCase(description = "Unfreeze from a named layer upward, as the TensorFlow tutorial's fine_tune_at",
         configuration = """
@@ -69,6 +74,7 @@ public class UnfreezeLayers extends DatasetProcessor {
     static final String UNFREEZE_ATTRIBUTE = "transfer.unfreeze";
     static final String BLOCKS_ATTRIBUTE = "transfer.unfrozen.blocks";
     static final String BASE_BLOCKS_ATTRIBUTE = "transfer.base.blocks";
+    static final String WARNING_ATTRIBUTE = "transfer.unfreeze.warning";
 
     public static final Relationship REL_SUCCESS = ProcessorSupport.success("The model with the chosen base layers trainable");
     public static final Relationship REL_FAILURE = ProcessorSupport.failure(
@@ -85,9 +91,11 @@ public class UnfreezeLayers extends DatasetProcessor {
             .name("Top Blocks")
             .description("How many of the base's last blocks to unfreeze. A block is a parameter name up to its first numeric segment "
                     + "('12' of '12.expand3x3.weight', 'features.12' of a whole torchvision model's 'features.12.expand3x3.weight'); "
-                    + "transfer.base.blocks lists them")
+                    + "transfer.base.blocks lists them. The default, 7, gained the most on flowers with both SqueezeNet (7 of its 9 "
+                    + "blocks) and MobileNetV2 (7 of 19); a base with fewer blocks has every block unfrozen, with transfer.unfreeze.warning "
+                    + "and a warning saying so")
             .required(true)
-            .defaultValue("2")
+            .defaultValue("7")
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
             .dependsOn(STRATEGY, Strategy.TOP_BLOCKS)
             .build();
@@ -109,7 +117,9 @@ public class UnfreezeLayers extends DatasetProcessor {
     public static final PropertyDescriptor BATCH_NORM_STATISTICS = new PropertyDescriptor.Builder()
             .name("Update BatchNorm Statistics")
             .description("Let BatchNorm layers update their running mean and variance during fine-tuning. Off (the default) keeps "
-                    + "the base in inference mode, so small fine-tuning batches do not wreck the pretrained statistics.")
+                    + "the base in inference mode, so small fine-tuning batches do not wreck the pretrained statistics. A base traced in "
+                    + "inference mode (torch.jit.trace after eval()) has its statistics fixed in its code: then this has no effect, and "
+                    + "transfer.unfreeze.warning and a warning say so.")
             .required(true)
             .allowableValues("true", "false")
             .defaultValue("false")
@@ -145,18 +155,21 @@ public class UnfreezeLayers extends DatasetProcessor {
             return;
         }
         final ModelManifest[] result = new ModelManifest[1];
+        final String[] warning = new String[1];
         final String workDirectory = context.getProperty(WORK_DIRECTORY).evaluateAttributeExpressions().getValue();
         flowFile = ProcessorSupport.rewrite(session, getLogger(), flowFile, REL_FAILURE, "unfreezing", (in, out) -> {
             final Path work = TrainingSupport.workDirectory(workDirectory);
             try {
-                result[0] = ModelPackage.copyWithManifest(in, out, manifest -> {
+                result[0] = ModelPackage.copyWithManifest(in, out, original -> {
+                    final ModelManifest manifest = original.manifest();
                     try {
                         FineTuner.checkTrainable(manifest);
                     } catch (final BaseModelException e) {
                         throw new IllegalArgumentException(e.getMessage(), e);
                     }
                     final List<ParameterInfo> chosen = selector.apply(manifest.baseParameters());
-                    return manifest.withBaseParameters(chosen, selector.isTrainBatchNormStatistics(), selector.toString());
+                    warning[0] = warning(selector, manifest, original);
+                    return manifest.withBaseParameters(chosen, selector.isTrainBatchNormStatistics(), selector.describe(manifest.baseParameters()));
                 }, work);
             } finally {
                 Folders.deleteQuietly(work);
@@ -174,9 +187,28 @@ public class UnfreezeLayers extends DatasetProcessor {
         attributes.put(UNFREEZE_ATTRIBUTE, manifest.unfreeze());
         attributes.put(BLOCKS_ATTRIBUTE, String.join(",", UnfreezeSelector.trainableBlocks(manifest.baseParameters())));
         attributes.put(BASE_BLOCKS_ATTRIBUTE, String.join(",", UnfreezeSelector.blockNames(manifest.baseParameters())));
+        if (warning[0] != null) {
+            attributes.put(WARNING_ATTRIBUTE, warning[0]);
+            getLogger().warn("{}: {}", flowFile, warning[0]);
+        }
         flowFile = session.putAllAttributes(flowFile, attributes);
         session.getProvenanceReporter().modifyContent(flowFile, "Unfroze " + manifest.unfreeze() + ": " + layers.size() + " layers, "
                 + manifest.trainableBaseParameterCount() + " parameters (" + layers.stream().collect(Collectors.joining(", ")) + ")");
         session.transfer(flowFile, REL_SUCCESS);
+    }
+
+    /** What the choice does not do in this base, for transfer.unfreeze.warning: blocks it lacks, statistics that cannot move. */
+    private static String warning(final UnfreezeSelector selector, final ModelManifest manifest, final ModelPackage model) {
+        final List<String> warnings = new java.util.ArrayList<>();
+        final String blocks = selector.warningFor(manifest.baseParameters());
+        if (blocks != null) {
+            warnings.add(blocks);
+        }
+        if (selector.isTrainBatchNormStatistics() && TorchScriptCode.batchNormFixedToInference(model.baseFile())) {
+            warnings.add("Update BatchNorm Statistics has no effect with this base: it was traced in inference mode (its code calls "
+                    + "torch.batch_norm with training fixed to False), so its statistics stay as pretrained; export the base with "
+                    + "torch.jit.script for them to update");
+        }
+        return warnings.isEmpty() ? null : String.join("; ", warnings);
     }
 }

@@ -156,12 +156,15 @@ public record ModelPackage(ModelManifest manifest, Path baseFile, Map<String, fl
         return manifest;
     }
 
-    /** Copies a package, replacing only {@code model.json} (and the summary that depends on it). */
+    /**
+     * Copies a package, replacing only {@code model.json} (and the summary that depends on it). {@code change} sees the
+     * whole package read into {@code directory} (its base file too) and returns the new manifest.
+     */
     public static ModelManifest copyWithManifest(final InputStream in, final OutputStream out,
-                                                 final java.util.function.UnaryOperator<ModelManifest> change, final Path directory)
+                                                 final java.util.function.Function<ModelPackage, ModelManifest> change, final Path directory)
             throws IOException {
         final ModelPackage original = read(in, directory);
-        final ModelPackage changed = new ModelPackage(change.apply(original.manifest()), original.baseFile(), original.headWeights());
+        final ModelPackage changed = new ModelPackage(change.apply(original), original.baseFile(), original.headWeights());
         changed.manifest().validate();
         changed.write(out);
         return changed.manifest();

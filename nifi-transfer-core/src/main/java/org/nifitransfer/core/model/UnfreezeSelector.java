@@ -94,8 +94,9 @@ public final class UnfreezeSelector {
      * @param baseParameters the base's parameters in the base's order (not the head's)
      * @return the same parameters in the same order, each with its trainable flag set; running statistics are
      *         always frozen
-     * @throws IllegalArgumentException if the selection names a layer, pattern or number of blocks the base
-     *         does not have; the message lists the base's layers
+     * @throws IllegalArgumentException if the selection names a layer or pattern the base does not have; the message
+     *         lists the base's layers. A number of top blocks above the base's unfreezes every block
+     *         ({@link #warningFor(List)} says so).
      */
     public List<ParameterInfo> apply(final List<ParameterInfo> baseParameters) {
         Objects.requireNonNull(baseParameters, "baseParameters");
@@ -136,6 +137,51 @@ public final class UnfreezeSelector {
             names.add(blockOf(parameter.name()));
         }
         return List.copyOf(names);
+    }
+
+    /**
+     * How many blocks {@link UnfreezeStrategy#TOP_BLOCKS} unfreezes in a base: the count asked for, or every block of
+     * a base that has fewer (as {@code layers[-n:]} does in Python). 0 for other strategies.
+     *
+     * @param baseParameters the base's parameters
+     * @return the number of blocks unfrozen
+     */
+    public int topBlocksIn(final List<ParameterInfo> baseParameters) {
+        return Math.min(topBlocks, blockNames(baseParameters).size());
+    }
+
+    /**
+     * Why the selection does less than it says in a base, or {@code null} when it does what it says: today, when
+     * {@link UnfreezeStrategy#TOP_BLOCKS} asks for more blocks than the base has and every block is unfrozen.
+     *
+     * @param baseParameters the base's parameters
+     * @return the warning, e.g. {@code the base has only 4 blocks (0, 1, 2, 3), fewer than the top 7 asked for: all 4
+     *         are unfrozen}, or {@code null}
+     */
+    public String warningFor(final List<ParameterInfo> baseParameters) {
+        final List<String> blocks = blockNames(baseParameters);
+        if (strategy != UnfreezeStrategy.TOP_BLOCKS || topBlocks <= blocks.size()) {
+            return null;
+        }
+        return "the base has only " + blocks.size() + (blocks.size() == 1 ? " block (" : " blocks (") + listNames(blocks)
+                + "), fewer than the top " + topBlocks + " asked for: " + (blocks.size() == 1 ? "it is" : "all " + blocks.size() + " are")
+                + " unfrozen";
+    }
+
+    /**
+     * The description of what the selection does in a base, for the model's manifest: {@link #toString()}, except that
+     * a {@link UnfreezeStrategy#TOP_BLOCKS} count above the base's blocks reads e.g. {@code top 4 blocks (all; 7 asked)}.
+     *
+     * @param baseParameters the base's parameters
+     * @return the description
+     */
+    public String describe(final List<ParameterInfo> baseParameters) {
+        if (warningFor(baseParameters) == null) {
+            return toString();
+        }
+        final int count = topBlocksIn(baseParameters);
+        final String selection = "top " + count + (count == 1 ? " block" : " blocks") + " (all; " + topBlocks + " asked)";
+        return trainBatchNormStatistics ? selection + ", BatchNorm statistics updated" : selection;
     }
 
     /** A short description for logs and metadata, e.g. {@code top 2 blocks} or {@code from layer 12}. */
@@ -186,11 +232,8 @@ public final class UnfreezeSelector {
 
     private void selectTopBlocks(final List<ParameterInfo> parameters, final boolean[] selected) {
         final List<String> blocks = blockNames(parameters);
-        if (topBlocks > blocks.size()) {
-            throw new IllegalArgumentException("cannot unfreeze the top " + topBlocks + " blocks: the base has only "
-                    + blocks.size() + " blocks (" + listNames(blocks) + ")");
-        }
-        final Set<String> top = Set.copyOf(blocks.subList(blocks.size() - topBlocks, blocks.size()));
+        final int count = Math.min(topBlocks, blocks.size());
+        final Set<String> top = Set.copyOf(blocks.subList(blocks.size() - count, blocks.size()));
         for (int index = 0; index < selected.length; index++) {
             selected[index] = top.contains(blockOf(parameters.get(index).name()));
         }
@@ -303,7 +346,8 @@ public final class UnfreezeSelector {
         }
 
         /**
-         * Sets how many top blocks to unfreeze; required for {@link UnfreezeStrategy#TOP_BLOCKS}, at least 1.
+         * Sets how many top blocks to unfreeze; required for {@link UnfreezeStrategy#TOP_BLOCKS}, at least 1. A base
+         * with fewer blocks has all of them unfrozen ({@link UnfreezeSelector#warningFor(List)}).
          *
          * @param topBlocks the number of blocks
          * @return this builder

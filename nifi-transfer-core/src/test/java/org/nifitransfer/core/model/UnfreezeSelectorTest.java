@@ -2,6 +2,7 @@ package org.nifitransfer.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,12 +38,44 @@ class UnfreezeSelectorTest {
 
     @Test
     void topBlocksCountsDistinctBlocksNotIndices() {
-        final List<ParameterInfo> result = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(9).build().apply(SQUEEZE_NET);
+        final UnfreezeSelector nine = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(9).build();
+        final List<ParameterInfo> result = nine.apply(SQUEEZE_NET);
         assertTrue(result.stream().allMatch(ParameterInfo::trainable));
-        final IllegalArgumentException exception = assertThrows(IllegalArgumentException.class,
-                () -> selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(10).build().apply(SQUEEZE_NET));
-        assertEquals("cannot unfreeze the top 10 blocks: the base has only 9 blocks (0, 3, 4, 6, 7, 9, 10, 11, 12)",
-                exception.getMessage());
+        assertEquals(9, nine.topBlocksIn(SQUEEZE_NET));
+        assertNull(nine.warningFor(SQUEEZE_NET), "9 of 9 blocks is what was asked");
+        assertEquals("top 9 blocks", nine.describe(SQUEEZE_NET));
+
+        final UnfreezeSelector seven = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(7).build();
+        assertEquals(List.of("4", "6", "7", "9", "10", "11", "12"), UnfreezeSelector.trainableBlocks(seven.apply(SQUEEZE_NET)));
+        assertEquals(7, seven.topBlocksIn(SQUEEZE_NET));
+        assertNull(seven.warningFor(SQUEEZE_NET));
+    }
+
+    @Test
+    void moreTopBlocksThanTheBaseHasUnfreezesEveryBlockAndSaysSo() {
+        final UnfreezeSelector ten = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(10).build();
+        final List<ParameterInfo> result = ten.apply(SQUEEZE_NET);
+        assertOrderPreserved(SQUEEZE_NET, result);
+        assertTrue(result.stream().allMatch(ParameterInfo::trainable), "every block, as layers[-10:] would in Python");
+        assertEquals(9, ten.topBlocksIn(SQUEEZE_NET));
+        assertEquals("the base has only 9 blocks (0, 3, 4, 6, 7, 9, 10, 11, 12), fewer than the top 10 asked for: all 9 are unfrozen",
+                ten.warningFor(SQUEEZE_NET));
+        assertEquals("top 9 blocks (all; 10 asked)", ten.describe(SQUEEZE_NET));
+        assertEquals("top 10 blocks", ten.toString(), "the setting itself, without a base");
+
+        final UnfreezeSelector withStatistics = selector(UnfreezeStrategy.TOP_BLOCKS).optTopBlocks(7).optTrainBatchNormStatistics(true).build();
+        final List<ParameterInfo> batchNorm = withStatistics.apply(BATCH_NORM);
+        assertEquals(UnfreezeSelector.blockNames(BATCH_NORM), UnfreezeSelector.trainableBlocks(batchNorm));
+        assertTrue(batchNorm.stream().filter(ParameterInfo::isRunningStatistic).noneMatch(ParameterInfo::trainable),
+                "running statistics stay out of the gradients even when every block is unfrozen");
+        assertEquals("top 2 blocks (all; 7 asked), BatchNorm statistics updated", withStatistics.describe(BATCH_NORM));
+        assertTrue(withStatistics.warningFor(BATCH_NORM).startsWith("the base has only 2 blocks (0, 1), fewer than the top 7"),
+                withStatistics.warningFor(BATCH_NORM));
+
+        final UnfreezeSelector fromLayer = selector(UnfreezeStrategy.FROM_LAYER).optLayerName("12").build();
+        assertNull(fromLayer.warningFor(SQUEEZE_NET));
+        assertEquals(0, fromLayer.topBlocksIn(SQUEEZE_NET));
+        assertEquals("from layer 12", fromLayer.describe(SQUEEZE_NET));
     }
 
     @Test

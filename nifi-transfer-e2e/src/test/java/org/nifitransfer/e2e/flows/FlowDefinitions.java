@@ -142,7 +142,8 @@ public final class FlowDefinitions {
         dataParameters(flow, "/data/cats_and_dogs_filtered", "imagenet", "224", true);
         flow.parameter("base.model", "/models/base_features.pt", "The headless pretrained base: a TorchScript .pt file (needed for "
                         + "fine-tuning), or a DJL model-zoo URL when NiFi is online")
-                .parameter("unfreeze.top.blocks", "2", "How many of the base's top blocks fine-tuning trains")
+                .parameter("unfreeze.top.blocks", "7", "How many of the base's top blocks fine-tuning trains (a base with fewer has all of "
+                        + "them trained, with a warning)")
                 .parameter("head.learning.rate", "0.001", "The head's learning rate (Adam)")
                 .parameter("head.epochs", "10", "Epochs of head training")
                 .parameter("fine.tune.learning.rate", "0.0003", "The fine-tuning learning rate (RMSprop) at the start of its cosine decay")
