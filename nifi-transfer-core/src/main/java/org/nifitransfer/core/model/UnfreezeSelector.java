@@ -176,10 +176,10 @@ public final class UnfreezeSelector {
      * @return the description
      */
     public String describe(final List<ParameterInfo> baseParameters) {
-        if (warningFor(baseParameters) == null) {
+        final int count = topBlocksIn(baseParameters);
+        if (strategy != UnfreezeStrategy.TOP_BLOCKS || count == topBlocks) {
             return toString();
         }
-        final int count = topBlocksIn(baseParameters);
         final String selection = "top " + count + (count == 1 ? " block" : " blocks") + " (all; " + topBlocks + " asked)";
         return trainBatchNormStatistics ? selection + ", BatchNorm statistics updated" : selection;
     }
