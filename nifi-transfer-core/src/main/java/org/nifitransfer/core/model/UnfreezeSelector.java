@@ -176,8 +176,11 @@ public final class UnfreezeSelector {
      * @return the description
      */
     public String describe(final List<ParameterInfo> baseParameters) {
+        if (strategy != UnfreezeStrategy.TOP_BLOCKS) {
+            return toString();
+        }
         final int count = topBlocksIn(baseParameters);
-        if (strategy != UnfreezeStrategy.TOP_BLOCKS || count == topBlocks) {
+        if (count == topBlocks) {
             return toString();
         }
         final String selection = "top " + count + (count == 1 ? " block" : " blocks") + " (all; " + topBlocks + " asked)";
