@@ -37,7 +37,7 @@ import org.nifitransfer.core.training.LearningRateSchedule;
         configuration = """
                 Connect UnfreezeLayers' success and the train and validation tensor datasets (from Augment) to this processor.
                 Keep the defaults, measured on two bases (docs/fine-tuning.md): "Optimizer" RMSprop, "Learning Rate" 0.0003,
-                "Learning Rate Schedule" Cosine Decay, "Epochs" 5, "Keep Best Epoch" true.
+                "Learning Rate Schedule" Warm-Up, Cosine Decay, "Epochs" 5, "Keep Best Epoch" true.
                 """)
 public class FineTune extends TrainingProcessor {
 
@@ -65,16 +65,18 @@ public class FineTune extends TrainingProcessor {
 
     public static final PropertyDescriptor OPTIMIZER = TrainingSupport.optimizer(TrainingSupport.Optimizer.RMSPROP);
     public static final PropertyDescriptor LEARNING_RATE = TrainingSupport.learningRate("0.0003",
-            "The learning rate at the start of fine-tuning. The default, with the cosine decay, was the best of those measured "
-                    + "on SqueezeNet 1.1 and MobileNetV2 (docs/fine-tuning.md). The tutorials' 0.00001 hardly moves the weights in 5 "
-                    + "epochs.");
+            "The learning rate of fine-tuning at its peak: at the start with Constant or Cosine Decay, after the warm-up with "
+                    + "Warm-Up, Cosine Decay. The default was the best of those measured on SqueezeNet 1.1 and MobileNetV2 "
+                    + "(docs/fine-tuning.md). The tutorials' 0.00001 hardly moves the weights in 5 epochs.");
     public static final PropertyDescriptor SCHEDULE = new PropertyDescriptor.Builder()
             .name("Learning Rate Schedule")
             .description("How the learning rate changes over the fine-tuning updates. Cosine Decay lets the first epochs move the "
-                    + "weights and the last ones settle them.")
+                    + "weights and the last ones settle them. The default, Warm-Up, Cosine Decay, first climbs from zero over a tenth of "
+                    + "the updates, so the first steps, taken before the optimizer's running averages have settled, stay small: with "
+                    + "many blocks unfrozen, the plain cosine collapsed in the first epoch in some runs (docs/fine-tuning.md).")
             .required(true)
             .allowableValues(Schedule.class)
-            .defaultValue(Schedule.COSINE)
+            .defaultValue(Schedule.WARM_UP_COSINE)
             .build();
     public static final PropertyDescriptor EPOCHS = new PropertyDescriptor.Builder()
             .name("Epochs")

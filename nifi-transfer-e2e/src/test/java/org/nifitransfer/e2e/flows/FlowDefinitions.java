@@ -146,7 +146,8 @@ public final class FlowDefinitions {
                         + "them trained, with a warning)")
                 .parameter("head.learning.rate", "0.001", "The head's learning rate (Adam)")
                 .parameter("head.epochs", "10", "Epochs of head training")
-                .parameter("fine.tune.learning.rate", "0.0003", "The fine-tuning learning rate (RMSprop) at the start of its cosine decay")
+                .parameter("fine.tune.learning.rate", "0.0003", "The fine-tuning learning rate (RMSprop) at its peak, between the "
+                        + "warm-up and the cosine decay")
                 .parameter("fine.tune.epochs", "5", "Epochs of fine-tuning, numbered on from the head's")
                 .parameter("device", "auto", "auto (a GPU when DJL sees one), cpu, gpu or gpu:N");
 
