@@ -52,6 +52,18 @@ class LearningRateScheduleTest {
     }
 
     @Test
+    void aWarmUpOverAFewUpdatesStillTrainsAtEveryOne() {
+        // the default schedule on a small dataset: every update an optimizer counts (from 1) gets a rate above zero, at most the rate
+        for (int updates = 2; updates <= 12; updates++) {
+            final Tracker tracker = LearningRateSchedule.WARM_UP_COSINE.tracker(RATE, updates);
+            for (int update = 1; update <= updates; update++) {
+                final float value = tracker.getNewValue(update);
+                assertTrue(value > 0 && value <= RATE * (1 + 1e-6), "update " + update + " of " + updates + ": " + value);
+            }
+        }
+    }
+
+    @Test
     void valuesAreReadCaseInsensitively() {
         assertEquals(LearningRateSchedule.WARM_UP_COSINE, LearningRateSchedule.fromValue("Warm-Up-Cosine"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.fromValue("step")).getMessage()
