@@ -72,8 +72,8 @@ public class FineTune extends TrainingProcessor {
             .name("Learning Rate Schedule")
             .description("How the learning rate changes over the fine-tuning updates. Cosine Decay lets the first epochs move the "
                     + "weights and the last ones settle them. The default, Warm-Up, Cosine Decay, first climbs from zero over a tenth of "
-                    + "the updates, so the first steps, taken before the optimizer's running averages have settled, stay small: with "
-                    + "many blocks unfrozen, the plain cosine collapsed in the first epoch in some runs (docs/fine-tuning.md).")
+                    + "the updates: with many blocks unfrozen, the plain cosine collapsed in the first epoch in some runs and the "
+                    + "warm-up did not (docs/fine-tuning.md).")
             .required(true)
             .allowableValues(Schedule.class)
             .defaultValue(Schedule.WARM_UP_COSINE)
